@@ -1,0 +1,108 @@
+# ztsdb: PGXS build of the C++20 extension, plus unit tests, fuzz targets
+# and the benchmark driver.  See README.md for the two top-level commands.
+
+EXTENSION = ztsdb
+EXTVERSION = 0.1.0
+MODULE_big = ztsdb
+DATA = $(wildcard sql/ztsdb--*.sql)
+PG_CONFIG ?= pg_config
+
+CORE_SRCS = $(sort $(wildcard src/core/*.cpp))
+PG_SRCS = src/ztsdb.cpp \
+	src/util/util_guc.cpp src/util/util_shmem.cpp src/util/util_crc.cpp \
+	src/stats/stats_shmem.cpp src/stats/stats_sql.cpp \
+	src/ingest/ingest_ring.cpp src/ingest/ingest_buffer.cpp \
+	src/storage/storage_shmem.cpp src/storage/storage_apply.cpp \
+	src/storage/storage_tier.cpp src/storage/storage_read.cpp \
+	src/wal/wal_io.cpp src/wal/wal_writer.cpp \
+	src/tam/tam_handler.cpp src/tam/tam_scan.cpp \
+	src/query/query_hooks.cpp src/query/query_range.cpp
+OBJS = $(PG_SRCS:.cpp=.o) $(CORE_SRCS:.cpp=.o)
+
+PG_CPPFLAGS = -I$(CURDIR)/include
+# -Wno-volatile: HOLD_INTERRUPTS() and friends increment volatile globals.
+PG_CXXFLAGS = -std=c++20 -Wall -Wextra -Werror -Wno-missing-field-initializers -Wno-volatile
+SHLIB_LINK += -lstdc++ -luring
+
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+# PGXS compiles each .cpp to LLVM bitcode with clang, without PG_CXXFLAGS;
+# give it the language level too (keeps JIT inlining; PLATFORM-NOTES.md).
+BITCODE_CXXFLAGS += -std=c++20 -I$(CURDIR)/include -Wno-deprecated-register -Wno-register -Wno-deprecated-volatile
+
+PG_INCLUDEDIR_SERVER := $(shell $(PG_CONFIG) --includedir-server)
+PG_PKGLIBDIR_STATIC := $(shell $(PG_CONFIG) --libdir)
+
+# ---------------------------------------------------------------------------
+# Unit tests (GoogleTest) and fuzz targets for the core zone: no server.
+# ---------------------------------------------------------------------------
+BUILD_TEST = build/test
+TEST_SUPPORT = test/support/crc_support.cpp
+UNIT_SRCS = $(sort $(wildcard test/unit/*_test.cpp))
+FUZZ_SRCS = $(sort $(wildcard test/fuzz/fuzz_*.cpp))
+PGPORT_A = $(shell $(PG_CONFIG) --libdir)/libpgport.a
+TEST_CXXFLAGS = -std=c++20 -g -O1 -Wall -Wextra -Werror -Iinclude -I$(PG_INCLUDEDIR_SERVER)
+
+$(BUILD_TEST)/unit_tests: $(CORE_SRCS) $(UNIT_SRCS) $(TEST_SUPPORT) $(wildcard include/ztsdb/core/*.h)
+	@mkdir -p $(BUILD_TEST)
+	g++ $(TEST_CXXFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=all \
+		$(CORE_SRCS) $(UNIT_SRCS) $(TEST_SUPPORT) $(PGPORT_A) -lgtest -lgtest_main -pthread -o $@
+
+$(BUILD_TEST)/fuzz_%: test/fuzz/fuzz_%.cpp $(CORE_SRCS) $(TEST_SUPPORT) $(wildcard include/ztsdb/core/*.h)
+	@mkdir -p $(BUILD_TEST)
+	clang++-14 $(TEST_CXXFLAGS) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		$< $(CORE_SRCS) $(TEST_SUPPORT) $(PGPORT_A) -o $@
+
+FUZZERS = $(patsubst test/fuzz/%.cpp,$(BUILD_TEST)/%,$(FUZZ_SRCS))
+
+.PHONY: unittest fuzz-replay regress tap test test-all bench demo format lint check-schedule
+
+unittest: $(BUILD_TEST)/unit_tests
+	$(BUILD_TEST)/unit_tests --gtest_brief=1
+
+# Replays every committed corpus file through its fuzz target (no fuzzing).
+fuzz-replay: $(FUZZERS)
+	@set -e; for f in $(FUZZERS); do \
+		name=$$(basename $$f); corpus=test/fuzz/corpus/$${name#fuzz_}; \
+		if [ -d $$corpus ]; then echo "replaying $$corpus through $$name"; \
+			$$f -runs=0 $$corpus >/dev/null 2>$(BUILD_TEST)/$$name.log || { cat $(BUILD_TEST)/$$name.log; exit 1; }; \
+		else echo "no corpus for $$name" >&2; exit 1; fi; done
+
+# ---------------------------------------------------------------------------
+# pg_regress on a temporary instance with ztsdb preloaded (after install).
+# ---------------------------------------------------------------------------
+REGRESS_SCHEDULE = test/schedule
+REGRESS_OPTS_ZTS = --temp-instance=$(CURDIR)/build/tmp_check --temp-config=$(CURDIR)/test/ztsdb.conf \
+	--inputdir=$(CURDIR) --outputdir=$(CURDIR)/build/regress --schedule=$(CURDIR)/$(REGRESS_SCHEDULE) \
+	--load-extension=ztsdb
+
+check-schedule:
+	@test/check_schedule.sh
+
+regress: check-schedule
+	@mkdir -p build/regress
+	$(pgxsdir)/src/test/regress/pg_regress --bindir=$(bindir) $(REGRESS_OPTS_ZTS)
+
+tap:
+	PATH="$(bindir):$$PATH" PG_REGRESS=$(pgxsdir)/src/test/regress/pg_regress \
+		prove -I $(pgxsdir)/src/test/perl -I test/tap test/tap/*.pl
+
+# Everything a change must pass.  Expects `make install` to have run.
+test: unittest fuzz-replay regress tap
+
+bench:
+	bench/run.sh $(if $(QUICK),--quick,)
+
+demo:
+	./demo.sh
+
+format:
+	clang-format -i $$(git ls-files 'src/*.cpp' 'include/*.h' 'test/*.cpp' 'bench/*.cpp')
+
+lint:
+	clang-tidy $(PG_SRCS) -- $(PG_CXXFLAGS) -I$(CURDIR)/include -I$(PG_INCLUDEDIR_SERVER)
+
+clean: clean-ztsdb
+clean-ztsdb:
+	rm -rf build

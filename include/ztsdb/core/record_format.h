@@ -1,0 +1,154 @@
+/*-------------------------------------------------------------------------
+ *
+ * record_format.h
+ *	  Records that travel through the ring and the sidecar WAL (core zone).
+ *
+ * A backend encodes a record into a ring slot; the writer copies it,
+ * unchanged, behind a WalRecordHeader into the sidecar WAL, so replay reads
+ * exactly what the ring carried.  All integers little-endian, all structs
+ * 8-byte aligned with explicit padding.
+ *
+ * Batch record (kRecBatch): BatchHeader, then for each column c in order:
+ *	validity bitmap, BitmapBytes(nrows) rounded up to 8 (bit i set = row i
+ *	is not NULL), then nrows values of ColumnWidth(types[c]) bytes rounded
+ *	up to 8.  A batch is self-describing (it carries the table layout), so
+ *	the writer and replay never need the catalog.
+ *
+ * WAL record: WalRecordHeader { total_len, crc, lsn } then the payload,
+ * padded to 8.  crc is CRC32C over the header (crc field zero) and the
+ * payload; lsn is the record's byte position in the WAL stream, so a record
+ * left over from an earlier lap of a recycled file is never mistaken for a
+ * new one.
+ *
+ *-------------------------------------------------------------------------
+ */
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "ztsdb/core/chunk_file.h"
+#include "ztsdb/core/column_type.h"
+#include "ztsdb/core/status.h"
+
+namespace ztsdb::core {
+
+enum RecordType : uint8_t
+{
+	kRecBatch = 1,				/* rows of one table from one (xid, cid) */
+	kRecCommit = 2,				/* all batches of top_xid precede this */
+	kRecDropIfCommitted = 3,	/* remove a table's data once xid commits */
+	kRecDropIfAborted = 4,		/* remove it once xid aborts */
+	kRecTruncate = 5,			/* remove a table's data now (same-xact truncate) */
+	kRecRequest = 6				/* seal/compress/drop_chunks; never WAL-logged */
+};
+
+/* Identifies a table's storage: PostgreSQL's RelFileNode. */
+struct TableKey
+{
+	uint32_t	spc;
+	uint32_t	db;
+	uint32_t	rel;
+	uint32_t	reserved;		/* zero, so keys compare with memcmp */
+};
+
+struct BatchHeader
+{
+	uint8_t		type;			/* kRecBatch */
+	uint8_t		reserved1;
+	uint16_t	ncols;
+	int16_t		time_col;
+	int16_t		series_col;
+	TableKey	table;
+	uint32_t	top_xid;		/* top-level transaction */
+	uint32_t	xid;			/* the (sub)transaction that wrote the rows */
+	uint32_t	cid;			/* command id of the rows */
+	uint32_t	nrows;
+	uint8_t		types[kMaxColumns];
+};
+
+struct CommitRecord
+{
+	uint8_t		type;			/* kRecCommit */
+	uint8_t		reserved[3];
+	uint32_t	top_xid;
+};
+
+struct TableRecord
+{
+	uint8_t		type;			/* kRecDropIf*, kRecTruncate */
+	uint8_t		reserved[3];
+	uint32_t	xid;
+	TableKey	table;
+};
+
+enum RequestOp : uint8_t
+{
+	kReqSeal = 1,
+	kReqCompress = 2,
+	kReqDropChunks = 3
+};
+
+struct RequestRecord
+{
+	uint8_t		type;			/* kRecRequest */
+	uint8_t		op;				/* RequestOp */
+	uint8_t		reserved[2];
+	uint32_t	procno;			/* requesting backend: where the answer goes */
+	TableKey	table;
+	int64_t		older_than;		/* compress/drop_chunks: max_ts < this (usec) */
+	uint64_t	request_id;		/* echoed in the answer */
+};
+
+struct WalRecordHeader
+{
+	uint32_t	total_len;		/* header + payload, excluding padding */
+	uint32_t	crc;
+	uint64_t	lsn;
+};
+
+constexpr size_t
+Align8(size_t n)
+{
+	return (n + 7) & ~size_t{7};
+}
+
+constexpr size_t
+BitmapBytes(uint32_t nrows)
+{
+	return (nrows + 7) / 8;
+}
+
+/* BatchColumnBytes returns the bytes column type t of nrows rows takes in a batch. */
+constexpr size_t
+BatchColumnBytes(ColumnType t, uint32_t nrows)
+{
+	return Align8(BitmapBytes(nrows)) + Align8(ColumnWidth(t) * nrows);
+}
+
+/* BatchRowBytes returns the batch bytes one row costs at most (for sizing). */
+size_t		BatchRowBytes(const ChunkLayout &layout) noexcept;
+
+/* BatchBytes returns the exact size of a batch record of nrows rows. */
+size_t		BatchBytes(const ChunkLayout &layout, uint32_t nrows) noexcept;
+
+/*
+ * BatchColumns fills validity[c] and values[c] with pointers into a batch
+ * record.  ValidateRecord must have accepted the record first.
+ */
+void		BatchColumns(const uint8_t *record, uint8_t **validity, uint8_t **values) noexcept;
+
+/*
+ * ValidateRecord checks that payload[0..len) is a well-formed record of a
+ * known type (sizes, column types, layout); replay calls it on every record
+ * before trusting any field.
+ */
+Status		ValidateRecord(const uint8_t *payload, size_t len) noexcept;
+
+/* WalRecordCrc returns the CRC32C of a WAL record (header crc field as zero). */
+uint32_t	WalRecordCrc(const WalRecordHeader &header, const uint8_t *payload,
+						 size_t payload_len) noexcept;
+
+} // namespace ztsdb::core
+
+#include "ztsdb/core/core_guard.h"

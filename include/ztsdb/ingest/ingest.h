@@ -1,0 +1,80 @@
+/*-------------------------------------------------------------------------
+ *
+ * ingest.h
+ *	  The path from a backend's INSERT to the writer: write buffers, the
+ *	  shared ring, and waiting for the writer's progress.
+ *
+ *-------------------------------------------------------------------------
+ */
+#pragma once
+
+#include "ztsdb/core/record_format.h"
+#include "ztsdb/core/ring.h"
+#include "ztsdb/pg.h"
+
+namespace ztsdb {
+
+/* The writer's answer to one kRecRequest, in the requester's slot. */
+struct RequestAnswer
+{
+	uint64		request_id;		/* matches RequestRecord.request_id when done */
+	int64		result;			/* chunks moved */
+	int			sqlstate;		/* 0 = success */
+	char		message[128];	/* error text when sqlstate != 0 */
+};
+
+/*
+ * IngestShared is the rendezvous between backends and the writer.
+ * Positions are ring positions: every record at a position below
+ * flushed_pos is durable in the sidecar WAL, every one below applied_pos
+ * is applied (visible to scans in hot chunks or files).  Only the writer
+ * advances them, with a write barrier, then broadcasts progress_cv.
+ */
+struct IngestShared
+{
+	pg_atomic_uint64 flushed_pos;
+	pg_atomic_uint64 applied_pos;
+	pg_atomic_uint32 recovery_done; /* 1 once replay at start has finished */
+	pg_atomic_uint32 writer_generation; /* bumps at every writer start */
+	pg_atomic_uint32 writer_procno; /* PGPROC of the writer; its latch is set after publishing */
+	ConditionVariable progress_cv;	/* flushed/applied advanced, recovery done */
+	ConditionVariable space_cv; /* the writer freed ring slots */
+	pg_atomic_uint64 failed_upto;	/* records below this position may have been
+									 * lost by a failed WAL write (0: none) */
+	/* the ring and the answers (one per PGPROC) follow, cache-line aligned */
+};
+
+extern IngestShared *ingest_shared;
+extern core::Ring *ingest_ring;			/* in shared memory, after IngestShared */
+extern RequestAnswer *ingest_answers;	/* indexed by pgprocno */
+
+Size		IngestShmemSize(void);
+void		IngestShmemInit(void *mem, bool found);
+void		IngestInit(void);
+
+/*
+ * RingPush copies a record into the ring, waiting (backpressure) while it
+ * is full; returns the record's ring position.  May ereport (interrupts).
+ */
+uint64		RingPush(const void *record, uint32 len);
+
+/* RingClaimWait claims a slot, waiting while the ring is full; returns its payload. */
+uint8	   *RingClaimWait(uint64 *pos);
+
+/* RingPublishWake publishes a claimed slot and wakes the writer. */
+void		RingPublishWake(uint64 pos, uint32 len);
+
+/*
+ * WaitForApplied waits until the record at pos is applied, then fails with
+ * an I/O error if a WAL write failed after first_pos (the oldest record the
+ * caller depends on).  May ereport.
+ */
+void		WaitForApplied(uint64 pos, uint64 first_pos);
+
+/* WaitForRecovery waits until the writer has replayed the WAL.  May ereport. */
+void		WaitForRecovery(void);
+
+/* RingSlotBytes returns the payload capacity of one ring slot. */
+uint32		RingSlotBytes(void);
+
+} // namespace ztsdb

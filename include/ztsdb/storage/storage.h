@@ -1,0 +1,142 @@
+/*-------------------------------------------------------------------------
+ *
+ * storage.h
+ *	  Hot chunks in shared memory, the table registry, and tier files.
+ *
+ * The chunk pool is one shared array of hot_pool_size / hot_chunk_size
+ * fixed-size chunks, allocated at start and never grown.  Only the writer
+ * allocates, fills, seals and frees chunks.  A hot chunk belongs to one
+ * table and one time window; its rows are stored column by column in
+ * arrival order, with a batch table of (first row, xid, cid) runs so that
+ * scans decide visibility once per run.
+ *
+ * Protocol between the writer and readers (backends):
+ *	- The writer appends rows and batch entries beyond the published counts,
+ *	  then issues a write barrier and publishes nrows/nbatches.  Published
+ *	  rows never change.
+ *	- A table's list of hot chunks and its manifest file change only under
+ *	  the table's LWLock in exclusive mode (writer).  A reader takes it in
+ *	  shared mode, reads the manifest, maps the files it needs and pins every
+ *	  hot chunk (refcount), then releases it: it sees each row exactly once,
+ *	  either in a hot chunk or in a file, never both.
+ *	- A detached chunk returns to the pool only once its refcount is zero.
+ *
+ *-------------------------------------------------------------------------
+ */
+#pragma once
+
+#include "ztsdb/core/chunk_file.h"
+#include "ztsdb/core/record_format.h"
+#include "ztsdb/pg.h"
+
+namespace ztsdb {
+
+/* Batch run inside a hot chunk; same shape as the file's BatchEntry. */
+using HotBatch = core::BatchEntry;
+
+struct HotChunk
+{
+	/* set by the writer before the chunk is linked into its table */
+	core::TableKey table;
+	int64		window_start;
+	uint64		chunk_id;
+	uint32		capacity_rows;
+	uint32		capacity_batches;
+	uint32		values_off[core::kMaxColumns];	/* from chunk data start */
+	uint32		validity_off[core::kMaxColumns];
+	uint32		batches_off;
+
+	/* published by the writer (write barrier first), read by anyone */
+	pg_atomic_uint32 nrows;
+	pg_atomic_uint32 nbatches;
+	pg_atomic_uint32 refcount;	/* readers' pins */
+
+	/* writer only */
+	int			next;			/* next hot chunk of the table, -1 ends; table lock */
+	bool		in_use;
+	bool		detached;		/* sealed or dropped; free once refcount == 0 */
+	int64		min_ts;			/* approximate for readers (not published) */
+	int64		max_ts;
+	uint64		first_lsn;		/* WAL position of the first record with rows here */
+	uint64		cover_lsn;		/* last applied (record, row) for window coverage */
+	uint32		cover_row;
+	TimestampTz last_append;
+	uint32		last_xid;		/* batch coalescing: (xid, cid) of the last run */
+	uint32		last_cid;
+};
+
+/* Registry entry of one table with hot state. */
+struct TableEntry
+{
+	core::TableKey key;			/* hash key */
+	core::ChunkLayout layout;	/* from the first batch */
+	LWLock		lock;			/* protects hot list and manifest (see above) */
+	int			hot_head;		/* first hot chunk, -1 none; under lock */
+	uint64		next_chunk_id;	/* writer only */
+	bool		manifest_loaded;	/* writer only: next_chunk_id is valid */
+	bool		dropped;		/* writer only */
+};
+
+struct StorageShared
+{
+	int			table_tranche;	/* LWLock tranche id of TableEntry.lock */
+	uint32		nchunks;		/* chunks in the pool */
+	uint32		chunk_bytes;	/* bytes of data per chunk */
+	/* HotChunk[nchunks] descriptors, then the chunk data, follow */
+};
+
+extern StorageShared *storage_shared;
+extern HotChunk *hot_chunks;
+extern char *hot_chunk_data;
+extern HTAB *table_registry;
+extern LWLock *registry_lock;	/* protects table_registry's structure */
+
+Size		StorageShmemSize(void);
+void		StorageShmemInit(void *mem, bool found);
+void		StorageAttach(void);
+
+inline char *
+HotChunkData(int idx)
+{
+	return hot_chunk_data + (Size) idx * storage_shared->chunk_bytes;
+}
+
+/* TableKeyOf returns the storage key of a relation. */
+core::TableKey TableKeyOf(Relation rel);
+
+/*
+ * LookupTable returns the registry entry of key or NULL; takes
+ * registry_lock shared internally.  Entries stay at their address until the
+ * table is dropped, which cannot happen while the caller holds a lock on
+ * the relation.
+ */
+TableEntry *LookupTable(const core::TableKey &key);
+
+/*
+ * ParseTableDirName reads a directory name under ztsdb/<db>/ back into a key;
+ * false for names that are not table directories.
+ */
+bool		ParseTableDirName(uint32 db, const char *name, core::TableKey *key);
+
+/* Path helpers: palloc'd strings relative to the data directory. */
+char	   *TableDir(const core::TableKey &key);
+char	   *ManifestPath(const core::TableKey &key);
+char	   *ChunkPath(const core::TableKey &key, uint64 chunk_id, uint8 tier);
+
+/*
+ * ReadManifest reads and validates a table's manifest; returns false if the
+ * table has none yet.  Allocates in CurrentMemoryContext; ereports
+ * ERRCODE_DATA_CORRUPTED naming the file when it is damaged.
+ */
+struct Manifest
+{
+	core::ManifestHeader header;
+	core::ManifestChunk *chunks;
+	core::ManifestWindow *windows;
+};
+bool		ReadManifest(const core::TableKey &key, Manifest *out);
+
+/* ReadWholeFile returns a palloc'd copy of a file, or NULL if it does not exist. */
+uint8	   *ReadWholeFile(const char *path, size_t *len);
+
+} // namespace ztsdb

@@ -1,0 +1,60 @@
+/*-------------------------------------------------------------------------
+ *
+ * storage_read.h
+ *	  A reader's consistent view of one table: pinned hot chunks and mapped
+ *	  chunk files, taken at one instant (see the protocol in storage.h).
+ *
+ *-------------------------------------------------------------------------
+ */
+#pragma once
+
+#include "ztsdb/core/chunk_file.h"
+#include "ztsdb/storage/storage.h"
+
+namespace ztsdb {
+
+struct ViewHot
+{
+	int			idx;			/* pool index, pinned */
+	uint32		nrows;			/* rows published when pinned */
+	uint32		nbatches;
+	int64		min_ts;			/* approximate (for ztsdb.chunks) */
+	int64		max_ts;
+};
+
+struct ViewFile
+{
+	core::ManifestChunk entry;
+	char	   *path;
+	const uint8 *data;			/* mmap'd (warm) or read (cold) */
+	size_t		len;
+	bool		mapped;
+	core::ChunkReader reader;
+};
+
+struct TableView
+{
+	core::TableKey key;
+	core::ChunkLayout layout;	/* valid if have_layout */
+	bool		have_layout;
+	int			nhot;
+	ViewHot    *hot;
+	int			nfiles;
+	ViewFile   *files;
+	uint64		next_chunk_id;
+};
+
+/*
+ * OpenTableView takes a view of the table in CurrentMemoryContext and
+ * registers a reset callback on that context that unpins and unmaps
+ * everything, so an error anywhere later releases it.  With open_files,
+ * every chunk file is mapped and validated (ERRCODE_DATA_CORRUPTED naming
+ * the file on damage).
+ */
+TableView  *OpenTableView(Relation rel, bool open_files);
+
+/* Column pointers of hot chunk h in a view. */
+void		HotColumns(const TableView *view, int h, const void **values,
+					   const uint8 **validity, const core::BatchEntry **batches);
+
+} // namespace ztsdb

@@ -1,0 +1,67 @@
+/*-------------------------------------------------------------------------
+ *
+ * storage_writer.h
+ *	  What the writer process does to storage: apply batches to hot chunks,
+ *	  move chunks between tiers, drop tables.  Writer process only.
+ *
+ * All functions here may ereport; the writer's error recovery (wal_writer)
+ * releases locks and retries later.  They allocate in CurrentMemoryContext,
+ * which the writer resets after each step.
+ *
+ *-------------------------------------------------------------------------
+ */
+#pragma once
+
+#include "ztsdb/storage/storage.h"
+
+namespace ztsdb {
+
+/*
+ * ApplyBatch copies the rows of a validated batch record at WAL position
+ * lsn into the hot chunks of its table.  With replaying set, rows that a
+ * sealed file already holds (manifest window coverage) are skipped.
+ */
+void		ApplyBatch(const uint8 *record, uint64 lsn, bool replaying);
+
+/* EnsureTable returns the registry entry of a table, creating it. */
+TableEntry *EnsureTable(const core::TableKey &key, const core::ChunkLayout &layout);
+
+/*
+ * DropTableData removes a table's hot chunks and, with files_too, its
+ * files; with forget, its registry entry (DROP) too.
+ */
+void		DropTableData(const core::TableKey &key, bool files_too, bool forget);
+
+/*
+ * SealTable seals hot chunks of one table (key != NULL) or all tables:
+ * all of them with sealall, else only full chunks and those whose time
+ * window is closed and idle.  force: seal even with transactions still
+ * open (their batch table goes into the file).  Returns chunks sealed.
+ */
+int			SealChunks(const core::TableKey *key, bool sealall, bool force);
+
+/* CompressChunks moves warm chunks whose max_ts < older_than to cold. */
+int			CompressChunks(const core::TableKey *key, int64 older_than);
+
+/* DropChunks removes whole chunks (any tier) whose max_ts < older_than. */
+int			DropChunks(const core::TableKey &key, int64 older_than);
+
+/* FreeUnpinnedChunks returns detached, unpinned chunks to the pool. */
+void		FreeUnpinnedChunks(void);
+
+/* CheckpointLsn returns the oldest WAL position still needed for hot data. */
+uint64		CheckpointLsn(uint64 insert_lsn);
+
+/* ResetReplayCoverage forgets coverage loaded for replay (after recovery). */
+void		ResetReplayCoverage(void);
+
+/* ForEachTableDir calls fn for every table directory under ztsdb/; sums results. */
+int			ForEachTableDir(int (*fn) (const core::TableKey &key, int64 arg), int64 arg);
+
+/* RefreshTierStats recomputes the chunks_* and bytes_* gauges. */
+void		RefreshTierStats(void);
+
+/* UpdateApparentSize makes pg_relation_size report the table's file bytes. */
+void		UpdateApparentSize(const core::TableKey &key, uint64 bytes);
+
+} // namespace ztsdb

@@ -1,0 +1,34 @@
+/*-------------------------------------------------------------------------
+ *
+ * util_guc.h
+ *	  ztsdb's configuration parameters (GUCs), all under ztsdb.*.
+ *
+ *-------------------------------------------------------------------------
+ */
+#pragma once
+
+namespace ztsdb {
+
+enum WalIoMode
+{
+	kWalIoAuto = 0,
+	kWalIoUring = 1,
+	kWalIoSync = 2
+};
+
+extern int	guc_write_buffer_capacity;	/* rows a backend buffers per table */
+extern int	guc_ring_slots;				/* slots in the shared ring (power of 2) */
+extern int	guc_ring_slot_kb;			/* payload of one ring slot */
+extern int	guc_hot_pool_mb;			/* shared memory for hot chunks */
+extern int	guc_hot_chunk_kb;			/* size of one hot chunk */
+extern int	guc_max_tables;				/* ztsdb tables with hot state at once */
+extern int	guc_chunk_time_interval_s;	/* time window of a chunk */
+extern int	guc_seal_idle_s;			/* seal a closed window idle this long */
+extern int	guc_cold_after_s;			/* compress chunks older than this; -1 off */
+extern int	guc_wal_io;					/* WalIoMode */
+extern int	guc_wal_segment_mb;			/* size of one sidecar WAL file */
+
+/* GucInit defines every GUC; called from _PG_init in the postmaster. */
+void		GucInit(void);
+
+} // namespace ztsdb

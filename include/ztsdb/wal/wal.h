@@ -1,0 +1,65 @@
+/*-------------------------------------------------------------------------
+ *
+ * wal.h
+ *	  The sidecar write-ahead log: files, group writes, replay.
+ *
+ * The WAL is a stream of records (record_format.h) addressed by LSN, its
+ * byte position; it is cut into files of ztsdb.wal_segment_size named by
+ * their first LSN (16 hex digits) in $PGDATA/ztsdb/wal/.  A record never
+ * spans two files: when one does not fit, the stream continues at the next
+ * file's first byte.  $PGDATA/ztsdb/wal/checkpoint holds the LSN replay
+ * starts from; files wholly before it are removed.
+ *
+ * Writer process only.
+ *
+ *-------------------------------------------------------------------------
+ */
+#pragma once
+
+#include "ztsdb/pg.h"
+
+namespace ztsdb {
+
+/* WalOpen chooses the I/O path (io_uring or sync) and logs the choice. */
+void		WalOpen(void);
+
+/* WalStartAt makes the next record go to lsn (a fresh file's start). */
+void		WalStartAt(uint64 lsn);
+
+/*
+ * WalAppend copies a record into the group buffer and returns its LSN and
+ * a pointer to the stored payload (valid until WalFlush).  Writes out the
+ * buffer first if the record needs a new file.
+ */
+const uint8 *WalAppend(const uint8 *payload, uint32 len, uint64 *lsn);
+
+/* WalBufferFree tells how many payload bytes WalAppend can take without flushing. */
+Size		WalBufferFree(void);
+
+/*
+ * WalFlush writes the group buffer with one submission and one fdatasync.
+ * ereports on failure (the buffer is then discarded: see wal_writer.cpp).
+ */
+void		WalFlush(void);
+
+/* WalDiscard forgets the buffered group (after a failed flush). */
+void		WalDiscard(void);
+
+uint64		WalInsertLsn(void);
+uint64		WalSegmentBytes(void);
+
+/* WalCheckpoint records lsn as the replay start and removes older files. */
+void		WalCheckpoint(uint64 lsn);
+
+/* WalReadCheckpoint returns the replay start LSN (0 when none). */
+uint64		WalReadCheckpoint(void);
+
+/*
+ * WalReplay calls fn for every valid record from the checkpoint on, in
+ * order, and returns the LSN just past the last one.  A bad record ends
+ * the replay with a LOG line (torn tail).
+ */
+uint64		WalReplay(uint64 from, void (*fn) (const uint8 *payload, uint32 len, uint64 lsn, void *arg),
+					  void *arg);
+
+} // namespace ztsdb

@@ -1,0 +1,49 @@
+-- tam_create: which tables CREATE TABLE ... USING ztsdb accepts, the errors
+-- for the rest, and the errors for operations ztsdb does not support.
+CREATE SCHEMA tam_create;
+SET search_path = tam_create;
+
+-- every supported type, NULLs allowed except in the time column
+CREATE TABLE m (ts timestamptz NOT NULL, series_id int NOT NULL, value float8,
+                f4 real, i2 smallint, i8 bigint, b bool, t timestamp) USING ztsdb;
+SELECT amname FROM pg_class c JOIN pg_am a ON a.oid = c.relam WHERE c.oid = 'm'::regclass;
+CREATE TABLE m2 (t timestamp NOT NULL, v float4) USING ztsdb;
+
+-- unsupported types, named in the error
+CREATE TABLE bad1 (ts timestamptz NOT NULL, name text) USING ztsdb;
+CREATE TABLE bad2 (ts timestamptz NOT NULL, n numeric) USING ztsdb;
+-- no time column, or a time column that allows NULL
+CREATE TABLE bad3 (series_id int, value float8) USING ztsdb;
+CREATE TABLE bad4 (ts timestamptz, value float8) USING ztsdb;
+CREATE TEMP TABLE bad5 (ts timestamptz NOT NULL) USING ztsdb;
+CREATE UNLOGGED TABLE bad6 (ts timestamptz NOT NULL) USING ztsdb;
+SELECT count(*) FROM pg_class WHERE relname LIKE 'bad%' AND relnamespace = 'tam_create'::regnamespace;
+
+INSERT INTO m VALUES ('2024-01-01 00:00:00+00', 1, 1.5, 2.5, 3, 4, true, '2024-01-01 00:00:00');
+
+-- row-level changes and indexes are refused with SQLSTATE 0A000 and a hint
+\set VERBOSITY verbose
+UPDATE m SET value = 2;
+DELETE FROM m;
+SELECT * FROM m FOR UPDATE;
+SELECT * FROM m FOR SHARE;
+CREATE INDEX ON m (ts);
+INSERT INTO m VALUES ('2024-01-01', 1, 1) ON CONFLICT DO NOTHING;
+ALTER TABLE m ADD COLUMN extra int;
+ALTER TABLE m DROP COLUMN b;
+ALTER TABLE m ALTER COLUMN value TYPE numeric;
+ALTER TABLE m ALTER COLUMN ts DROP NOT NULL;
+\set VERBOSITY default
+
+-- harmless maintenance and renames work
+VACUUM m;
+ANALYZE m;
+ALTER TABLE m RENAME COLUMN value TO val;
+ALTER TABLE m RENAME TO metrics;
+SELECT ts, series_id, val FROM metrics ORDER BY ts;
+
+-- not a ztsdb table
+CREATE TABLE plain (ts timestamptz NOT NULL);
+SELECT ztsdb.seal('plain');
+
+DROP SCHEMA tam_create CASCADE;

@@ -1,0 +1,53 @@
+-- ztsdb 0.1.0: the table access method and its SQL API.
+\echo Use "CREATE EXTENSION ztsdb" to load this file. \quit
+
+CREATE FUNCTION ztsdb.tableam_handler(internal)
+RETURNS table_am_handler
+AS 'MODULE_PATHNAME', 'ztsdb_tableam_handler'
+LANGUAGE C STRICT;
+
+CREATE ACCESS METHOD ztsdb TYPE TABLE HANDLER ztsdb.tableam_handler;
+COMMENT ON ACCESS METHOD ztsdb IS 'time-series storage: hot chunks in memory, warm and cold chunk files';
+
+CREATE FUNCTION ztsdb.stats(OUT metric text, OUT value float8)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'ztsdb_stats'
+LANGUAGE C STRICT VOLATILE
+SET search_path = pg_catalog, pg_temp;
+
+CREATE FUNCTION ztsdb.chunks(tbl regclass,
+	OUT chunk_id bigint, OUT tier text, OUT min_time timestamptz, OUT max_time timestamptz,
+	OUT rows bigint, OUT bytes bigint, OUT compression_ratio float8)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'ztsdb_chunks'
+LANGUAGE C STRICT VOLATILE
+SET search_path = pg_catalog, pg_temp;
+
+CREATE FUNCTION ztsdb.seal(tbl regclass)
+RETURNS integer
+AS 'MODULE_PATHNAME', 'ztsdb_seal'
+LANGUAGE C STRICT VOLATILE
+SET search_path = pg_catalog, pg_temp;
+
+CREATE FUNCTION ztsdb.compress(tbl regclass, older_than interval DEFAULT '0')
+RETURNS integer
+AS 'MODULE_PATHNAME', 'ztsdb_compress'
+LANGUAGE C STRICT VOLATILE
+SET search_path = pg_catalog, pg_temp;
+
+CREATE FUNCTION ztsdb.drop_chunks(tbl regclass, older_than interval)
+RETURNS integer
+AS 'MODULE_PATHNAME', 'ztsdb_drop_chunks'
+LANGUAGE C STRICT VOLATILE
+SET search_path = pg_catalog, pg_temp;
+
+CREATE FUNCTION ztsdb.range(tbl regclass, series bigint, "from" timestamptz, "to" timestamptz,
+	OUT ts timestamptz, OUT value float8)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'ztsdb_range'
+LANGUAGE C VOLATILE
+SET search_path = pg_catalog, pg_temp;
+
+-- Tier moves need ownership, checked inside; nobody but the owner gets far.
+REVOKE ALL ON FUNCTION ztsdb.stats() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION ztsdb.stats() TO pg_monitor;

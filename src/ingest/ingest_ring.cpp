@@ -1,0 +1,168 @@
+/*-------------------------------------------------------------------------
+ *
+ * ingest_ring.cpp
+ *	  The shared ring between backends and the writer, and waiting for the
+ *	  writer's progress.
+ *
+ * Producers claim a slot without a lock (core/ring.h); when the ring is
+ * full they sleep on space_cv, which the writer broadcasts after freeing
+ * slots, so a producer never spins.  After publishing they set the writer's
+ * latch.  Waiting for durability or application of a record sleeps on
+ * progress_cv, broadcast by the writer whenever it advances a position.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "ztsdb/ingest/ingest.h"
+#include "ztsdb/stats/stats.h"
+#include "ztsdb/util/util_guc.h"
+
+extern "C" {
+#include "access/twophase.h"
+}
+
+namespace ztsdb {
+
+IngestShared *ingest_shared = NULL;
+core::Ring *ingest_ring = NULL;
+RequestAnswer *ingest_answers = NULL;
+
+static int
+AnswerSlots(void)
+{
+	return MaxBackends + NUM_AUXILIARY_PROCS + max_prepared_xacts;
+}
+
+Size
+IngestShmemSize(void)
+{
+	Size		size = CACHELINEALIGN(sizeof(IngestShared));
+
+	size = add_size(size, CACHELINEALIGN(core::RingShmemSize(guc_ring_slots,
+															 (Size) guc_ring_slot_kb * 1024)));
+	size = add_size(size, mul_size(AnswerSlots(), sizeof(RequestAnswer)));
+	return size;
+}
+
+void
+IngestShmemInit(void *mem, bool found)
+{
+	char	   *base = static_cast<char *>(mem);
+
+	ingest_shared = reinterpret_cast<IngestShared *>(base);
+	ingest_ring = reinterpret_cast<core::Ring *>(base + CACHELINEALIGN(sizeof(IngestShared)));
+	ingest_answers = reinterpret_cast<RequestAnswer *>(
+		reinterpret_cast<char *>(ingest_ring) +
+		CACHELINEALIGN(core::RingShmemSize(guc_ring_slots, (Size) guc_ring_slot_kb * 1024)));
+	if (found)
+		return;
+	pg_atomic_init_u64(&ingest_shared->flushed_pos, 0);
+	pg_atomic_init_u64(&ingest_shared->applied_pos, 0);
+	pg_atomic_init_u32(&ingest_shared->recovery_done, 0);
+	pg_atomic_init_u32(&ingest_shared->writer_generation, 0);
+	pg_atomic_init_u32(&ingest_shared->writer_procno, INVALID_PGPROCNO);
+	ConditionVariableInit(&ingest_shared->progress_cv);
+	ConditionVariableInit(&ingest_shared->space_cv);
+	pg_atomic_init_u64(&ingest_shared->failed_upto, 0);
+	core::RingInit(ingest_ring, guc_ring_slots, (Size) guc_ring_slot_kb * 1024);
+	memset(ingest_answers, 0, sizeof(RequestAnswer) * AnswerSlots());
+}
+
+uint32
+RingSlotBytes(void)
+{
+	return (uint32) ingest_ring->slot_bytes;
+}
+
+static void
+WakeWriter(void)
+{
+	uint32		procno = pg_atomic_read_u32(&ingest_shared->writer_procno);
+
+	if (procno != INVALID_PGPROCNO)
+		SetLatch(&ProcGlobal->allProcs[procno].procLatch);
+}
+
+uint8 *
+RingClaimWait(uint64 *pos)
+{
+	uint8	   *payload = core::RingTryClaim(ingest_ring, pos);
+	bool		counted = false;
+
+	if (payload != NULL)
+		return payload;
+
+	/* Full: sleep until the writer frees slots.  Never spin. */
+	ConditionVariablePrepareToSleep(&ingest_shared->space_cv);
+	for (;;)
+	{
+		payload = core::RingTryClaim(ingest_ring, pos);
+		if (payload != NULL)
+			break;
+		if (!counted)
+		{
+			StatAdd(kStatBackpressureWaits, 1);
+			counted = true;
+		}
+		WakeWriter();
+		ConditionVariableSleep(&ingest_shared->space_cv, PG_WAIT_EXTENSION);
+	}
+	ConditionVariableCancelSleep();
+	return payload;
+}
+
+void
+RingPublishWake(uint64 pos, uint32 len)
+{
+	uint64		in_use;
+
+	core::RingPublish(ingest_ring, pos, len);
+	in_use = pos + 1 - ingest_ring->dequeue_pos.load(std::memory_order_relaxed);
+	StatMax(kStatRingHighWatermark, in_use);
+	WakeWriter();
+}
+
+uint64
+RingPush(const void *record, uint32 len)
+{
+	uint64		pos;
+	uint8	   *payload;
+
+	Assert(len <= RingSlotBytes());
+	payload = RingClaimWait(&pos);
+	memcpy(payload, record, len);
+	RingPublishWake(pos, len);
+	return pos;
+}
+
+void
+WaitForApplied(uint64 pos, uint64 first_pos)
+{
+	if (pg_atomic_read_u64(&ingest_shared->applied_pos) <= pos)
+	{
+		ConditionVariablePrepareToSleep(&ingest_shared->progress_cv);
+		while (pg_atomic_read_u64(&ingest_shared->applied_pos) <= pos)
+			ConditionVariableSleep(&ingest_shared->progress_cv, PG_WAIT_EXTENSION);
+		ConditionVariableCancelSleep();
+	}
+	pg_read_barrier();
+	if (pg_atomic_read_u64(&ingest_shared->failed_upto) > first_pos)
+		ereport(ERROR,
+				(errcode(ERRCODE_IO_ERROR),
+				 errmsg("could not make this transaction's ztsdb rows durable"),
+				 errdetail("Writing the sidecar WAL failed; see the server log."),
+				 errhint("Check free space and I/O errors on the data directory, then retry.")));
+}
+
+void
+WaitForRecovery(void)
+{
+	if (pg_atomic_read_u32(&ingest_shared->recovery_done))
+		return;
+	ConditionVariablePrepareToSleep(&ingest_shared->progress_cv);
+	while (!pg_atomic_read_u32(&ingest_shared->recovery_done))
+		ConditionVariableSleep(&ingest_shared->progress_cv, PG_WAIT_EXTENSION);
+	ConditionVariableCancelSleep();
+	pg_read_barrier();
+}
+
+} // namespace ztsdb

@@ -1,0 +1,149 @@
+/*-------------------------------------------------------------------------
+ *
+ * query_hooks.cpp
+ *	  Planner and utility hooks that keep ztsdb tables within what they
+ *	  support.
+ *
+ * get_relation_info_hook: no parallel scans of ztsdb tables (their scan
+ * is not parallel-aware yet).  object_access_hook: DROP TABLE hands the
+ * table's data to the writer to delete once the dropping transaction
+ * commits.  ProcessUtility_hook: ALTER TABLE forms that would change the
+ * column layout of stored chunks are refused.  Every hook calls the
+ * previous one.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "ztsdb/core/record_format.h"
+#include "ztsdb/pg.h"
+#include "ztsdb/tam/tam.h"
+
+extern "C" {
+#include "catalog/namespace.h"
+#include "catalog/objectaccess.h"
+#include "catalog/pg_class.h"
+#include "nodes/parsenodes.h"
+#include "optimizer/plancat.h"
+#include "tcop/utility.h"
+#include "utils/lsyscache.h"
+}
+
+namespace ztsdb {
+
+static get_relation_info_hook_type prev_get_relation_info = NULL;
+static object_access_hook_type prev_object_access = NULL;
+static ProcessUtility_hook_type prev_process_utility = NULL;
+
+static void
+GetRelationInfo(PlannerInfo *root, Oid relid, bool inhparent, RelOptInfo *rel)
+{
+	if (prev_get_relation_info)
+		prev_get_relation_info(root, relid, inhparent, rel);
+	if (get_rel_relkind(relid) == RELKIND_RELATION)
+	{
+		Relation	r = relation_open(relid, NoLock);
+
+		if (IsZtsdbRelation(r))
+			rel->rel_parallel_workers = 0;
+		relation_close(r, NoLock);
+	}
+}
+
+static void
+ObjectAccess(ObjectAccessType access, Oid classId, Oid objectId, int subId, void *arg)
+{
+	if (prev_object_access)
+		prev_object_access(access, classId, objectId, subId, arg);
+	if (access == OAT_DROP && classId == RelationRelationId && subId == 0 &&
+		get_rel_relkind(objectId) == RELKIND_RELATION)
+	{
+		Relation	r = try_relation_open(objectId, NoLock);
+
+		if (r != NULL)
+		{
+			if (IsZtsdbRelation(r))
+				PushTableRecord(core::kRecDropIfCommitted, r->rd_node);
+			relation_close(r, NoLock);
+		}
+	}
+}
+
+static void
+CheckAlterTable(AlterTableStmt *stmt)
+{
+	Oid			relid;
+	ListCell   *lc;
+
+	if (stmt->objtype != OBJECT_TABLE)
+		return;
+	relid = RangeVarGetRelid(stmt->relation, NoLock, true);
+	if (!OidIsValid(relid) || !IsZtsdbRelid(relid))
+		return;
+	foreach(lc, stmt->cmds)
+	{
+		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+		const char *what = NULL;
+
+		switch (cmd->subtype)
+		{
+			case AT_AddColumn:
+			case AT_AddColumnRecurse:
+				what = "ADD COLUMN";
+				break;
+			case AT_DropColumn:
+			case AT_DropColumnRecurse:
+				what = "DROP COLUMN";
+				break;
+			case AT_AlterColumnType:
+				what = "ALTER COLUMN TYPE";
+				break;
+			case AT_DropNotNull:
+				what = "DROP NOT NULL";
+				break;
+			case AT_SetAccessMethod:
+				what = "SET ACCESS METHOD";
+				break;
+			case AT_SetLogged:
+			case AT_SetUnLogged:
+				what = "SET LOGGED/UNLOGGED";
+				break;
+			case AT_SetTableSpace:
+				what = "SET TABLESPACE";
+				break;
+			default:
+				break;
+		}
+		if (what != NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("ALTER TABLE ... %s is not supported on ztsdb tables", what),
+					 errhint("Create a new ztsdb table and copy the rows with INSERT ... SELECT.")));
+	}
+}
+
+static void
+ProcessUtility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
+			   ProcessUtilityContext context, ParamListInfo params,
+			   QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc)
+{
+	if (IsA(pstmt->utilityStmt, AlterTableStmt))
+		CheckAlterTable(castNode(AlterTableStmt, pstmt->utilityStmt));
+	if (prev_process_utility)
+		prev_process_utility(pstmt, queryString, readOnlyTree, context, params, queryEnv,
+							 dest, qc);
+	else
+		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context, params, queryEnv,
+								dest, qc);
+}
+
+void
+HooksInit(void)
+{
+	prev_get_relation_info = get_relation_info_hook;
+	get_relation_info_hook = GetRelationInfo;
+	prev_object_access = object_access_hook;
+	object_access_hook = ObjectAccess;
+	prev_process_utility = ProcessUtility_hook;
+	ProcessUtility_hook = ProcessUtility;
+}
+
+} // namespace ztsdb

@@ -1,0 +1,251 @@
+/*-------------------------------------------------------------------------
+ *
+ * stats_sql.cpp
+ *	  SQL functions: ztsdb.stats(), ztsdb.chunks(), and the tier-move
+ *	  requests ztsdb.seal(), ztsdb.compress(), ztsdb.drop_chunks().
+ *
+ * Tier moves are the writer's work (it owns hot chunks and manifests): the
+ * function pushes a request record through the ring, waits until the writer
+ * has applied it, and reads the answer from its own slot.  Requests follow
+ * every earlier record in the ring, so rows committed before the call are
+ * moved too.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "ztsdb/core/record_format.h"
+#include "ztsdb/ingest/ingest.h"
+#include "ztsdb/query/query.h"
+#include "ztsdb/stats/stats.h"
+#include "ztsdb/storage/storage_read.h"
+#include "ztsdb/tam/tam.h"
+
+extern "C" {
+#include "funcapi.h"
+#include "utils/acl.h"
+#include "utils/lsyscache.h"
+#include "utils/rls.h"
+}
+
+namespace ztsdb {
+
+Relation
+OpenZtsdbTable(Oid relid, LOCKMODE lockmode, RequiredRight right)
+{
+	Relation	rel = try_relation_open(relid, lockmode);
+
+	if (rel == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist", relid)));
+	if (!IsZtsdbRelation(rel))
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is not a ztsdb table", RelationGetRelationName(rel)),
+				 errhint("Create it with CREATE TABLE ... USING ztsdb.")));
+	if (right == kNeedOwner)
+	{
+		if (!pg_class_ownercheck(relid, GetUserId()))
+			aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_TABLE, RelationGetRelationName(rel));
+	}
+	else
+	{
+		AclResult	acl = pg_class_aclcheck(relid, GetUserId(), ACL_SELECT);
+
+		if (acl != ACLCHECK_OK)
+			aclcheck_error(acl, OBJECT_TABLE, RelationGetRelationName(rel));
+		if (check_enable_rls(relid, InvalidOid, false) == RLS_ENABLED)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("\"%s\" has row-level security enabled", RelationGetRelationName(rel)),
+					 errhint("Query the table with SELECT, which applies its policies.")));
+	}
+	return rel;
+}
+
+static const char *const stat_names[kStatCount] = {
+	"rows_ingested",
+	"batches",
+	"commits",
+	"wal_bytes",
+	"wal_fsyncs",
+	"io_uring_submits",
+	"wal_writes",
+	"ring_high_watermark",
+	"backpressure_waits",
+	"chunks_hot",
+	"chunks_warm",
+	"chunks_cold",
+	"bytes_hot",
+	"bytes_warm",
+	"bytes_cold",
+	"chunks_sealed",
+	"chunks_compressed",
+	"chunks_dropped",
+	"queries",
+	"recovery_records",
+	"recovery_ms",
+};
+
+static int64
+SendRequest(core::RequestOp op, Relation rel, int64 older_than)
+{
+	static uint64 counter = 0;
+	core::RequestRecord req;
+	RequestAnswer *answer = &ingest_answers[MyProc->pgprocno];
+	uint64		pos;
+
+	WaitForRecovery();
+	memset(&req, 0, sizeof(req));
+	req.type = core::kRecRequest;
+	req.op = op;
+	req.procno = MyProc->pgprocno;
+	req.table = TableKeyOf(rel);
+	req.older_than = older_than;
+	req.request_id = ((uint64) MyProcPid << 32) | ++counter;
+	pos = RingPush(&req, sizeof(req));
+	WaitForApplied(pos, pos);
+	pg_read_barrier();
+	if (answer->request_id != req.request_id)
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("the ztsdb writer did not answer the request"),
+				 errhint("See the server log.")));
+	if (answer->sqlstate != 0)
+		ereport(ERROR,
+				(errcode(answer->sqlstate),
+				 errmsg("%s", answer->message)));
+	return answer->result;
+}
+
+/*
+ * OlderThan turns an interval into a cutoff time now() - iv; a zero
+ * interval (compress's default) means every chunk, whatever its times.
+ */
+static int64
+OlderThan(Interval *iv)
+{
+	TimestampTz now = GetCurrentTransactionStartTimestamp();
+
+	if (iv->time == 0 && iv->day == 0 && iv->month == 0)
+		return PG_INT64_MAX;
+
+	return DatumGetTimestampTz(DirectFunctionCall2(timestamptz_mi_interval,
+												   TimestampTzGetDatum(now),
+												   IntervalPGetDatum(iv)));
+}
+
+} // namespace ztsdb
+
+using namespace ztsdb;
+
+extern "C" {
+PG_FUNCTION_INFO_V1(ztsdb_stats);
+PG_FUNCTION_INFO_V1(ztsdb_chunks);
+PG_FUNCTION_INFO_V1(ztsdb_seal);
+PG_FUNCTION_INFO_V1(ztsdb_compress);
+PG_FUNCTION_INFO_V1(ztsdb_drop_chunks);
+}
+
+extern "C" Datum
+ztsdb_stats(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+
+	InitMaterializedSRF(fcinfo, 0);
+	for (int i = 0; i < kStatCount; i++)
+	{
+		Datum		values[2];
+		bool		nulls[2] = {false, false};
+
+		values[0] = CStringGetTextDatum(stat_names[i]);
+		values[1] = Float8GetDatum((double) (int64) pg_atomic_read_u64(&stats_shared->counters[i]));
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+extern "C" Datum
+ztsdb_chunks(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Oid			relid = PG_GETARG_OID(0);
+	Relation	rel;
+	TableView  *view;
+	size_t		row_bytes = 0;
+
+	InitMaterializedSRF(fcinfo, 0);
+	rel = OpenZtsdbTable(relid, AccessShareLock, kNeedSelect);
+	WaitForRecovery();
+	view = OpenTableView(rel, false);
+	if (view->have_layout)
+		for (uint16 c = 0; c < view->layout.ncols; c++)
+			row_bytes += core::ColumnWidth(view->layout.types[c]);
+
+	for (int i = 0; i < view->nhot; i++)
+	{
+		Datum		values[7];
+		bool		nulls[7] = {false, false, false, false, false, false, false};
+		const ViewHot *h = &view->hot[i];
+
+		values[0] = Int64GetDatum((int64) hot_chunks[h->idx].chunk_id);
+		values[1] = CStringGetTextDatum("hot");
+		values[2] = TimestampTzGetDatum(h->min_ts);
+		values[3] = TimestampTzGetDatum(h->max_ts);
+		nulls[2] = nulls[3] = h->nrows == 0;
+		values[4] = Int64GetDatum((int64) h->nrows);
+		values[5] = Int64GetDatum((int64) (h->nrows * row_bytes));
+		values[6] = Float8GetDatum(1.0);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	for (int i = 0; i < view->nfiles; i++)
+	{
+		Datum		values[7];
+		bool		nulls[7] = {false, false, false, false, false, false, false};
+		const core::ManifestChunk *e = &view->files[i].entry;
+
+		values[0] = Int64GetDatum((int64) e->meta.chunk_id);
+		values[1] = CStringGetTextDatum(e->meta.tier == core::kTierCold ? "cold" : "warm");
+		values[2] = TimestampTzGetDatum(e->meta.min_ts);
+		values[3] = TimestampTzGetDatum(e->meta.max_ts);
+		values[4] = Int64GetDatum((int64) e->meta.nrows);
+		values[5] = Int64GetDatum((int64) e->file_bytes);
+		values[6] = Float8GetDatum(e->file_bytes > 0 ? (double) e->raw_bytes / e->file_bytes : 0);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	relation_close(rel, AccessShareLock);
+	return (Datum) 0;
+}
+
+extern "C" Datum
+ztsdb_seal(PG_FUNCTION_ARGS)
+{
+	Relation	rel = OpenZtsdbTable(PG_GETARG_OID(0), AccessShareLock, kNeedOwner);
+	int64		n = SendRequest(core::kReqSeal, rel, 0);
+
+	relation_close(rel, AccessShareLock);
+	PG_RETURN_INT32((int32) n);
+}
+
+extern "C" Datum
+ztsdb_compress(PG_FUNCTION_ARGS)
+{
+	Relation	rel = OpenZtsdbTable(PG_GETARG_OID(0), AccessShareLock, kNeedOwner);
+	int64		n = SendRequest(core::kReqCompress, rel, OlderThan(PG_GETARG_INTERVAL_P(1)));
+
+	relation_close(rel, AccessShareLock);
+	PG_RETURN_INT32((int32) n);
+}
+
+extern "C" Datum
+ztsdb_drop_chunks(PG_FUNCTION_ARGS)
+{
+	Relation	rel = OpenZtsdbTable(PG_GETARG_OID(0), ShareUpdateExclusiveLock, kNeedOwner);
+	Interval   *iv = PG_GETARG_INTERVAL_P(1);
+	TimestampTz cutoff = DatumGetTimestampTz(DirectFunctionCall2(timestamptz_mi_interval,
+																 TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()),
+																 IntervalPGetDatum(iv)));
+	int64		n = SendRequest(core::kReqDropChunks, rel, cutoff);
+
+	relation_close(rel, ShareUpdateExclusiveLock);
+	PG_RETURN_INT32((int32) n);
+}

@@ -1,0 +1,437 @@
+/*-------------------------------------------------------------------------
+ *
+ * storage_apply.cpp
+ *	  The writer's side of hot chunks: the pool's free list, the table
+ *	  registry, and copying batch rows into hot chunks.
+ *
+ * A batch's rows are routed by time window (floor(ts / interval)); runs of
+ * consecutive rows in one window are copied column by column with memcpy.
+ * Each chunk keeps a batch table: a new run (row_start, xid, cid) starts
+ * whenever the writing (xid, cid) changes, so scans check visibility once
+ * per run.  Counts are published after a write barrier; published rows never
+ * change (storage.h).
+ *
+ * During replay, rows already held by a sealed file are skipped: the
+ * manifest's per-window coverage (lsn, row) says which.  Coverage is loaded
+ * lazily per table into a writer-local hash and dropped after recovery.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "ztsdb/core/record_format.h"
+#include "ztsdb/stats/stats.h"
+#include "ztsdb/storage/storage_writer.h"
+#include "ztsdb/util/util_guc.h"
+
+extern "C" {
+#include "utils/hsearch.h"
+}
+
+namespace ztsdb {
+
+/* Writer-local free list of pool chunks. */
+static int *free_chunks = NULL;
+static int	nfree = -1;
+
+struct CoverageKey
+{
+	core::TableKey table;
+	int64		window;
+};
+
+struct CoverageEntry
+{
+	CoverageKey key;
+	uint64		lsn;
+	uint32		row;
+};
+
+static HTAB *replay_coverage = NULL;
+
+static void
+InitFreeList(void)
+{
+	if (nfree >= 0)
+		return;
+	free_chunks = static_cast<int *>(MemoryContextAlloc(TopMemoryContext,
+														sizeof(int) * storage_shared->nchunks));
+	nfree = 0;
+	for (int i = (int) storage_shared->nchunks - 1; i >= 0; i--)
+		if (!hot_chunks[i].in_use)
+			free_chunks[nfree++] = i;
+}
+
+void
+FreeUnpinnedChunks(void)
+{
+	InitFreeList();
+	for (uint32 i = 0; i < storage_shared->nchunks; i++)
+	{
+		HotChunk   *c = &hot_chunks[i];
+
+		if (c->in_use && c->detached && pg_atomic_read_u32(&c->refcount) == 0)
+		{
+			c->in_use = false;
+			c->detached = false;
+			free_chunks[nfree++] = (int) i;
+		}
+	}
+}
+
+static int64
+WindowOf(int64 ts)
+{
+	int64		interval = (int64) guc_chunk_time_interval_s * USECS_PER_SEC;
+	int64		w = ts / interval;
+
+	if (ts % interval < 0)
+		w--;					/* floor division for times before 2000 */
+	return w * interval;
+}
+
+TableEntry *
+EnsureTable(const core::TableKey &key, const core::ChunkLayout &layout)
+{
+	TableEntry *entry;
+	bool		found;
+
+	entry = LookupTable(key);
+	if (entry != NULL)
+		return entry;
+
+	LWLockAcquire(registry_lock, LW_EXCLUSIVE);
+	entry = static_cast<TableEntry *>(hash_search(table_registry, &key,
+												  HASH_ENTER_NULL, &found));
+	if (entry == NULL)
+	{
+		/* Full: forget tables that hold nothing hot, then retry once. */
+		HASH_SEQ_STATUS seq;
+		TableEntry *e;
+
+		hash_seq_init(&seq, table_registry);
+		while ((e = static_cast<TableEntry *>(hash_seq_search(&seq))) != NULL)
+			if (e->hot_head < 0)
+				hash_search(table_registry, &e->key, HASH_REMOVE, NULL);
+		entry = static_cast<TableEntry *>(hash_search(table_registry, &key,
+													  HASH_ENTER_NULL, &found));
+	}
+	if (entry == NULL)
+	{
+		LWLockRelease(registry_lock);
+		ereport(ERROR,
+				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+				 errmsg("too many ztsdb tables with hot data"),
+				 errhint("Increase ztsdb.max_tables.")));
+	}
+	if (!found)
+	{
+		entry->layout = layout;
+		LWLockInitialize(&entry->lock, storage_shared->table_tranche);
+		entry->hot_head = -1;
+		entry->next_chunk_id = 1;
+		entry->manifest_loaded = false;
+		entry->dropped = false;
+	}
+	LWLockRelease(registry_lock);
+	return entry;
+}
+
+static core::ChunkLayout
+LayoutOf(const core::BatchHeader &hdr)
+{
+	core::ChunkLayout layout;
+
+	memset(&layout, 0, sizeof(layout));
+	layout.ncols = hdr.ncols;
+	layout.time_col = hdr.time_col;
+	layout.series_col = hdr.series_col;
+	for (uint16 c = 0; c < hdr.ncols; c++)
+		layout.types[c] = static_cast<core::ColumnType>(hdr.types[c]);
+	return layout;
+}
+
+/* LoadTableManifest learns next_chunk_id (and, replaying, coverage) once per table. */
+static void
+LoadTableManifest(TableEntry *entry, bool replaying)
+{
+	Manifest	m;
+
+	if (entry->manifest_loaded)
+		return;
+	if (ReadManifest(entry->key, &m))
+	{
+		entry->next_chunk_id = m.header.next_chunk_id;
+		if (replaying)
+		{
+			if (replay_coverage == NULL)
+			{
+				HASHCTL		info;
+
+				memset(&info, 0, sizeof(info));
+				info.keysize = sizeof(CoverageKey);
+				info.entrysize = sizeof(CoverageEntry);
+				info.hcxt = TopMemoryContext;
+				replay_coverage = hash_create("ztsdb replay coverage", 256, &info,
+											  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+			}
+			for (uint32 i = 0; i < m.header.nwindows; i++)
+			{
+				CoverageKey key;
+				CoverageEntry *ce;
+
+				memset(&key, 0, sizeof(key));
+				key.table = entry->key;
+				key.window = m.windows[i].window_start;
+				ce = static_cast<CoverageEntry *>(hash_search(replay_coverage, &key,
+															  HASH_ENTER, NULL));
+				ce->lsn = m.windows[i].cover_lsn;
+				ce->row = m.windows[i].cover_row;
+			}
+		}
+	}
+	entry->manifest_loaded = true;
+}
+
+void
+ResetReplayCoverage(void)
+{
+	if (replay_coverage != NULL)
+		hash_destroy(replay_coverage);
+	replay_coverage = NULL;
+}
+
+/* IsCovered tells whether row r of the record at lsn is already in a sealed file. */
+static bool
+IsCovered(const core::TableKey &table, int64 window, uint64 lsn, uint32 r)
+{
+	CoverageKey key;
+	CoverageEntry *ce;
+
+	if (replay_coverage == NULL)
+		return false;
+	memset(&key, 0, sizeof(key));
+	key.table = table;
+	key.window = window;
+	ce = static_cast<CoverageEntry *>(hash_search(replay_coverage, &key, HASH_FIND, NULL));
+	if (ce == NULL)
+		return false;
+	return lsn < ce->lsn || (lsn == ce->lsn && r <= ce->row);
+}
+
+/* SetupChunkLayout computes the column offsets of a chunk for a table layout. */
+static void
+SetupChunkLayout(HotChunk *c, const core::ChunkLayout &layout)
+{
+	Size		bytes = storage_shared->chunk_bytes;
+	Size		per_row = 4 * sizeof(HotBatch) / 16;	/* a batch entry per 4 rows */
+	uint32		rows;
+
+	for (uint16 i = 0; i < layout.ncols; i++)
+		per_row += core::ColumnWidth(layout.types[i]) + 1;
+	rows = (uint32) ((bytes - 32 * layout.ncols - 64) / per_row);
+	for (;;)
+	{
+		Size		off = 0;
+		uint32		batches = rows / 4 + 1;
+
+		for (uint16 i = 0; i < layout.ncols; i++)
+		{
+			c->values_off[i] = (uint32) off;
+			off += core::Align8(core::ColumnWidth(layout.types[i]) * (Size) rows);
+			c->validity_off[i] = (uint32) off;
+			off += core::Align8(core::BitmapBytes(rows));
+		}
+		c->batches_off = (uint32) off;
+		off += (Size) batches * sizeof(HotBatch);
+		if (off <= bytes)
+		{
+			c->capacity_rows = rows;
+			c->capacity_batches = batches;
+			return;
+		}
+		rows -= rows / 64 + 1;
+	}
+}
+
+/*
+ * AllocChunk takes a chunk from the pool for (entry, window) and links it
+ * into the table.  When the pool is empty it seals the least recently
+ * written chunk of any table (forced: backpressure, never failure) and, if
+ * readers still pin it, waits for them.
+ */
+static HotChunk *
+AllocChunk(TableEntry *entry, int64 window)
+{
+	int			idx;
+	HotChunk   *c;
+
+	InitFreeList();
+	while (nfree == 0)
+	{
+		FreeUnpinnedChunks();
+		if (nfree > 0)
+			break;
+		if (SealChunks(NULL, false, true) == 0)
+		{
+			/* everything sealable is sealed but still pinned by readers */
+			CHECK_FOR_INTERRUPTS();
+			pg_usleep(1000L);
+		}
+	}
+	idx = free_chunks[--nfree];
+	c = &hot_chunks[idx];
+	c->table = entry->key;
+	c->window_start = window;
+	c->chunk_id = entry->next_chunk_id++;
+	SetupChunkLayout(c, entry->layout);
+	pg_atomic_write_u32(&c->nrows, 0);
+	pg_atomic_write_u32(&c->nbatches, 0);
+	pg_atomic_write_u32(&c->refcount, 0);
+	c->in_use = true;
+	c->detached = false;
+	c->min_ts = PG_INT64_MAX;
+	c->max_ts = PG_INT64_MIN;
+	c->first_lsn = 0;
+	c->cover_lsn = 0;
+	c->cover_row = 0;
+	c->last_append = GetCurrentTimestamp();
+	c->last_xid = InvalidTransactionId;
+	c->last_cid = InvalidCommandId;
+
+	pg_write_barrier();
+	LWLockAcquire(&entry->lock, LW_EXCLUSIVE);
+	c->next = entry->hot_head;
+	entry->hot_head = idx;
+	LWLockRelease(&entry->lock);
+	return c;
+}
+
+static HotChunk *
+FindChunk(TableEntry *entry, int64 window)
+{
+	for (int i = entry->hot_head; i >= 0; i = hot_chunks[i].next)
+		if (hot_chunks[i].window_start == window)
+			return &hot_chunks[i];
+	return NULL;
+}
+
+/* CopyBits copies n validity bits from src (starting at bit s) to dst (bit d). */
+static void
+CopyBits(uint8 *dst, uint32 d, const uint8 *src, uint32 s, uint32 n)
+{
+	for (uint32 i = 0; i < n; i++)
+	{
+		bool		bit = (src[(s + i) >> 3] >> ((s + i) & 7)) & 1;
+		uint32		j = d + i;
+
+		if (bit)
+			dst[j >> 3] |= (uint8) (1 << (j & 7));
+		else
+			dst[j >> 3] &= (uint8) ~(1 << (j & 7));
+	}
+}
+
+/*
+ * AppendRun copies rows [r0, r0 + n) of a batch into chunk c (which has
+ * room for them and for one more batch entry).
+ */
+static void
+AppendRun(HotChunk *c, const core::BatchHeader &hdr, uint8 **validity, uint8 **values,
+		  uint32 r0, uint32 n, uint64 lsn)
+{
+	char	   *data = HotChunkData((int) (c - hot_chunks));
+	uint32		at = pg_atomic_read_u32(&c->nrows);
+	uint32		nb = pg_atomic_read_u32(&c->nbatches);
+	const int64 *ts = reinterpret_cast<const int64 *>(values[hdr.time_col]);
+
+	for (uint16 col = 0; col < hdr.ncols; col++)
+	{
+		Size		w = core::ColumnWidth(static_cast<core::ColumnType>(hdr.types[col]));
+
+		memcpy(data + c->values_off[col] + at * w, values[col] + r0 * w, n * w);
+		CopyBits(reinterpret_cast<uint8 *>(data + c->validity_off[col]), at,
+				 validity[col], r0, n);
+	}
+	if (nb == 0 || c->last_xid != hdr.xid || c->last_cid != hdr.cid)
+	{
+		HotBatch   *b = reinterpret_cast<HotBatch *>(data + c->batches_off) + nb;
+
+		b->row_start = at;
+		b->xid = hdr.xid;
+		b->cid = hdr.cid;
+		b->reserved = 0;
+		c->last_xid = hdr.xid;
+		c->last_cid = hdr.cid;
+		nb++;
+	}
+	for (uint32 i = r0; i < r0 + n; i++)
+	{
+		c->min_ts = Min(c->min_ts, ts[i]);
+		c->max_ts = Max(c->max_ts, ts[i]);
+	}
+	if (c->first_lsn == 0)
+		c->first_lsn = lsn;
+	c->cover_lsn = lsn;
+	c->cover_row = r0 + n - 1;
+	c->last_append = GetCurrentTimestamp();
+
+	pg_write_barrier();
+	pg_atomic_write_u32(&c->nbatches, nb);
+	pg_atomic_write_u32(&c->nrows, at + n);
+}
+
+void
+ApplyBatch(const uint8 *record, uint64 lsn, bool replaying)
+{
+	core::BatchHeader hdr;
+	uint8	   *validity[core::kMaxColumns];
+	uint8	   *values[core::kMaxColumns];
+	TableEntry *entry;
+	const int64 *ts;
+	uint32		r = 0;
+
+	memcpy(&hdr, record, sizeof(hdr));
+	core::BatchColumns(record, validity, values);
+	entry = EnsureTable(hdr.table, LayoutOf(hdr));
+	if (entry->dropped)
+		return;
+	LoadTableManifest(entry, replaying);
+	ts = reinterpret_cast<const int64 *>(values[hdr.time_col]);
+
+	while (r < hdr.nrows)
+	{
+		int64		window = WindowOf(ts[r]);
+		uint32		end = r + 1;
+		HotChunk   *c;
+		uint32		room;
+
+		if (replaying && IsCovered(hdr.table, window, lsn, r))
+		{
+			r++;
+			continue;
+		}
+		while (end < hdr.nrows && WindowOf(ts[end]) == window &&
+			   !(replaying && IsCovered(hdr.table, window, lsn, end)))
+			end++;
+
+		c = FindChunk(entry, window);
+		if (c != NULL && (pg_atomic_read_u32(&c->nrows) >= c->capacity_rows ||
+						  pg_atomic_read_u32(&c->nbatches) >= c->capacity_batches))
+		{
+			/* full: seal it (forced if needed) and start a new one */
+			core::TableKey key = entry->key;
+
+			SealChunks(&key, false, true);
+			c = FindChunk(entry, window);
+		}
+		if (c == NULL)
+			c = AllocChunk(entry, window);
+		room = c->capacity_rows - pg_atomic_read_u32(&c->nrows);
+		if (end - r > room)
+			end = r + room;
+		AppendRun(c, hdr, validity, values, r, end - r, lsn);
+		StatAdd(kStatRowsIngested, end - r);
+		r = end;
+	}
+}
+
+} // namespace ztsdb

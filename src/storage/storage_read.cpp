@@ -1,0 +1,184 @@
+/*-------------------------------------------------------------------------
+ *
+ * storage_read.cpp
+ *	  Taking a consistent view of a table for a reader.
+ *
+ * Under the registry lock (shared) and the table's lock (shared) the
+ * reader reads the manifest, maps every chunk file it lists and pins every
+ * hot chunk, recording the published counts.  Then it lets go of the locks:
+ * the writer may seal or compress meanwhile, but it only renames and
+ * unlinks; our mappings and pins keep what we saw alive.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "ztsdb/core/chunk_file.h"
+#include "ztsdb/storage/storage_read.h"
+#include "ztsdb/stats/stats.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace ztsdb {
+
+static void
+ReleaseView(void *arg)
+{
+	TableView  *view = static_cast<TableView *>(arg);
+
+	for (int i = 0; i < view->nhot; i++)
+		pg_atomic_fetch_sub_u32(&hot_chunks[view->hot[i].idx].refcount, 1);
+	view->nhot = 0;
+	for (int i = 0; i < view->nfiles; i++)
+		if (view->files[i].mapped && view->files[i].data != NULL)
+			munmap(const_cast<uint8 *>(view->files[i].data), view->files[i].len);
+	view->nfiles = 0;
+}
+
+/* MapFile maps a chunk file read-only; NULL with errno set on failure. */
+static const uint8 *
+MapFile(const char *path, size_t *len)
+{
+	int			fd = open(path, O_RDONLY | PG_BINARY);
+	struct stat st;
+	void	   *p;
+	int			save;
+
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) != 0)
+	{
+		save = errno;
+		close(fd);
+		errno = save;
+		return NULL;
+	}
+	*len = st.st_size;
+	if (st.st_size == 0)
+	{
+		close(fd);
+		errno = EINVAL;
+		return NULL;
+	}
+	p = mmap(NULL, st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	save = errno;
+	close(fd);
+	errno = save;
+	return p == MAP_FAILED ? NULL : static_cast<const uint8 *>(p);
+}
+
+TableView *
+OpenTableView(Relation rel, bool open_files)
+{
+	TableView  *view = static_cast<TableView *>(palloc0(sizeof(TableView)));
+	MemoryContextCallback *cb = static_cast<MemoryContextCallback *>(palloc0(sizeof(MemoryContextCallback)));
+	TableEntry *entry;
+	Manifest	m;
+	bool		have_manifest;
+
+	view->key = TableKeyOf(rel);
+	view->hot = static_cast<ViewHot *>(palloc(sizeof(ViewHot) * storage_shared->nchunks));
+	cb->func = ReleaseView;
+	cb->arg = view;
+	MemoryContextRegisterResetCallback(CurrentMemoryContext, cb);
+
+	/*
+	 * Read the manifest before taking the locks as well? No: it must be the
+	 * version that matches the hot list, so read it under them.  It is a
+	 * small file.
+	 */
+	LWLockAcquire(registry_lock, LW_SHARED);
+	entry = static_cast<TableEntry *>(hash_search(table_registry, &view->key, HASH_FIND, NULL));
+	if (entry != NULL)
+		LWLockAcquire(&entry->lock, LW_SHARED);
+
+	PG_TRY();
+	{
+		have_manifest = ReadManifest(view->key, &m);
+		if (have_manifest)
+		{
+			view->layout = m.header.layout;
+			view->have_layout = true;
+			view->next_chunk_id = m.header.next_chunk_id;
+			view->files = static_cast<ViewFile *>(palloc0(sizeof(ViewFile) * Max(m.header.nchunks, 1)));
+			for (uint32 i = 0; i < m.header.nchunks; i++)
+			{
+				ViewFile   *f = &view->files[view->nfiles];
+
+				f->entry = m.chunks[i];
+				f->path = ChunkPath(view->key, f->entry.meta.chunk_id, f->entry.meta.tier);
+				if (open_files)
+				{
+					f->data = MapFile(f->path, &f->len);
+					if (f->data == NULL)
+						ereport(ERROR,
+								(errcode(ERRCODE_DATA_CORRUPTED),
+								 errmsg("could not map ztsdb chunk file \"%s\": %m", f->path)));
+					f->mapped = true;
+				}
+				view->nfiles++;
+			}
+		}
+		if (entry != NULL)
+		{
+			if (!view->have_layout)
+			{
+				view->layout = entry->layout;
+				view->have_layout = true;
+			}
+			for (int i = entry->hot_head; i >= 0; i = hot_chunks[i].next)
+			{
+				ViewHot    *h = &view->hot[view->nhot];
+
+				pg_atomic_fetch_add_u32(&hot_chunks[i].refcount, 1);
+				h->idx = i;
+				view->nhot++;
+				h->nbatches = pg_atomic_read_u32(&hot_chunks[i].nbatches);
+				h->nrows = pg_atomic_read_u32(&hot_chunks[i].nrows);
+				h->min_ts = hot_chunks[i].min_ts;
+				h->max_ts = hot_chunks[i].max_ts;
+			}
+			pg_read_barrier();
+		}
+	}
+	PG_FINALLY();
+	{
+		if (entry != NULL)
+			LWLockRelease(&entry->lock);
+		LWLockRelease(registry_lock);
+	}
+	PG_END_TRY();
+
+	/* validate outside the locks: CRCs over whole files take time */
+	if (open_files)
+		for (int i = 0; i < view->nfiles; i++)
+		{
+			ViewFile   *f = &view->files[i];
+			core::Status st = core::OpenChunkFile(f->data, f->len, &f->reader);
+
+			if (!st.ok())
+				ereport(ERROR,
+						(errcode(ERRCODE_DATA_CORRUPTED),
+						 errmsg("ztsdb chunk file \"%s\" is corrupt: %s", f->path, st.message)));
+		}
+	return view;
+}
+
+void
+HotColumns(const TableView *view, int h, const void **values, const uint8 **validity,
+		   const core::BatchEntry **batches)
+{
+	int			idx = view->hot[h].idx;
+	const HotChunk *c = &hot_chunks[idx];
+	const char *data = HotChunkData(idx);
+
+	for (uint16 col = 0; col < view->layout.ncols; col++)
+	{
+		values[col] = data + c->values_off[col];
+		validity[col] = reinterpret_cast<const uint8 *>(data + c->validity_off[col]);
+	}
+	*batches = reinterpret_cast<const core::BatchEntry *>(data + c->batches_off);
+}
+
+} // namespace ztsdb

@@ -1,0 +1,859 @@
+/*-------------------------------------------------------------------------
+ *
+ * storage_tier.cpp
+ *	  Moving chunks between tiers: seal (hot -> warm), compress (warm ->
+ *	  cold), drop_chunks, and dropping a table's data.  Writer only.
+ *
+ * Every move is crash-safe in the same way: write the new chunk file under
+ * a temporary name, fsync, rename (durable_rename); write the new manifest
+ * the same way and, holding the table's lock exclusively, rename it into
+ * place and detach the hot chunk; only then unlink the old file.  A crash
+ * leaves either the old or the new state, and replay re-applies only rows
+ * that no sealed file covers (storage_apply.cpp).
+ *
+ * A chunk is sealed sorted, without visibility information, only when every
+ * transaction that wrote it has either aborted (its rows are dropped) or
+ * committed before the oldest snapshot anyone still holds (the shared xmin
+ * horizon), so no reader can tell the difference.  Otherwise sealing waits,
+ * unless forced (chunk or pool full): then rows keep arrival order and the
+ * file carries the batch table.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <algorithm>
+
+#include "ztsdb/core/chunk_file.h"
+#include "ztsdb/core/record_format.h"
+#include "ztsdb/stats/stats.h"
+#include "ztsdb/storage/storage_writer.h"
+#include "ztsdb/util/util_guc.h"
+
+extern "C" {
+#include "common/relpath.h"
+#include "storage/md.h"
+#include "utils/hsearch.h"
+}
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace ztsdb {
+
+/* Columns of rows to seal, wherever they live (hot chunk or warm file). */
+struct RowSource
+{
+	uint32		nrows;
+	const void *values[core::kMaxColumns];
+	const uint8 *validity[core::kMaxColumns];	/* nullptr = no NULLs */
+	uint32		nbatches;
+	core::BatchEntry *batches;
+};
+
+enum BatchFate
+{
+	kFateKeep,					/* committed, visible to every snapshot */
+	kFateDrop,					/* aborted */
+	kFateOpen					/* in progress or not yet visible to all */
+};
+
+static BatchFate
+FateOf(TransactionId xid, TransactionId horizon)
+{
+	if (TransactionIdIsInProgress(xid))
+		return kFateOpen;
+	if (TransactionIdDidCommit(xid))
+		return TransactionIdPrecedes(xid, horizon) ? kFateKeep : kFateOpen;
+	return kFateDrop;
+}
+
+static inline bool
+BitIsSet(const uint8 *bits, uint32 i)
+{
+	return bits == nullptr || ((bits[i >> 3] >> (i & 7)) & 1);
+}
+
+static int64
+ReadInt(const void *values, core::ColumnType t, uint32 i)
+{
+	switch (t)
+	{
+		case core::ColumnType::kInt2:
+			return static_cast<const int16 *>(values)[i];
+		case core::ColumnType::kInt4:
+			return static_cast<const int32 *>(values)[i];
+		default:
+			return static_cast<const int64 *>(values)[i];
+	}
+}
+
+/*
+ * BuildChunkFile turns rows of src into file bytes of the given tier.
+ * Returns NULL when the rows cannot be written yet (open transactions and
+ * !force); *nrows_out = 0 with a non-NULL result is impossible: an empty
+ * result returns NULL with *empty set.
+ */
+static uint8 *
+BuildChunkFile(const core::ChunkLayout &layout, const RowSource &src, uint64 chunk_id,
+			   uint8 tier, bool force, size_t *file_len, core::ChunkMeta *meta_out,
+			   bool *empty)
+{
+	TransactionId horizon = GetOldestNonRemovableTransactionId(NULL);
+	BatchFate  *fates = static_cast<BatchFate *>(palloc(sizeof(BatchFate) * Max(src.nbatches, 1)));
+	bool		any_open = false;
+	uint32	   *perm = static_cast<uint32 *>(palloc(sizeof(uint32) * Max(src.nrows, 1)));
+	uint32		nkeep = 0;
+	core::BatchEntry *out_batches = NULL;
+	uint32		out_nbatches = 0;
+	core::ColumnInput cols[core::kMaxColumns];
+	core::ChunkMeta meta;
+	uint8	   *buf;
+	size_t		cap;
+	core::Status st;
+	const int64 *ts = static_cast<const int64 *>(src.values[layout.time_col]);
+
+	*empty = false;
+	for (uint32 b = 0; b < src.nbatches; b++)
+	{
+		fates[b] = FateOf(src.batches[b].xid, horizon);
+		if (fates[b] == kFateOpen)
+			any_open = true;
+	}
+	if (any_open && !force)
+		return NULL;
+
+	if (any_open)
+		out_batches = static_cast<core::BatchEntry *>(
+			palloc(sizeof(core::BatchEntry) * src.nbatches));
+	for (uint32 b = 0; b < src.nbatches; b++)
+	{
+		uint32		start = src.batches[b].row_start;
+		uint32		end = (b + 1 < src.nbatches) ? src.batches[b + 1].row_start : src.nrows;
+
+		if (fates[b] == kFateDrop)
+			continue;
+		if (any_open && start < end)
+		{
+			out_batches[out_nbatches] = src.batches[b];
+			out_batches[out_nbatches].row_start = nkeep;
+			out_nbatches++;
+		}
+		for (uint32 r = start; r < end && r < src.nrows; r++)
+			perm[nkeep++] = r;
+	}
+	/* rows of a sorted warm file carry no batch table: keep them all */
+	if (src.nbatches == 0)
+		for (uint32 r = 0; r < src.nrows; r++)
+			perm[nkeep++] = r;
+	if (nkeep == 0)
+	{
+		*empty = true;
+		return NULL;
+	}
+
+	if (!any_open)
+	{
+		const void *sv = layout.series_col >= 0 ? src.values[layout.series_col] : NULL;
+		const uint8 *sn = layout.series_col >= 0 ? src.validity[layout.series_col] : NULL;
+		core::ColumnType stype = layout.series_col >= 0 ? layout.types[layout.series_col]
+			: core::ColumnType::kInt8;
+
+		std::stable_sort(perm, perm + nkeep, [&](uint32 a, uint32 b) noexcept {
+			if (sv != NULL)
+			{
+				int64		sa = BitIsSet(sn, a) ? ReadInt(sv, stype, a) : PG_INT64_MIN;
+				int64		sb = BitIsSet(sn, b) ? ReadInt(sv, stype, b) : PG_INT64_MIN;
+
+				if (sa != sb)
+					return sa < sb;
+			}
+			return ts[a] < ts[b];
+		});
+	}
+
+	memset(&meta, 0, sizeof(meta));
+	meta.chunk_id = chunk_id;
+	meta.nrows = nkeep;
+	meta.flags = any_open ? 0 : core::kChunkSorted;
+	meta.tier = tier;
+	meta.min_ts = PG_INT64_MAX;
+	meta.max_ts = PG_INT64_MIN;
+	for (uint16 c = 0; c < layout.ncols; c++)
+	{
+		Size		w = core::ColumnWidth(layout.types[c]);
+		char	   *vals = static_cast<char *>(palloc_extended(Max(w * nkeep, 8), MCXT_ALLOC_HUGE));
+		uint8	   *valid = static_cast<uint8 *>(palloc0(core::BitmapBytes(nkeep) + 8));
+		const char *sv = static_cast<const char *>(src.values[c]);
+		bool		any_null = false;
+
+		for (uint32 i = 0; i < nkeep; i++)
+		{
+			uint32		r = perm[i];
+
+			memcpy(vals + i * w, sv + (Size) r * w, w);
+			if (BitIsSet(src.validity[c], r))
+				valid[i >> 3] |= (uint8) (1 << (i & 7));
+			else
+				any_null = true;
+		}
+		cols[c].values = vals;
+		cols[c].validity = any_null ? valid : nullptr;
+	}
+	for (uint32 i = 0; i < nkeep; i++)
+	{
+		int64		t = static_cast<const int64 *>(cols[layout.time_col].values)[i];
+
+		meta.min_ts = Min(meta.min_ts, t);
+		meta.max_ts = Max(meta.max_ts, t);
+	}
+
+	cap = core::MaxChunkFileSize(layout, nkeep, out_nbatches);
+	buf = static_cast<uint8 *>(palloc_extended(cap, MCXT_ALLOC_HUGE));
+	st = core::EncodeChunkFile(layout, meta, cols, out_batches, out_nbatches, buf, cap, file_len);
+	if (!st.ok())
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("could not encode ztsdb chunk " UINT64_FORMAT ": %s", chunk_id,
+						st.message)));
+	*meta_out = meta;
+	return buf;
+}
+
+/* WriteFileDurably writes data to path via a temporary file, fsync and rename. */
+static void
+WriteFileDurably(const char *path, const uint8 *data, size_t len)
+{
+	char	   *tmp = psprintf("%s.tmp", path);
+	int			fd = OpenTransientFile(tmp, O_CREAT | O_TRUNC | O_WRONLY | PG_BINARY);
+	size_t		done = 0;
+
+	if (fd < 0)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not create file \"%s\": %m", tmp)));
+	while (done < len)
+	{
+		ssize_t		n = write(fd, data + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+		{
+			int			save = errno;
+
+			CloseTransientFile(fd);
+			unlink(tmp);
+			errno = n == 0 ? ENOSPC : save;
+			ereport(ERROR,
+					(errcode_for_file_access(),
+					 errmsg("could not write file \"%s\": %m", tmp)));
+		}
+		done += n;
+	}
+	if (pg_fsync(fd) != 0)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not fsync file \"%s\": %m", tmp)));
+	CloseTransientFile(fd);
+	(void) durable_rename(tmp, path, ERROR);
+}
+
+static void
+EnsureDir(const char *path)
+{
+	if (MakePGDirectory(path) < 0 && errno != EEXIST)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not create directory \"%s\": %m", path)));
+}
+
+static void
+EnsureTableDir(const core::TableKey &key)
+{
+	EnsureDir("ztsdb");
+	EnsureDir(psprintf("ztsdb/%u", key.db));
+	EnsureDir(TableDir(key));
+}
+
+/* LoadOrInitManifest reads the manifest into growable arrays with spare room. */
+static void
+LoadOrInitManifest(const TableEntry *entry, Manifest *m, uint32 extra)
+{
+	Manifest	cur;
+
+	if (ReadManifest(entry->key, &cur))
+	{
+		m->header = cur.header;
+		m->chunks = static_cast<core::ManifestChunk *>(
+			palloc(sizeof(core::ManifestChunk) * (cur.header.nchunks + extra + 1)));
+		m->windows = static_cast<core::ManifestWindow *>(
+			palloc(sizeof(core::ManifestWindow) * (cur.header.nwindows + extra + 1)));
+		memcpy(m->chunks, cur.chunks, sizeof(core::ManifestChunk) * cur.header.nchunks);
+		memcpy(m->windows, cur.windows, sizeof(core::ManifestWindow) * cur.header.nwindows);
+	}
+	else
+	{
+		memset(&m->header, 0, sizeof(m->header));
+		m->header.layout = entry->layout;
+		m->chunks = static_cast<core::ManifestChunk *>(
+			palloc(sizeof(core::ManifestChunk) * (extra + 1)));
+		m->windows = static_cast<core::ManifestWindow *>(
+			palloc(sizeof(core::ManifestWindow) * (extra + 1)));
+	}
+	m->header.next_chunk_id = Max(m->header.next_chunk_id, entry->next_chunk_id);
+}
+
+/* PrepareManifest writes m to "manifest.new" durably; InstallManifest renames it. */
+static void
+PrepareManifest(const core::TableKey &key, const Manifest &m)
+{
+	size_t		cap = core::MaxManifestSize(m.header.nchunks, m.header.nwindows);
+	uint8	   *buf = static_cast<uint8 *>(palloc(cap));
+	size_t		len;
+	core::Status st = core::EncodeManifest(m.header, m.chunks, m.windows, buf, cap, &len);
+
+	if (!st.ok())
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("could not encode ztsdb manifest: %s", st.message)));
+	WriteFileDurably(psprintf("%s.new", ManifestPath(key)), buf, len);
+}
+
+static void
+InstallManifest(const core::TableKey &key)
+{
+	char	   *path = ManifestPath(key);
+
+	(void) durable_rename(psprintf("%s.new", path), path, ERROR);
+}
+
+static uint64
+ManifestBytes(const Manifest &m)
+{
+	uint64		total = 0;
+
+	for (uint32 i = 0; i < m.header.nchunks; i++)
+		total += m.chunks[i].file_bytes;
+	return total;
+}
+
+void
+UpdateApparentSize(const core::TableKey &key, uint64 bytes)
+{
+	RelFileNode rnode;
+	char	   *base;
+	const uint64 seg_bytes = (uint64) RELSEG_SIZE * BLCKSZ;
+	int			fd;
+
+	rnode.spcNode = key.spc;
+	rnode.dbNode = key.db;
+	rnode.relNode = key.rel;
+	base = relpathperm(rnode, MAIN_FORKNUM);
+
+	/*
+	 * XXX: pg_relation_size() stats the main fork's segment files, and our
+	 * data lives in files of our own.  Keep the (otherwise empty) main fork
+	 * a sparse file whose apparent size is the bytes of the table's chunk
+	 * files, cut into segments as md.c expects, so the size functions tell
+	 * the truth without using disk.  Never create the main fork: if it is
+	 * gone, the table is being dropped.
+	 */
+	fd = OpenTransientFile(base, O_RDWR | PG_BINARY);
+	if (fd < 0)
+		return;
+	if (ftruncate(fd, (off_t) Min(bytes, seg_bytes)) != 0)
+		ereport(WARNING,
+				(errcode_for_file_access(),
+				 errmsg("could not set size of \"%s\": %m", base)));
+	CloseTransientFile(fd);
+	for (uint64 segno = 1;; segno++)
+	{
+		char	   *seg = psprintf("%s.%llu", base, (unsigned long long) segno);
+		uint64		want = bytes > segno * seg_bytes ? Min(bytes - segno * seg_bytes, seg_bytes) : 0;
+
+		if (want == 0)
+		{
+			if (unlink(seg) != 0)
+				break;
+			continue;
+		}
+		fd = OpenTransientFile(seg, O_RDWR | O_CREAT | PG_BINARY);
+		if (fd < 0)
+			break;
+		if (ftruncate(fd, (off_t) want) != 0)
+			ereport(WARNING,
+					(errcode_for_file_access(),
+					 errmsg("could not set size of \"%s\": %m", seg)));
+		CloseTransientFile(fd);
+	}
+}
+
+/* DetachLocked unlinks hot chunk idx from its table; caller holds the table lock. */
+static void
+DetachLocked(TableEntry *entry, int idx)
+{
+	int		   *link = &entry->hot_head;
+
+	while (*link >= 0 && *link != idx)
+		link = &hot_chunks[*link].next;
+	if (*link == idx)
+		*link = hot_chunks[idx].next;
+	hot_chunks[idx].next = -1;
+	hot_chunks[idx].detached = true;
+}
+
+static void
+HotSource(HotChunk *c, const core::ChunkLayout &layout, RowSource *src)
+{
+	char	   *data = HotChunkData((int) (c - hot_chunks));
+
+	src->nrows = pg_atomic_read_u32(&c->nrows);
+	src->nbatches = pg_atomic_read_u32(&c->nbatches);
+	src->batches = reinterpret_cast<core::BatchEntry *>(data + c->batches_off);
+	for (uint16 col = 0; col < layout.ncols; col++)
+	{
+		src->values[col] = data + c->values_off[col];
+		src->validity[col] = reinterpret_cast<const uint8 *>(data + c->validity_off[col]);
+	}
+}
+
+/* SetCoverage records in m that the window's rows up to (lsn, row) are sealed. */
+static void
+SetCoverage(Manifest *m, int64 window, uint64 lsn, uint32 row)
+{
+	for (uint32 i = 0; i < m->header.nwindows; i++)
+		if (m->windows[i].window_start == window)
+		{
+			m->windows[i].cover_lsn = lsn;
+			m->windows[i].cover_row = row;
+			return;
+		}
+	m->windows[m->header.nwindows].window_start = window;
+	m->windows[m->header.nwindows].cover_lsn = lsn;
+	m->windows[m->header.nwindows].cover_row = row;
+	m->windows[m->header.nwindows].reserved = 0;
+	m->header.nwindows++;
+}
+
+/*
+ * SealOne seals hot chunk idx of entry.  Returns false when it must wait for
+ * open transactions (and !force).
+ */
+static bool
+SealOne(TableEntry *entry, int idx, bool force)
+{
+	HotChunk   *c = &hot_chunks[idx];
+	RowSource	src;
+	size_t		len = 0;
+	core::ChunkMeta meta;
+	bool		empty;
+	uint8	   *file;
+	Manifest	m;
+	uint64		raw = 0;
+
+	HotSource(c, entry->layout, &src);
+	file = BuildChunkFile(entry->layout, src, c->chunk_id, core::kTierWarm, force, &len,
+						  &meta, &empty);
+	if (file == NULL && !empty)
+		return false;
+
+	EnsureTableDir(entry->key);
+	LoadOrInitManifest(entry, &m, 1);
+	if (file != NULL)
+	{
+		WriteFileDurably(ChunkPath(entry->key, c->chunk_id, core::kTierWarm), file, len);
+		for (uint16 col = 0; col < entry->layout.ncols; col++)
+			raw += core::ColumnWidth(entry->layout.types[col]) * (uint64) meta.nrows;
+		m.chunks[m.header.nchunks].meta = meta;
+		m.chunks[m.header.nchunks].file_bytes = len;
+		m.chunks[m.header.nchunks].raw_bytes = raw;
+		m.header.nchunks++;
+	}
+	if (c->first_lsn != 0)
+		SetCoverage(&m, c->window_start, c->cover_lsn, c->cover_row);
+	PrepareManifest(entry->key, m);
+
+	LWLockAcquire(&entry->lock, LW_EXCLUSIVE);
+	InstallManifest(entry->key);
+	DetachLocked(entry, idx);
+	LWLockRelease(&entry->lock);
+
+	UpdateApparentSize(entry->key, ManifestBytes(m));
+	if (file != NULL)
+	{
+		StatAdd(kStatChunksWarm, 1);
+		StatAdd(kStatBytesWarm, len);
+	}
+	StatAdd(kStatChunksSealed, 1);
+	return true;
+}
+
+int
+SealChunks(const core::TableKey *key, bool sealall, bool force)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	int64		interval = (int64) guc_chunk_time_interval_s * USECS_PER_SEC;
+	int			sealed = 0;
+	/* when forced without a key, seal the one least recently written chunk */
+	int			oldest = -1;
+
+	for (uint32 i = 0; i < storage_shared->nchunks; i++)
+	{
+		HotChunk   *c = &hot_chunks[i];
+		bool		full;
+		bool		closed;
+
+		if (!c->in_use || c->detached)
+			continue;
+		if (key != NULL && memcmp(&c->table, key, sizeof(*key)) != 0)
+			continue;
+		full = pg_atomic_read_u32(&c->nrows) >= c->capacity_rows ||
+			pg_atomic_read_u32(&c->nbatches) >= c->capacity_batches;
+		closed = c->window_start + interval <= now &&
+			TimestampDifferenceExceeds(c->last_append, now, guc_seal_idle_s * 1000);
+		if (key == NULL && force && !sealall)
+		{
+			if (oldest < 0 || c->last_append < hot_chunks[oldest].last_append)
+				oldest = (int) i;
+			continue;
+		}
+		if (sealall || full || closed)
+		{
+			TableEntry *entry = LookupTable(c->table);
+
+			if (entry != NULL && SealOne(entry, (int) i, force || full))
+				sealed++;
+		}
+	}
+	if (oldest >= 0)
+	{
+		TableEntry *entry = LookupTable(hot_chunks[oldest].table);
+
+		if (entry != NULL && SealOne(entry, oldest, true))
+			sealed++;
+	}
+	FreeUnpinnedChunks();
+	return sealed;
+}
+
+/* WarmSource points src at the columns of an opened warm file. */
+static void
+WarmSource(const core::ChunkReader &reader, RowSource *src, const char *path)
+{
+	src->nrows = reader.meta.nrows;
+	src->nbatches = reader.nbatches;
+	src->batches = static_cast<core::BatchEntry *>(
+		palloc(sizeof(core::BatchEntry) * Max(reader.nbatches, 1)));
+	for (uint32 b = 0; b < reader.nbatches; b++)
+		core::GetBatch(reader, b, &src->batches[b]);
+	for (uint16 col = 0; col < reader.layout.ncols; col++)
+	{
+		core::Status st = core::WarmColumn(reader, col, &src->values[col], &src->validity[col]);
+
+		if (!st.ok())
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("ztsdb chunk file \"%s\" is corrupt: %s", path, st.message)));
+	}
+}
+
+static void
+OpenChunkOrError(const uint8 *data, size_t len, const char *path, core::ChunkReader *reader)
+{
+	core::Status st = core::OpenChunkFile(data, len, reader);
+
+	if (!st.ok())
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("ztsdb chunk file \"%s\" is corrupt: %s", path, st.message)));
+}
+
+/* CompressTable compresses one table's qualifying warm chunks. */
+static int
+CompressTable(const core::TableKey &key, int64 older_than)
+{
+	Manifest	m;
+	TableEntry *entry;
+	int			moved = 0;
+
+	if (!ReadManifest(key, &m))
+		return 0;
+	entry = EnsureTable(key, m.header.layout);
+	for (uint32 i = 0; i < m.header.nchunks; i++)
+	{
+		core::ManifestChunk *mc = &m.chunks[i];
+		char	   *warm_path;
+		uint8	   *data;
+		size_t		len;
+		core::ChunkReader reader;
+		RowSource	src;
+		size_t		out_len = 0;
+		core::ChunkMeta meta;
+		bool		empty;
+		uint8	   *file;
+		Manifest	next;
+
+		if (mc->meta.tier != core::kTierWarm || mc->meta.max_ts >= older_than)
+			continue;
+		warm_path = ChunkPath(key, mc->meta.chunk_id, core::kTierWarm);
+		data = ReadWholeFile(warm_path, &len);
+		if (data == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("ztsdb chunk file \"%s\" listed in the manifest is missing",
+							warm_path)));
+		OpenChunkOrError(data, len, warm_path, &reader);
+		WarmSource(reader, &src, warm_path);
+		file = BuildChunkFile(m.header.layout, src, mc->meta.chunk_id, core::kTierCold, false,
+							  &out_len, &meta, &empty);
+		if (file == NULL && !empty)
+			continue;			/* open transactions: try again later */
+		if (file != NULL)
+			WriteFileDurably(ChunkPath(key, mc->meta.chunk_id, core::kTierCold), file, out_len);
+
+		/* swap the entry in a fresh copy of the manifest */
+		LoadOrInitManifest(entry, &next, 0);
+		for (uint32 j = 0; j < next.header.nchunks; j++)
+		{
+			if (next.chunks[j].meta.chunk_id != mc->meta.chunk_id)
+				continue;
+			if (file != NULL)
+			{
+				next.chunks[j].meta = meta;
+				next.chunks[j].file_bytes = out_len;
+			}
+			else
+			{
+				next.chunks[j] = next.chunks[next.header.nchunks - 1];
+				next.header.nchunks--;
+			}
+			break;
+		}
+		PrepareManifest(key, next);
+		LWLockAcquire(&entry->lock, LW_EXCLUSIVE);
+		InstallManifest(key);
+		LWLockRelease(&entry->lock);
+		if (unlink(warm_path) != 0)
+			ereport(WARNING,
+					(errcode_for_file_access(),
+					 errmsg("could not remove file \"%s\": %m", warm_path)));
+		UpdateApparentSize(key, ManifestBytes(next));
+		StatAdd(kStatChunksWarm, (uint64) -1);
+		StatAdd(kStatBytesWarm, (uint64) -(int64) mc->file_bytes);
+		if (file != NULL)
+		{
+			StatAdd(kStatChunksCold, 1);
+			StatAdd(kStatBytesCold, out_len);
+		}
+		StatAdd(kStatChunksCompressed, 1);
+		moved++;
+	}
+	return moved;
+}
+
+int
+ForEachTableDir(int (*fn) (const core::TableKey &key, int64 arg), int64 arg)
+{
+	DIR		   *top = AllocateDir("ztsdb");
+	struct dirent *de;
+	int			total = 0;
+
+	if (top == NULL)
+		return 0;
+	while ((de = ReadDirExtended(top, "ztsdb", LOG)) != NULL)
+	{
+		char	   *dbdir;
+		DIR		   *dir;
+		struct dirent *te;
+		uint32		db;
+
+		if (sscanf(de->d_name, "%u", &db) != 1)
+			continue;
+		dbdir = psprintf("ztsdb/%s", de->d_name);
+		dir = AllocateDir(dbdir);
+		while (dir != NULL && (te = ReadDirExtended(dir, dbdir, LOG)) != NULL)
+		{
+			core::TableKey key;
+
+			if (!ParseTableDirName(db, te->d_name, &key))
+				continue;
+			total += fn(key, arg);
+		}
+		if (dir != NULL)
+			FreeDir(dir);
+	}
+	FreeDir(top);
+	return total;
+}
+
+int
+CompressChunks(const core::TableKey *key, int64 older_than)
+{
+	if (key != NULL)
+		return CompressTable(*key, older_than);
+	return ForEachTableDir(CompressTable, older_than);
+}
+
+int
+DropChunks(const core::TableKey &key, int64 older_than)
+{
+	TableEntry *entry = LookupTable(key);
+	Manifest	m;
+	int			dropped = 0;
+	bool		have = ReadManifest(key, &m);
+	uint32		keep = 0;
+	char	  **doomed = NULL;
+	int			ndoomed = 0;
+
+	if (have && entry == NULL)
+		entry = EnsureTable(key, m.header.layout);
+	if (entry == NULL)
+		return 0;
+
+	/* hot chunks entirely older than the cutoff: mark their rows sealed-away */
+	if (!have)
+		LoadOrInitManifest(entry, &m, 0);
+	else
+	{
+		Manifest	grown;
+
+		LoadOrInitManifest(entry, &grown, storage_shared->nchunks);
+		m = grown;
+	}
+	doomed = static_cast<char **>(palloc(sizeof(char *) * (m.header.nchunks + 1)));
+	for (uint32 i = 0; i < m.header.nchunks; i++)
+	{
+		if (m.chunks[i].meta.max_ts < older_than)
+		{
+			doomed[ndoomed++] = ChunkPath(key, m.chunks[i].meta.chunk_id, m.chunks[i].meta.tier);
+			StatAdd(m.chunks[i].meta.tier == core::kTierCold ? kStatChunksCold : kStatChunksWarm,
+					(uint64) -1);
+			StatAdd(m.chunks[i].meta.tier == core::kTierCold ? kStatBytesCold : kStatBytesWarm,
+					(uint64) -(int64) m.chunks[i].file_bytes);
+			dropped++;
+			continue;
+		}
+		m.chunks[keep++] = m.chunks[i];
+	}
+	m.header.nchunks = keep;
+
+	{
+		int			hot_doomed[64];
+		int			nhot = 0;
+
+		for (int i = entry->hot_head; i >= 0 && nhot < 64; i = hot_chunks[i].next)
+		{
+			HotChunk   *c = &hot_chunks[i];
+
+			if (pg_atomic_read_u32(&c->nrows) > 0 && c->max_ts < older_than)
+			{
+				if (c->first_lsn != 0)
+					SetCoverage(&m, c->window_start, c->cover_lsn, c->cover_row);
+				hot_doomed[nhot++] = i;
+			}
+		}
+		if (dropped == 0 && nhot == 0)
+			return 0;
+		EnsureTableDir(key);
+		PrepareManifest(key, m);
+		LWLockAcquire(&entry->lock, LW_EXCLUSIVE);
+		InstallManifest(key);
+		for (int i = 0; i < nhot; i++)
+			DetachLocked(entry, hot_doomed[i]);
+		LWLockRelease(&entry->lock);
+		dropped += nhot;
+	}
+	for (int i = 0; i < ndoomed; i++)
+		if (unlink(doomed[i]) != 0)
+			ereport(WARNING,
+					(errcode_for_file_access(),
+					 errmsg("could not remove file \"%s\": %m", doomed[i])));
+	UpdateApparentSize(key, ManifestBytes(m));
+	StatAdd(kStatChunksDropped, dropped);
+	FreeUnpinnedChunks();
+	return dropped;
+}
+
+void
+DropTableData(const core::TableKey &key, bool files_too, bool forget)
+{
+	TableEntry *entry = LookupTable(key);
+	char	   *dir = TableDir(key);
+
+	if (entry != NULL)
+	{
+		LWLockAcquire(&entry->lock, LW_EXCLUSIVE);
+		while (entry->hot_head >= 0)
+			DetachLocked(entry, entry->hot_head);
+		LWLockRelease(&entry->lock);
+	}
+	if (files_too)
+	{
+		Manifest	m;
+
+		if (ReadManifest(key, &m))
+			for (uint32 i = 0; i < m.header.nchunks; i++)
+			{
+				StatAdd(m.chunks[i].meta.tier == core::kTierCold ? kStatChunksCold : kStatChunksWarm,
+						(uint64) -1);
+				StatAdd(m.chunks[i].meta.tier == core::kTierCold ? kStatBytesCold : kStatBytesWarm,
+						(uint64) -(int64) m.chunks[i].file_bytes);
+			}
+		if (!rmtree(dir, true))
+			ereport(WARNING,
+					(errmsg("could not remove ztsdb directory \"%s\"", dir)));
+		UpdateApparentSize(key, 0);
+	}
+	if (forget && entry != NULL)
+	{
+		{
+			LWLockAcquire(registry_lock, LW_EXCLUSIVE);
+			hash_search(table_registry, &key, HASH_REMOVE, NULL);
+			LWLockRelease(registry_lock);
+		}
+	}
+	else if (entry != NULL)
+		entry->manifest_loaded = false;
+	FreeUnpinnedChunks();
+}
+
+uint64
+CheckpointLsn(uint64 insert_lsn)
+{
+	uint64		lsn = insert_lsn;
+
+	for (uint32 i = 0; i < storage_shared->nchunks; i++)
+	{
+		HotChunk   *c = &hot_chunks[i];
+
+		if (c->in_use && !c->detached && c->first_lsn != 0)
+			lsn = Min(lsn, c->first_lsn);
+	}
+	return lsn;
+}
+
+void
+RefreshTierStats(void)
+{
+	uint64		chunks = 0;
+	uint64		bytes = 0;
+
+	for (uint32 i = 0; i < storage_shared->nchunks; i++)
+	{
+		HotChunk   *c = &hot_chunks[i];
+
+		if (c->in_use && !c->detached)
+		{
+			TableEntry *entry = LookupTable(c->table);
+
+			chunks++;
+			if (entry != NULL)
+				bytes += (uint64) pg_atomic_read_u32(&c->nrows) *
+					core::BatchRowBytes(entry->layout);
+		}
+	}
+	StatSet(kStatChunksHot, chunks);
+	StatSet(kStatBytesHot, bytes);
+}
+
+} // namespace ztsdb

@@ -1,0 +1,407 @@
+/*-------------------------------------------------------------------------
+ *
+ * tam_scan.cpp
+ *	  Sequential scans: the transaction's unflushed rows, hot chunks, warm
+ *	  files and cold files, each row once.
+ *
+ * At scan_begin the scan takes a table view (storage_read.cpp) and a copy
+ * of the transaction's visible buffered rows; sources are then read one
+ * after the other as "runs": a column pointer per column and a row range.
+ * Hot chunks and unsorted files yield one run per visible batch (the
+ * snapshot is checked once per batch, never per row); sorted warm files
+ * one run; cold files one run per block, decoded into scratch memory.
+ *
+ * Memory: the scan's own context, child of the caller's; its reset callback
+ * unpins and unmaps, so an error anywhere frees everything (scan_end is not
+ * called then).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "ztsdb/core/chunk_file.h"
+#include "ztsdb/ingest/ingest.h"
+#include "ztsdb/stats/stats.h"
+#include "ztsdb/storage/storage_read.h"
+#include "ztsdb/tam/tam.h"
+#include "ztsdb/tam/tam_scan.h"
+
+namespace ztsdb {
+
+enum SourceKind
+{
+	kSrcBuffer,
+	kSrcHot,
+	kSrcFile,
+	kSrcDone
+};
+
+struct ZtsScanDesc
+{
+	TableScanDescData base;
+	MemoryContext cxt;
+	MemoryContext scratch;		/* reset per cold block */
+	core::ChunkLayout layout;
+	TableView  *view;
+
+	/* the transaction's own unflushed rows (copied at begin) */
+	uint32		buf_rows;
+	void	   *buf_values[core::kMaxColumns];
+	uint8	   *buf_validity[core::kMaxColumns];
+
+	/* position */
+	SourceKind	kind;
+	int			source;			/* index within kind */
+	uint32		part;			/* batch or block index within the source */
+	bool		started;		/* the current source is set up */
+
+	/* the current run */
+	const void *values[core::kMaxColumns];
+	const uint8 *validity[core::kMaxColumns];
+	uint32		row;
+	uint32		row_end;
+
+	/* per-source state */
+	const core::BatchEntry *batches;
+	uint32		nbatches;
+	uint32		nrows;
+
+	bool		analyze_done;
+};
+
+bool
+BatchVisible(TransactionId xid, CommandId cid, Snapshot snapshot)
+{
+	if (TransactionIdIsCurrentTransactionId(xid))
+	{
+		if (snapshot != NULL && snapshot->snapshot_type == SNAPSHOT_MVCC)
+			return cid < snapshot->curcid;
+		return true;
+	}
+	if (snapshot != NULL && snapshot->snapshot_type == SNAPSHOT_MVCC)
+	{
+		if (XidInMVCCSnapshot(xid, snapshot))
+			return false;
+		return TransactionIdDidCommit(xid);
+	}
+	if (TransactionIdIsInProgress(xid))
+		return false;
+	return TransactionIdDidCommit(xid);
+}
+
+Datum
+ColumnDatum(uint8 type, const void *values, uint32 row)
+{
+	switch (static_cast<core::ColumnType>(type))
+	{
+		case core::ColumnType::kBool:
+			return BoolGetDatum(static_cast<const uint8 *>(values)[row] != 0);
+		case core::ColumnType::kInt2:
+			return Int16GetDatum(static_cast<const int16 *>(values)[row]);
+		case core::ColumnType::kInt4:
+			return Int32GetDatum(static_cast<const int32 *>(values)[row]);
+		case core::ColumnType::kFloat4:
+			return Float4GetDatum(static_cast<const float4 *>(values)[row]);
+		case core::ColumnType::kFloat8:
+			return Float8GetDatum(static_cast<const float8 *>(values)[row]);
+		case core::ColumnType::kInt8:
+		case core::ColumnType::kTimestamp:
+		case core::ColumnType::kTimestampNoTz:
+			return Int64GetDatum(static_cast<const int64 *>(values)[row]);
+	}
+	return (Datum) 0;
+}
+
+static void
+ScanSetup(ZtsScanDesc *scan)
+{
+	MemoryContext old = MemoryContextSwitchTo(scan->cxt);
+	Relation	rel = scan->base.rs_rd;
+
+	WaitForRecovery();
+	(void) LayoutFromTupleDesc(RelationGetDescr(rel), &scan->layout, true);
+	scan->buf_rows = BufferRowsForScan(rel, scan->base.rs_snapshot, scan->buf_values,
+									   scan->buf_validity);
+	scan->view = OpenTableView(rel, true);
+	scan->kind = kSrcBuffer;
+	scan->source = 0;
+	scan->part = 0;
+	scan->started = false;
+	scan->row = scan->row_end = 0;
+	MemoryContextSwitchTo(old);
+	StatAdd(kStatQueries, 1);
+}
+
+TableScanDesc
+ztsdb_scan_begin(Relation rel, Snapshot snapshot, int nkeys, struct ScanKeyData *key,
+				 ParallelTableScanDesc pscan, uint32 flags)
+{
+	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "ztsdb scan",
+											  ALLOCSET_DEFAULT_SIZES);
+	/* the descriptor outlives rescans' resets of cxt, so it lives in the parent */
+	ZtsScanDesc *scan = static_cast<ZtsScanDesc *>(palloc0(sizeof(ZtsScanDesc)));
+
+	if (pscan != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("parallel scans of ztsdb tables are not supported")));
+	scan->base.rs_rd = rel;
+	scan->base.rs_snapshot = snapshot;
+	scan->base.rs_nkeys = nkeys;
+	scan->base.rs_key = key;
+	scan->base.rs_flags = flags;
+	scan->base.rs_parallel = NULL;
+	scan->cxt = cxt;
+	scan->scratch = AllocSetContextCreate(cxt, "ztsdb scan block", ALLOCSET_DEFAULT_SIZES);
+	ScanSetup(scan);
+	return &scan->base;
+}
+
+void
+ztsdb_scan_end(TableScanDesc sscan)
+{
+	ZtsScanDesc *scan = reinterpret_cast<ZtsScanDesc *>(sscan);
+
+	if (scan->base.rs_flags & SO_TEMP_SNAPSHOT)
+		UnregisterSnapshot(scan->base.rs_snapshot);
+	MemoryContextDelete(scan->cxt);
+	pfree(scan);
+}
+
+void
+ztsdb_scan_rescan(TableScanDesc sscan, struct ScanKeyData *key, bool set_params,
+				  bool allow_strat, bool allow_sync, bool allow_pagemode)
+{
+	ZtsScanDesc *scan = reinterpret_cast<ZtsScanDesc *>(sscan);
+
+	(void) key;
+	(void) set_params;
+	(void) allow_strat;
+	(void) allow_sync;
+	(void) allow_pagemode;
+	/* a fresh view: release the old one (reset callback) and take another */
+	MemoryContextReset(scan->cxt);
+	scan->scratch = AllocSetContextCreate(scan->cxt, "ztsdb scan block", ALLOCSET_DEFAULT_SIZES);
+	ScanSetup(scan);
+}
+
+bool
+AnalyzeNextBlock(TableScanDesc sscan, BlockNumber blockno)
+{
+	ZtsScanDesc *scan = reinterpret_cast<ZtsScanDesc *>(sscan);
+
+	(void) blockno;
+	if (scan->analyze_done)
+		return false;
+	scan->analyze_done = true;
+	return true;
+}
+
+static void
+CorruptFile(const ViewFile *f, const core::Status &st)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_CORRUPTED),
+			 errmsg("ztsdb chunk file \"%s\" is corrupt: %s", f->path, st.message)));
+}
+
+/*
+ * NextRun sets up the next run of rows to return; false at the end.
+ */
+static bool
+NextRun(ZtsScanDesc *scan)
+{
+	for (;;)
+	{
+		switch (scan->kind)
+		{
+			case kSrcBuffer:
+				if (!scan->started && scan->buf_rows > 0)
+				{
+					scan->started = true;
+					for (uint16 c = 0; c < scan->layout.ncols; c++)
+					{
+						scan->values[c] = scan->buf_values[c];
+						scan->validity[c] = scan->buf_validity[c];
+					}
+					scan->row = 0;
+					scan->row_end = scan->buf_rows;
+					return true;
+				}
+				scan->kind = kSrcHot;
+				scan->source = 0;
+				scan->started = false;
+				break;
+
+			case kSrcHot:
+				if (scan->source >= scan->view->nhot)
+				{
+					scan->kind = kSrcFile;
+					scan->source = 0;
+					scan->started = false;
+					break;
+				}
+				if (!scan->started)
+				{
+					HotColumns(scan->view, scan->source, scan->values, scan->validity,
+							   &scan->batches);
+					scan->nbatches = scan->view->hot[scan->source].nbatches;
+					scan->nrows = scan->view->hot[scan->source].nrows;
+					scan->part = 0;
+					scan->started = true;
+				}
+				while (scan->part < scan->nbatches)
+				{
+					const core::BatchEntry *b = &scan->batches[scan->part];
+					uint32		end = scan->part + 1 < scan->nbatches
+						? scan->batches[scan->part + 1].row_start : scan->nrows;
+
+					scan->part++;
+					end = Min(end, scan->nrows);
+					if (b->row_start >= end ||
+						!BatchVisible(b->xid, b->cid, scan->base.rs_snapshot))
+						continue;
+					scan->row = b->row_start;
+					scan->row_end = end;
+					return true;
+				}
+				scan->source++;
+				scan->started = false;
+				break;
+
+			case kSrcFile:
+				{
+					ViewFile   *f;
+
+					if (scan->source >= scan->view->nfiles)
+					{
+						scan->kind = kSrcDone;
+						return false;
+					}
+					f = &scan->view->files[scan->source];
+					if (f->entry.meta.tier == core::kTierWarm)
+					{
+						if (!scan->started)
+						{
+							for (uint16 c = 0; c < scan->layout.ncols; c++)
+							{
+								core::Status st = core::WarmColumn(f->reader, c, &scan->values[c],
+																   &scan->validity[c]);
+
+								if (!st.ok())
+									CorruptFile(f, st);
+							}
+							scan->nbatches = f->reader.nbatches;
+							scan->nrows = f->reader.meta.nrows;
+							scan->part = 0;
+							scan->started = true;
+							if (scan->nbatches == 0)
+							{
+								scan->part = 1;
+								scan->row = 0;
+								scan->row_end = scan->nrows;
+								if (scan->nrows > 0)
+									return true;
+							}
+						}
+						while (scan->part < scan->nbatches)
+						{
+							core::BatchEntry b;
+							core::BatchEntry nb;
+							uint32		end = scan->nrows;
+
+							core::GetBatch(f->reader, scan->part, &b);
+							if (scan->part + 1 < scan->nbatches)
+							{
+								core::GetBatch(f->reader, scan->part + 1, &nb);
+								end = nb.row_start;
+							}
+							scan->part++;
+							if (b.row_start >= end ||
+								!BatchVisible(b.xid, b.cid, scan->base.rs_snapshot))
+								continue;
+							scan->row = b.row_start;
+							scan->row_end = end;
+							return true;
+						}
+					}
+					else
+					{
+						if (!scan->started)
+						{
+							scan->part = 0;
+							scan->started = true;
+						}
+						if (scan->part < f->reader.nblocks)
+						{
+							core::BlockInfo info;
+							MemoryContext old;
+
+							core::GetBlockInfo(f->reader, scan->part, &info);
+							MemoryContextReset(scan->scratch);
+							old = MemoryContextSwitchTo(scan->scratch);
+							for (uint16 c = 0; c < scan->layout.ncols; c++)
+							{
+								void	   *vals = palloc(core::ColumnWidth(scan->layout.types[c]) *
+														  Max(info.nrows, 1));
+								uint8	   *valid = static_cast<uint8 *>(palloc(core::BitmapBytes(info.nrows) + 1));
+								core::Status st = core::DecodeColdColumn(f->reader, scan->part, c,
+																		 vals, valid);
+
+								if (!st.ok())
+									CorruptFile(f, st);
+								scan->values[c] = vals;
+								scan->validity[c] = valid;
+							}
+							MemoryContextSwitchTo(old);
+							scan->part++;
+							scan->row = 0;
+							scan->row_end = info.nrows;
+							if (info.nrows > 0)
+								return true;
+							break;
+						}
+					}
+					scan->source++;
+					scan->started = false;
+					break;
+				}
+
+			case kSrcDone:
+				return false;
+		}
+	}
+}
+
+bool
+ztsdb_scan_getnextslot(TableScanDesc sscan, ScanDirection direction, TupleTableSlot *slot)
+{
+	ZtsScanDesc *scan = reinterpret_cast<ZtsScanDesc *>(sscan);
+	uint32		r;
+
+	if (direction == BackwardScanDirection)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("backward scans of ztsdb tables are not supported"),
+				 errhint("Declare the cursor with SCROLL, or fetch forward.")));
+
+	ExecClearTuple(slot);
+	while (scan->row >= scan->row_end)
+		if (!NextRun(scan))
+			return false;
+
+	r = scan->row++;
+	for (uint16 c = 0; c < scan->layout.ncols; c++)
+	{
+		const uint8 *bits = scan->validity[c];
+		bool		isnull = bits != nullptr && !((bits[r >> 3] >> (r & 7)) & 1);
+
+		slot->tts_isnull[c] = isnull;
+		slot->tts_values[c] = isnull ? (Datum) 0
+			: ColumnDatum(static_cast<uint8>(scan->layout.types[c]), scan->values[c], r);
+	}
+	ExecStoreVirtualTuple(slot);
+	ItemPointerSet(&slot->tts_tid, 0, 1);
+	slot->tts_tableOid = RelationGetRelid(scan->base.rs_rd);
+	return true;
+}
+
+} // namespace ztsdb

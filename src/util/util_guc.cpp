@@ -1,0 +1,100 @@
+/*-------------------------------------------------------------------------
+ *
+ * util_guc.cpp
+ *	  Definitions of ztsdb's GUCs.
+ *
+ * Sizes of shared structures are PGC_POSTMASTER: shared memory is sized once
+ * at start (DESIGN.md, bounded resources).  Tiering policy can change on
+ * reload; the write buffer per session.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "ztsdb/pg.h"
+#include "ztsdb/util/util_guc.h"
+
+namespace ztsdb {
+
+int			guc_write_buffer_capacity = 1000;
+int			guc_ring_slots = 128;
+int			guc_ring_slot_kb = 64;
+int			guc_hot_pool_mb = 64;
+int			guc_hot_chunk_kb = 1024;
+int			guc_max_tables = 1024;
+int			guc_chunk_time_interval_s = 86400;
+int			guc_seal_idle_s = 10;
+int			guc_cold_after_s = 7 * 86400;
+int			guc_wal_io = kWalIoAuto;
+int			guc_wal_segment_mb = 16;
+
+static const struct config_enum_entry wal_io_options[] = {
+	{"auto", kWalIoAuto, false},
+	{"io_uring", kWalIoUring, false},
+	{"sync", kWalIoSync, false},
+	{NULL, 0, false}
+};
+
+static bool
+CheckRingSlots(int *newval, void **extra, GucSource source)
+{
+	(void) extra;
+	(void) source;
+	if ((*newval & (*newval - 1)) != 0)
+	{
+		GUC_check_errdetail("ztsdb.ring_slots must be a power of two.");
+		return false;
+	}
+	return true;
+}
+
+void
+GucInit(void)
+{
+	DefineCustomIntVariable("ztsdb.write_buffer_capacity",
+							"Rows a session buffers per ztsdb table before handing them to the writer.",
+							NULL, &guc_write_buffer_capacity, 1000, 1, 1000000,
+							PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("ztsdb.ring_slots",
+							"Number of slots in the shared ingestion ring (a power of two).",
+							NULL, &guc_ring_slots, 128, 4, 65536,
+							PGC_POSTMASTER, 0, CheckRingSlots, NULL, NULL);
+	DefineCustomIntVariable("ztsdb.ring_slot_size",
+							"Payload size of one ingestion ring slot.",
+							NULL, &guc_ring_slot_kb, 64, 8, 16384,
+							PGC_POSTMASTER, GUC_UNIT_KB, NULL, NULL, NULL);
+	DefineCustomIntVariable("ztsdb.hot_pool_size",
+							"Shared memory reserved for hot chunks.",
+							NULL, &guc_hot_pool_mb, 64, 1, 1024 * 1024,
+							PGC_POSTMASTER, GUC_UNIT_MB, NULL, NULL, NULL);
+	DefineCustomIntVariable("ztsdb.hot_chunk_size",
+							"Size of one hot chunk; a full chunk is sealed to a warm file.",
+							NULL, &guc_hot_chunk_kb, 1024, 64, 1024 * 1024,
+							PGC_POSTMASTER, GUC_UNIT_KB, NULL, NULL, NULL);
+	DefineCustomIntVariable("ztsdb.max_tables",
+							"Maximum number of ztsdb tables holding hot data at once.",
+							NULL, &guc_max_tables, 1024, 16, 1000000,
+							PGC_POSTMASTER, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("ztsdb.chunk_time_interval",
+							"Time range of data that one chunk covers.",
+							NULL, &guc_chunk_time_interval_s, 86400, 1, INT_MAX,
+							PGC_SIGHUP, GUC_UNIT_S, NULL, NULL, NULL);
+	DefineCustomIntVariable("ztsdb.seal_idle_timeout",
+							"Seal a hot chunk whose time window has ended once it received no rows for this long.",
+							NULL, &guc_seal_idle_s, 10, 0, INT_MAX,
+							PGC_SIGHUP, GUC_UNIT_S, NULL, NULL, NULL);
+	DefineCustomIntVariable("ztsdb.cold_after",
+							"Compress warm chunks whose newest row is older than this; -1 disables.",
+							NULL, &guc_cold_after_s, 7 * 86400, -1, INT_MAX,
+							PGC_SIGHUP, GUC_UNIT_S, NULL, NULL, NULL);
+	DefineCustomEnumVariable("ztsdb.wal_io",
+							 "How the sidecar WAL is written: io_uring, plain pwrite/fdatasync, or auto.",
+							 "auto uses io_uring and falls back to sync where the kernel refuses it.",
+							 &guc_wal_io, kWalIoAuto, wal_io_options,
+							 PGC_POSTMASTER, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("ztsdb.wal_segment_size",
+							"Size of one sidecar WAL file.",
+							NULL, &guc_wal_segment_mb, 16, 1, 1024,
+							PGC_POSTMASTER, GUC_UNIT_MB, NULL, NULL, NULL);
+	MarkGUCPrefixReserved("ztsdb");
+}
+
+} // namespace ztsdb

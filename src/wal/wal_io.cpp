@@ -1,0 +1,430 @@
+/*-------------------------------------------------------------------------
+ *
+ * wal_io.cpp
+ *	  Writing the sidecar WAL: a group buffer, io_uring or pwrite, fdatasync.
+ *
+ * The writer appends every record of one drain of the ring into a group
+ * buffer, then WalFlush writes the whole group with a single io_uring
+ * submission holding a write linked to an fdatasync (so one syscall and
+ * one flush cover every committer of the group), or with pwrite +
+ * fdatasync where io_uring is refused (EPERM in containers, ENOSYS, or
+ * kernel.io_uring_disabled) or ztsdb.wal_io = sync.  The ring is created
+ * in the writer after fork, never in the postmaster.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "ztsdb/core/crc.h"
+#include "ztsdb/core/record_format.h"
+#include "ztsdb/stats/stats.h"
+#include "ztsdb/util/util_guc.h"
+#include "ztsdb/storage/storage.h"
+#include "ztsdb/wal/wal.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <liburing.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace ztsdb {
+
+#define WAL_DIR "ztsdb/wal"
+#define WAL_CHECKPOINT "ztsdb/wal/checkpoint"
+
+static struct io_uring uring;
+static bool use_uring = false;
+
+static uint8 *group_buf = NULL;	/* 8-byte aligned */
+static Size group_cap = 0;
+static Size group_len = 0;
+static uint64 group_lsn = 0;	/* LSN of group_buf[0] */
+static uint64 insert_lsn = 0;	/* next record's LSN */
+
+static int	seg_fd = -1;
+static uint64 seg_start = 0;	/* first LSN of the open file */
+
+uint64
+WalSegmentBytes(void)
+{
+	return (uint64) guc_wal_segment_mb * 1024 * 1024;
+}
+
+static char *
+SegmentPath(uint64 start)
+{
+	return psprintf(WAL_DIR "/%016llX", (unsigned long long) start);
+}
+
+void
+WalOpen(void)
+{
+	if (MakePGDirectory("ztsdb") < 0 && errno != EEXIST)
+		ereport(ERROR, (errcode_for_file_access(), errmsg("could not create directory \"ztsdb\": %m")));
+	if (MakePGDirectory(WAL_DIR) < 0 && errno != EEXIST)
+		ereport(ERROR, (errcode_for_file_access(), errmsg("could not create directory \"%s\": %m", WAL_DIR)));
+
+	group_cap = (Size) guc_ring_slots * ((Size) guc_ring_slot_kb * 1024 + 64) + 65536;
+	group_buf = static_cast<uint8 *>(MemoryContextAllocHuge(TopMemoryContext, group_cap));
+
+	use_uring = false;
+	if (guc_wal_io != kWalIoSync)
+	{
+		int			rc = io_uring_queue_init(64, &uring, 0);
+
+		if (rc == 0)
+			use_uring = true;
+		else if (guc_wal_io == kWalIoUring)
+		{
+			errno = -rc;
+			ereport(FATAL,
+					(errmsg("ztsdb.wal_io = io_uring, but io_uring is not available: %m"),
+					 errhint("Set ztsdb.wal_io to auto or sync.")));
+		}
+		else
+		{
+			errno = -rc;
+			ereport(LOG,
+					(errmsg("ztsdb: io_uring is not available (%m); the sidecar WAL uses pwrite and fdatasync")));
+		}
+	}
+	if (use_uring)
+		ereport(LOG, (errmsg("ztsdb: the sidecar WAL is written with io_uring")));
+	else if (guc_wal_io == kWalIoSync)
+		ereport(LOG, (errmsg("ztsdb: the sidecar WAL is written with pwrite and fdatasync (ztsdb.wal_io = sync)")));
+}
+
+static void
+OpenSegment(uint64 start)
+{
+	char	   *path = SegmentPath(start);
+
+	if (seg_fd >= 0)
+		CloseTransientFile(seg_fd);
+	seg_fd = OpenTransientFile(path, O_RDWR | O_CREAT | PG_BINARY);
+	if (seg_fd < 0)
+		ereport(ERROR, (errcode_for_file_access(), errmsg("could not open file \"%s\": %m", path)));
+	seg_start = start;
+	/* the new file's name must survive a crash before its first fsync counts */
+	fsync_fname(WAL_DIR, true);
+}
+
+void
+WalStartAt(uint64 lsn)
+{
+	insert_lsn = lsn;
+	group_lsn = lsn;
+	group_len = 0;
+	OpenSegment(lsn - lsn % WalSegmentBytes());
+}
+
+uint64
+WalInsertLsn(void)
+{
+	return insert_lsn;
+}
+
+Size
+WalBufferFree(void)
+{
+	return group_cap - group_len - sizeof(core::WalRecordHeader) - 8;
+}
+
+const uint8 *
+WalAppend(const uint8 *payload, uint32 len, uint64 *lsn)
+{
+	core::WalRecordHeader hdr;
+	Size		total = core::Align8(sizeof(hdr) + len);
+	uint8	   *dst;
+
+	if (total > WalSegmentBytes())
+		elog(ERROR, "ztsdb WAL record of %u bytes exceeds ztsdb.wal_segment_size", len);
+	if (insert_lsn + total > seg_start + WalSegmentBytes())
+	{
+		/* does not fit: finish this file, continue at the next one */
+		WalFlush();
+		insert_lsn = seg_start + WalSegmentBytes();
+		group_lsn = insert_lsn;
+		OpenSegment(insert_lsn);
+	}
+	hdr.total_len = (uint32) (sizeof(hdr) + len);
+	hdr.lsn = insert_lsn;
+	hdr.crc = 0;
+	hdr.crc = core::WalRecordCrc(hdr, payload, len);
+	dst = group_buf + group_len;
+	memcpy(dst, &hdr, sizeof(hdr));
+	memcpy(dst + sizeof(hdr), payload, len);
+	memset(dst + sizeof(hdr) + len, 0, total - sizeof(hdr) - len);
+	*lsn = insert_lsn;
+	group_len += total;
+	insert_lsn += total;
+	return dst + sizeof(hdr);
+}
+
+static void
+FlushSync(off_t off)
+{
+	Size		done = 0;
+
+	while (done < group_len)
+	{
+		ssize_t		n = pwrite(seg_fd, group_buf + done, group_len - done, off + done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+		{
+			if (n == 0)
+				errno = ENOSPC;
+			ereport(ERROR,
+					(errcode_for_file_access(),
+					 errmsg("could not write ztsdb WAL file \"%s\": %m", SegmentPath(seg_start))));
+		}
+		done += n;
+	}
+	if (pg_fdatasync(seg_fd) != 0)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not fdatasync ztsdb WAL file \"%s\": %m", SegmentPath(seg_start))));
+}
+
+static void
+FlushUring(off_t off)
+{
+	struct io_uring_sqe *sqe;
+	struct io_uring_cqe *cqe;
+	int			rc;
+	int			results[2] = {0, 0};
+
+	sqe = io_uring_get_sqe(&uring);
+	io_uring_prep_write(sqe, seg_fd, group_buf, (unsigned) group_len, off);
+	sqe->flags |= IOSQE_IO_LINK;
+	sqe->user_data = 0;
+	sqe = io_uring_get_sqe(&uring);
+	io_uring_prep_fsync(sqe, seg_fd, IORING_FSYNC_DATASYNC);
+	sqe->user_data = 1;
+
+	rc = io_uring_submit_and_wait(&uring, 2);
+	StatAdd(kStatIoUringSubmits, 1);
+	if (rc < 0)
+	{
+		errno = -rc;
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not submit ztsdb WAL write: %m")));
+	}
+	for (int i = 0; i < 2; i++)
+	{
+		rc = io_uring_wait_cqe(&uring, &cqe);
+		if (rc < 0)
+		{
+			errno = -rc;
+			ereport(ERROR, (errcode_for_file_access(), errmsg("could not wait for ztsdb WAL write: %m")));
+		}
+		results[cqe->user_data & 1] = cqe->res;
+		io_uring_cqe_seen(&uring, cqe);
+	}
+	if (results[0] < 0 || results[1] < 0)
+	{
+		errno = results[0] < 0 ? -results[0] : (results[1] == -ECANCELED ? EIO : -results[1]);
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not write ztsdb WAL file \"%s\": %m", SegmentPath(seg_start))));
+	}
+	if ((Size) results[0] != group_len)
+	{
+		/* short write (rare): finish it the plain way */
+		memmove(group_buf, group_buf + results[0], group_len - results[0]);
+		group_len -= results[0];
+		FlushSync(off + results[0]);
+	}
+}
+
+void
+WalFlush(void)
+{
+	off_t		off;
+
+	if (group_len == 0)
+		return;
+	off = (off_t) (group_lsn - seg_start);
+	if (use_uring)
+		FlushUring(off);
+	else
+		FlushSync(off);
+	StatAdd(kStatWalBytes, group_len);
+	StatAdd(kStatWalFsyncs, 1);
+	StatAdd(kStatWalWrites, 1);
+	group_lsn = insert_lsn;
+	group_len = 0;
+}
+
+void
+WalDiscard(void)
+{
+	/* the failed bytes' LSNs are never reused: replay stops at them anyway */
+	insert_lsn = seg_start + WalSegmentBytes();
+	group_lsn = insert_lsn;
+	group_len = 0;
+	OpenSegment(insert_lsn);
+}
+
+uint64
+WalReadCheckpoint(void)
+{
+	int			fd = OpenTransientFile(WAL_CHECKPOINT, O_RDONLY | PG_BINARY);
+	uint64		buf[2];
+
+	if (fd < 0)
+		return 0;
+	if (read(fd, buf, sizeof(buf)) != sizeof(buf))
+		ereport(FATAL,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("ztsdb WAL checkpoint file \"%s\" is truncated", WAL_CHECKPOINT)));
+	CloseTransientFile(fd);
+	if (core::Crc32c(&buf[0], sizeof(buf[0])) != (uint32) buf[1])
+		ereport(FATAL,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("ztsdb WAL checkpoint file \"%s\" is corrupt", WAL_CHECKPOINT)));
+	return buf[0];
+}
+
+void
+WalCheckpoint(uint64 lsn)
+{
+	uint64		buf[2];
+	int			fd;
+	DIR		   *dir;
+	struct dirent *de;
+	uint64		keep_from = lsn - lsn % WalSegmentBytes();
+
+	buf[0] = lsn;
+	buf[1] = core::Crc32c(&buf[0], sizeof(buf[0]));
+	fd = OpenTransientFile(WAL_CHECKPOINT ".tmp", O_CREAT | O_TRUNC | O_WRONLY | PG_BINARY);
+	if (fd < 0)
+		ereport(ERROR, (errcode_for_file_access(), errmsg("could not create \"%s\": %m", WAL_CHECKPOINT ".tmp")));
+	if (write(fd, buf, sizeof(buf)) != sizeof(buf) || pg_fsync(fd) != 0)
+		ereport(ERROR, (errcode_for_file_access(), errmsg("could not write \"%s\": %m", WAL_CHECKPOINT ".tmp")));
+	CloseTransientFile(fd);
+	(void) durable_rename(WAL_CHECKPOINT ".tmp", WAL_CHECKPOINT, ERROR);
+
+	dir = AllocateDir(WAL_DIR);
+	while ((de = ReadDir(dir, WAL_DIR)) != NULL)
+	{
+		unsigned long long start;
+		char		extra;
+
+		if (strlen(de->d_name) != 16 || sscanf(de->d_name, "%llX%c", &start, &extra) != 1)
+			continue;
+		if (start < keep_from && start != seg_start)
+		{
+			char	   *path = SegmentPath(start);
+
+			if (unlink(path) != 0)
+				ereport(LOG, (errcode_for_file_access(), errmsg("could not remove \"%s\": %m", path)));
+		}
+	}
+	FreeDir(dir);
+}
+
+static int
+CompareU64(const void *a, const void *b)
+{
+	uint64		x = *static_cast<const uint64 *>(a);
+	uint64		y = *static_cast<const uint64 *>(b);
+
+	return x < y ? -1 : x > y ? 1 : 0;
+}
+
+uint64
+WalReplay(uint64 from, void (*fn) (const uint8 *payload, uint32 len, uint64 lsn, void *arg),
+		  void *arg)
+{
+	DIR		   *dir = AllocateDir(WAL_DIR);
+	struct dirent *de;
+	uint64	   *segs = NULL;
+	int			nsegs = 0;
+	int			cap = 16;
+	uint64		seg_bytes = WalSegmentBytes();
+	uint64		end = from;
+
+	segs = static_cast<uint64 *>(palloc(sizeof(uint64) * cap));
+	while ((de = ReadDir(dir, WAL_DIR)) != NULL)
+	{
+		unsigned long long start;
+		char		extra;
+
+		if (strlen(de->d_name) != 16 || sscanf(de->d_name, "%llX%c", &start, &extra) != 1)
+			continue;
+		if (start + seg_bytes <= from)
+			continue;
+		if (nsegs == cap)
+		{
+			cap *= 2;
+			segs = static_cast<uint64 *>(repalloc(segs, sizeof(uint64) * cap));
+		}
+		segs[nsegs++] = start;
+	}
+	FreeDir(dir);
+	qsort(segs, nsegs, sizeof(uint64), CompareU64);
+
+	for (int s = 0; s < nsegs; s++)
+	{
+		char	   *path = SegmentPath(segs[s]);
+		size_t		len;
+		uint8	   *data = ReadWholeFile(path, &len);
+		uint64		pos = Max(from, segs[s]) - segs[s];
+
+		if (s > 0 && segs[s] != segs[s - 1] + seg_bytes && end < segs[s])
+		{
+			/* a file is missing in the middle: stop, as at a torn tail */
+			ereport(LOG,
+					(errmsg("ztsdb WAL replay stops before \"%s\": the previous file is missing", path)));
+			break;
+		}
+		for (;;)
+		{
+			core::WalRecordHeader hdr;
+			const uint8 *payload;
+			uint32		plen;
+			core::Status st;
+
+			if (pos + sizeof(hdr) > len)
+				break;
+			memcpy(&hdr, data + pos, sizeof(hdr));
+			if (hdr.total_len == 0 && hdr.lsn == 0)
+				break;			/* never written: end of this file */
+			if (hdr.total_len < sizeof(hdr) || pos + hdr.total_len > len ||
+				hdr.lsn != segs[s] + pos)
+			{
+				ereport(LOG,
+						(errmsg("ztsdb WAL replay ends at an invalid record header in \"%s\" at offset %llu",
+								path, (unsigned long long) pos)));
+				break;
+			}
+			payload = data + pos + sizeof(hdr);
+			plen = hdr.total_len - sizeof(hdr);
+			if (core::WalRecordCrc(hdr, payload, plen) != hdr.crc)
+			{
+				ereport(LOG,
+						(errmsg("ztsdb WAL replay ends at a record with a bad checksum in \"%s\" at offset %llu",
+								path, (unsigned long long) pos)));
+				break;
+			}
+			st = core::ValidateRecord(payload, plen);
+			if (!st.ok())
+			{
+				ereport(LOG,
+						(errmsg("ztsdb WAL replay ends at a malformed record in \"%s\" at offset %llu: %s",
+								path, (unsigned long long) pos, st.message)));
+				break;
+			}
+			fn(payload, plen, hdr.lsn, arg);
+			pos += core::Align8(hdr.total_len);
+			end = segs[s] + pos;
+		}
+		pfree(data);
+	}
+	return end;
+}
+
+} // namespace ztsdb

@@ -1,0 +1,570 @@
+/*-------------------------------------------------------------------------
+ *
+ * wal_writer.cpp
+ *	  The writer background worker: the ring's single consumer.
+ *
+ * Each turn of the main loop drains every published ring slot into the WAL
+ * group buffer, writes the group with one submission and one fdatasync
+ * (group commit: every committer of the turn shares it), advances
+ * flushed_pos, applies the records (rows to hot chunks, drops, requests)
+ * and advances applied_pos, waking waiters once per turn.  Between turns it
+ * does the tiering work (seal closed windows, compress old chunks, resolve
+ * drops whose transaction ended, checkpoint the WAL).
+ *
+ * At start, before it serves anyone, it replays the WAL from the last
+ * checkpoint: a transaction's batches are applied only if its commit marker
+ * is in the WAL and PostgreSQL's clog says it committed.  Backends that
+ * touch a ztsdb table wait for this (WaitForRecovery).
+ *
+ * Errors: the worker catches ERRORs in its loop (as PostgreSQL's own
+ * auxiliary processes do), logs them and retries.  A failed WAL write
+ * discards the group: its records never become durable nor visible, and
+ * every position up to the group's end is recorded as failed so that the
+ * committing backends get an error instead of an acknowledgement.
+ *
+ * Shared memory is the writer's to rebuild: if this process starts while
+ * hot chunks from an earlier writer exist (the worker died without the
+ * postmaster restarting everything), it PANICs so the postmaster reinitializes
+ * shared memory and the replay rebuilds hot state exactly.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "ztsdb/core/record_format.h"
+#include "ztsdb/ingest/ingest.h"
+#include "ztsdb/stats/stats.h"
+#include "ztsdb/storage/storage_writer.h"
+#include "ztsdb/util/util_guc.h"
+#include "ztsdb/wal/wal.h"
+#include "ztsdb/wal/wal_writer.h"
+
+extern "C" {
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "storage/smgr.h"
+#include "tcop/tcopprot.h"
+#include "utils/hsearch.h"
+#include "utils/resowner.h"
+}
+
+#include <csetjmp>
+
+namespace ztsdb {
+
+/* A drop or truncate waiting for its transaction to end. */
+struct PendingDrop
+{
+	uint8		type;			/* kRecDropIfCommitted / kRecDropIfAborted */
+	TransactionId xid;
+	core::TableKey table;
+	uint64		lsn;
+};
+
+static PendingDrop *pending = NULL;
+static int	npending = 0;
+static int	pending_cap = 0;
+
+/* One record of the current group, as applied after the flush. */
+struct GroupRecord
+{
+	uint64		pos;			/* ring position */
+	uint64		lsn;			/* 0 for requests (not WAL-logged) */
+	const uint8 *payload;
+	uint32		len;
+};
+
+static GroupRecord *group = NULL;
+static int	group_max = 0;
+static uint8 *request_copies = NULL;	/* requests are not in the WAL buffer */
+
+static void
+AddPending(const core::TableRecord &rec, uint64 lsn)
+{
+	if (npending == pending_cap)
+	{
+		pending_cap = Max(16, pending_cap * 2);
+		pending = static_cast<PendingDrop *>(
+			pending == NULL ? MemoryContextAlloc(TopMemoryContext, sizeof(PendingDrop) * pending_cap)
+			: repalloc(pending, sizeof(PendingDrop) * pending_cap));
+	}
+	pending[npending].type = rec.type;
+	pending[npending].xid = rec.xid;
+	pending[npending].table = rec.table;
+	pending[npending].lsn = lsn;
+	npending++;
+}
+
+/* ResolvePending carries out drops whose transaction has ended. */
+static void
+ResolvePending(void)
+{
+	int			keep = 0;
+
+	for (int i = 0; i < npending; i++)
+	{
+		PendingDrop *p = &pending[i];
+		bool		committed;
+
+		if (TransactionIdIsInProgress(p->xid))
+		{
+			pending[keep++] = *p;
+			continue;
+		}
+		committed = TransactionIdDidCommit(p->xid);
+		if ((p->type == core::kRecDropIfCommitted) == committed)
+			DropTableData(p->table, true, true);
+	}
+	npending = keep;
+}
+
+static void
+AnswerRequest(const core::RequestRecord &req, int64 result, int sqlstate, const char *msg)
+{
+	RequestAnswer *a = &ingest_answers[req.procno];
+
+	a->result = result;
+	a->sqlstate = sqlstate;
+	strlcpy(a->message, msg ? msg : "", sizeof(a->message));
+	pg_write_barrier();
+	a->request_id = req.request_id;
+}
+
+static void
+DoRequest(const core::RequestRecord &req)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	volatile int64 result = 0;
+
+	/* a request that fails answers with the error, the writer carries on */
+	PG_TRY();
+	{
+		switch (req.op)
+		{
+			case core::kReqSeal:
+				result = SealChunks(&req.table, true, false);
+				break;
+			case core::kReqCompress:
+				result = CompressChunks(&req.table, req.older_than);
+				break;
+			case core::kReqDropChunks:
+				result = DropChunks(req.table, req.older_than);
+				break;
+		}
+		AnswerRequest(req, result, 0, NULL);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		LWLockReleaseAll();
+		AnswerRequest(req, 0, edata->sqlerrcode, edata->message);
+		ereport(LOG, (errmsg("ztsdb: request failed: %s", edata->message)));
+		FreeErrorData(edata);
+	}
+	PG_END_TRY();
+}
+
+/* ApplyRecord carries out one record after its group is durable. */
+static void
+ApplyRecord(const uint8 *payload, uint64 lsn)
+{
+	switch (payload[0])
+	{
+		case core::kRecBatch:
+			ApplyBatch(payload, lsn, false);
+			StatAdd(kStatBatches, 1);
+			break;
+		case core::kRecCommit:
+			StatAdd(kStatCommits, 1);
+			break;
+		case core::kRecDropIfCommitted:
+		case core::kRecDropIfAborted:
+			{
+				core::TableRecord rec;
+
+				memcpy(&rec, payload, sizeof(rec));
+				AddPending(rec, lsn);
+				break;
+			}
+		case core::kRecTruncate:
+			{
+				core::TableRecord rec;
+
+				memcpy(&rec, payload, sizeof(rec));
+				DropTableData(rec.table, true, false);
+				break;
+			}
+		case core::kRecRequest:
+			{
+				core::RequestRecord req;
+
+				memcpy(&req, payload, sizeof(req));
+				DoRequest(req);
+				break;
+			}
+	}
+}
+
+/*
+ * DrainRing moves every published slot into the group (WAL buffer or the
+ * request area), frees the slots, and returns how many it took.
+ */
+/* State of one group across the error boundary in the main loop. */
+static int	group_n = 0;
+static bool group_flushed = false;
+
+static void
+DrainRing(void)
+{
+	Size		req_used = 0;
+	const uint8 *payload;
+	uint32		len;
+	uint64		pos;
+
+	while (group_n < group_max && (payload = core::RingPeek(ingest_ring, &len, &pos)) != NULL)
+	{
+		core::Status st = core::ValidateRecord(payload, len);
+		GroupRecord *g = &group[group_n];
+
+		if (len + 64 > WalBufferFree())
+			break;
+		g->pos = pos;
+		g->len = len;
+		if (!st.ok())
+		{
+			/* a bug in a producer; never let it into the WAL */
+			ereport(LOG, (errmsg("ztsdb: dropping malformed ring record: %s", st.message)));
+			g->payload = NULL;
+			g->lsn = 0;
+		}
+		else if (payload[0] == core::kRecRequest)
+		{
+			memcpy(request_copies + req_used, payload, len);
+			g->payload = request_copies + req_used;
+			g->lsn = 0;
+			req_used += core::Align8(len);
+		}
+		else
+		{
+			/*
+			 * Counted before the append: if the append has to flush and that
+			 * fails, this record's committer fails too.  (Its slot is then
+			 * read again; writing it later is harmless, its transaction has
+			 * aborted.)
+			 */
+			g->payload = NULL;
+			g->lsn = 0;
+			group_n++;
+			g->payload = WalAppend(payload, len, &g->lsn);
+			core::RingRelease(ingest_ring);
+			continue;
+		}
+		core::RingRelease(ingest_ring);
+		group_n++;
+	}
+	if (group_n > 0)
+		ConditionVariableBroadcast(&ingest_shared->space_cv);
+}
+
+static void
+PublishProgress(uint64 flushed, uint64 applied)
+{
+	pg_write_barrier();
+	pg_atomic_write_u64(&ingest_shared->flushed_pos, flushed);
+	pg_atomic_write_u64(&ingest_shared->applied_pos, applied);
+	ConditionVariableBroadcast(&ingest_shared->progress_cv);
+}
+
+static void
+ProcessGroup(void)
+{
+	uint64		end;
+
+	group_n = 0;
+	group_flushed = false;
+	DrainRing();
+	if (group_n == 0)
+		return;
+	end = group[group_n - 1].pos + 1;
+	WalFlush();
+	group_flushed = true;
+	pg_atomic_write_u64(&ingest_shared->flushed_pos, end);
+	for (int i = 0; i < group_n; i++)
+		if (group[i].payload != NULL)
+			ApplyRecord(group[i].payload, group[i].lsn);
+	PublishProgress(end, end);
+	group_n = 0;
+}
+
+/* ------------------------------------------------------------------------
+ * Recovery
+ * ------------------------------------------------------------------------
+ */
+
+struct ReplayState
+{
+	HTAB	   *committed;		/* top xids with a commit marker */
+	uint64		records;
+	bool		second_pass;
+};
+
+static void
+ReplayScan(const uint8 *payload, uint32 len, uint64 lsn, void *arg)
+{
+	ReplayState *rs = static_cast<ReplayState *>(arg);
+
+	(void) len;
+	if (!rs->second_pass)
+	{
+		if (payload[0] == core::kRecCommit)
+		{
+			core::CommitRecord rec;
+
+			memcpy(&rec, payload, sizeof(rec));
+			hash_search(rs->committed, &rec.top_xid, HASH_ENTER, NULL);
+		}
+		return;
+	}
+	rs->records++;
+	switch (payload[0])
+	{
+		case core::kRecBatch:
+			{
+				core::BatchHeader hdr;
+
+				memcpy(&hdr, payload, sizeof(hdr));
+				if (hash_search(rs->committed, &hdr.top_xid, HASH_FIND, NULL) != NULL &&
+					TransactionIdDidCommit(hdr.top_xid) &&
+					(hdr.xid == hdr.top_xid || TransactionIdDidCommit(hdr.xid)))
+					ApplyBatch(payload, lsn, true);
+				break;
+			}
+		case core::kRecDropIfCommitted:
+		case core::kRecDropIfAborted:
+			{
+				core::TableRecord rec;
+
+				memcpy(&rec, payload, sizeof(rec));
+				AddPending(rec, lsn);
+				break;
+			}
+		case core::kRecTruncate:
+			{
+				core::TableRecord rec;
+
+				memcpy(&rec, payload, sizeof(rec));
+				DropTableData(rec.table, false, false);
+				break;
+			}
+		default:
+			break;
+	}
+}
+
+static void
+Recover(void)
+{
+	TimestampTz start = GetCurrentTimestamp();
+	uint64		from = WalReadCheckpoint();
+	ReplayState rs;
+	HASHCTL		info;
+	uint64		end;
+	uint64		seg = WalSegmentBytes();
+	long		secs;
+	int			usecs;
+
+	memset(&info, 0, sizeof(info));
+	info.keysize = sizeof(TransactionId);
+	info.entrysize = sizeof(TransactionId);
+	info.hcxt = CurrentMemoryContext;
+	rs.committed = hash_create("ztsdb replay commits", 1024, &info,
+							   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	rs.records = 0;
+	rs.second_pass = false;
+	end = WalReplay(from, ReplayScan, &rs);
+	rs.second_pass = true;
+	(void) WalReplay(from, ReplayScan, &rs);
+	ResolvePending();
+	ResetReplayCoverage();
+
+	/* new records start in a fresh file, never among a torn tail's bytes */
+	WalStartAt(end - end % seg + seg);
+	RefreshTierStats();
+	TimestampDifference(start, GetCurrentTimestamp(), &secs, &usecs);
+	StatSet(kStatRecoveryRecords, rs.records);
+	StatSet(kStatRecoveryMs, (uint64) (secs * 1000 + usecs / 1000));
+	ereport(LOG,
+			(errmsg("ztsdb: replayed %llu sidecar WAL records from %llX to %llX in %ld.%03d s",
+					(unsigned long long) rs.records, (unsigned long long) from,
+					(unsigned long long) end, secs, usecs / 1000)));
+}
+
+/* CountFiles sets the warm/cold gauges from every table's manifest at start. */
+static int
+CountTableFiles(const core::TableKey &key, int64 arg)
+{
+	Manifest	m;
+
+	(void) arg;
+	if (!ReadManifest(key, &m))
+		return 0;
+	for (uint32 i = 0; i < m.header.nchunks; i++)
+	{
+		bool		cold = m.chunks[i].meta.tier == core::kTierCold;
+
+		StatAdd(cold ? kStatChunksCold : kStatChunksWarm, 1);
+		StatAdd(cold ? kStatBytesCold : kStatBytesWarm, m.chunks[i].file_bytes);
+	}
+	return 1;
+}
+
+/* ------------------------------------------------------------------------
+ * Main loop
+ * ------------------------------------------------------------------------
+ */
+
+static TimestampTz last_tier = 0;
+
+static void
+Tiering(void)
+{
+	TimestampTz now = GetCurrentTimestamp();
+
+	FreeUnpinnedChunks();
+	if (!TimestampDifferenceExceeds(last_tier, now, 1000))
+		return;
+	last_tier = now;
+	ResolvePending();
+	SealChunks(NULL, false, false);
+	if (guc_cold_after_s >= 0)
+		CompressChunks(NULL, now - (int64) guc_cold_after_s * USECS_PER_SEC);
+	{
+		static uint64 last_cp = 0;
+		uint64		cp = CheckpointLsn(WalInsertLsn());
+
+		for (int i = 0; i < npending; i++)
+			cp = Min(cp, pending[i].lsn);
+		if (cp != last_cp)
+			WalCheckpoint(cp);
+		last_cp = cp;
+	}
+	RefreshTierStats();
+}
+
+extern "C" PGDLLEXPORT void
+ztsdb_writer_main(Datum arg)
+{
+	sigjmp_buf	local_sigjmp_buf;
+	MemoryContext loop_cxt;
+
+	(void) arg;
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	pqsignal(SIGTERM, SignalHandlerForShutdownRequest);
+	BackgroundWorkerUnblockSignals();
+	BackgroundWorkerInitializeConnection(NULL, NULL, 0);
+	pgstat_report_appname("ztsdb writer");
+
+	if (pg_atomic_fetch_add_u32(&ingest_shared->writer_generation, 1) != 0)
+		ereport(PANIC,
+				(errmsg("ztsdb writer restarted without a shared memory reset"),
+				 errdetail("Hot chunks of the previous writer cannot be trusted; restarting the cluster replays the sidecar WAL.")));
+
+	CurrentResourceOwner = ResourceOwnerCreate(NULL, "ztsdb writer");
+	loop_cxt = AllocSetContextCreate(TopMemoryContext, "ztsdb writer loop",
+									 ALLOCSET_DEFAULT_SIZES);
+	group_max = guc_ring_slots;
+	group = static_cast<GroupRecord *>(MemoryContextAlloc(TopMemoryContext,
+														  sizeof(GroupRecord) * group_max));
+	request_copies = static_cast<uint8 *>(
+		MemoryContextAllocHuge(TopMemoryContext,
+							   (Size) group_max * core::Align8(sizeof(core::RequestRecord))));
+
+	MemoryContextSwitchTo(loop_cxt);
+	WalOpen();
+	Recover();
+	ForEachTableDir(CountTableFiles, 0);
+	pg_atomic_write_u32(&ingest_shared->writer_procno, MyProc->pgprocno);
+	pg_atomic_write_u32(&ingest_shared->recovery_done, 1);
+	ConditionVariableBroadcast(&ingest_shared->progress_cv);
+	MemoryContextReset(loop_cxt);
+
+	if (sigsetjmp(local_sigjmp_buf, 1) != 0)
+	{
+		/* error recovery, as the checkpointer does */
+		HOLD_INTERRUPTS();
+		EmitErrorReport();
+		LWLockReleaseAll();
+		ConditionVariableCancelSleep();
+		AtEOXact_Files(false);
+		if (group_n > 0 && !group_flushed)
+		{
+			/* the group never became durable: fail its committers */
+			uint64		end = group[group_n - 1].pos + 1;
+
+			WalDiscard();
+			pg_atomic_write_u64(&ingest_shared->failed_upto, end);
+			ereport(LOG,
+					(errmsg("ztsdb: %d records could not be written to the sidecar WAL; their transactions fail",
+							group_n)));
+			PublishProgress(end, end);
+		}
+		else if (group_n > 0)
+		{
+			/*
+			 * Durable but not applied: the hot state no longer matches the
+			 * WAL.  Only a replay can rebuild it.
+			 */
+			ereport(PANIC,
+					(errmsg("ztsdb writer failed to apply durable records")));
+		}
+		group_n = 0;
+		MemoryContextSwitchTo(loop_cxt);
+		FlushErrorState();
+		MemoryContextReset(loop_cxt);
+		RESUME_INTERRUPTS();
+		pg_usleep(100000L);
+	}
+	PG_exception_stack = &local_sigjmp_buf;
+
+	for (;;)
+	{
+		ResetLatch(MyLatch);
+		if (ShutdownRequestPending)
+			break;
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+		}
+		ProcessGroup();
+		Tiering();
+		MemoryContextReset(loop_cxt);
+		if (core::RingEmpty(ingest_ring))
+			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+							 1000L, PG_WAIT_EXTENSION);
+		CHECK_FOR_INTERRUPTS();
+	}
+	/* flush what is buffered; hot chunks are rebuilt from the WAL at start */
+	ProcessGroup();
+	proc_exit(0);
+}
+
+void
+WriterRegister(void)
+{
+	BackgroundWorker worker;
+
+	memset(&worker, 0, sizeof(worker));
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	worker.bgw_restart_time = 1;
+	strlcpy(worker.bgw_library_name, "ztsdb", BGW_MAXLEN);
+	strlcpy(worker.bgw_function_name, "ztsdb_writer_main", BGW_MAXLEN);
+	strlcpy(worker.bgw_name, "ztsdb writer", BGW_MAXLEN);
+	strlcpy(worker.bgw_type, "ztsdb writer", BGW_MAXLEN);
+	RegisterBackgroundWorker(&worker);
+}
+
+} // namespace ztsdb
