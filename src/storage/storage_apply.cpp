@@ -23,6 +23,7 @@
 #include "ztsdb/util/util_guc.h"
 
 extern "C" {
+#include "common/int.h"
 #include "utils/hsearch.h"
 }
 
@@ -82,10 +83,14 @@ WindowOf(int64 ts)
 {
 	int64		interval = (int64) guc_chunk_time_interval_s * USECS_PER_SEC;
 	int64		w = ts / interval;
+	int64		start;
 
 	if (ts % interval < 0)
 		w--;					/* floor division for times before 2000 */
-	return w * interval;
+	/* -infinity and its neighbours: the first window starts at the minimum */
+	if (pg_mul_s64_overflow(w, interval, &start))
+		return PG_INT64_MIN;
+	return start;
 }
 
 TableEntry *

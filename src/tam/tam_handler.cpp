@@ -423,8 +423,14 @@ ztsdb_relation_set_new_filenode(Relation rel, const RelFileNode *newrnode, char 
 	(void) LayoutFromTupleDesc(RelationGetDescr(rel), &layout, true);
 	WaitForRecovery();
 
-	*freezeXid = RecentXmin;
-	*minmulti = GetOldestMultiXactId();
+	/*
+	 * No xid is ever stored in PostgreSQL pages of this table, so there is
+	 * nothing for VACUUM to freeze.  XXX: unsorted chunk files keep raw xids
+	 * of transactions that were open when sealed; they must be resolved
+	 * (compress does) before clog truncation reaches them.
+	 */
+	*freezeXid = InvalidTransactionId;
+	*minmulti = InvalidMultiXactId;
 
 	/* TRUNCATE: the old data goes when (and if) this transaction commits */
 	if (rel->rd_node.relNode != InvalidOid && rel->rd_node.relNode != newrnode->relNode)

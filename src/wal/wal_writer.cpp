@@ -140,7 +140,8 @@ DoRequest(const core::RequestRecord &req)
 		switch (req.op)
 		{
 			case core::kReqSeal:
-				result = SealChunks(&req.table, true, false);
+				/* "now": open transactions' rows keep their batch table */
+				result = SealChunks(&req.table, true, true);
 				break;
 			case core::kReqCompress:
 				result = CompressChunks(&req.table, req.older_than);
