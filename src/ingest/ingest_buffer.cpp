@@ -289,6 +289,16 @@ XactCallback(XactEvent event, void *arg)
 				rec.top_xid = GetTopTransactionId();
 				pos = RingPush(&rec, sizeof(rec));
 				WaitForApplied(pos, xact_first_pos);
+
+				/*
+				 * ztsdb rows write no PostgreSQL WAL, so PostgreSQL would
+				 * treat this commit as asynchronous and not flush its commit
+				 * record: a crash could then forget a commit we acknowledged
+				 * (replay keeps a transaction only if clog says committed).
+				 * Flush it as a heap insert's commit would be.
+				 */
+				if (synchronous_commit > SYNCHRONOUS_COMMIT_OFF)
+					ForceSyncCommit();
 				break;
 			}
 		case XACT_EVENT_PRE_PREPARE:

@@ -494,7 +494,11 @@ ztsdb_writer_main(Datum arg)
 	if (sigsetjmp(local_sigjmp_buf, 1) != 0)
 	{
 		/* error recovery, as the checkpointer does */
+		ErrorData  *edata;
+
 		HOLD_INTERRUPTS();
+		MemoryContextSwitchTo(TopMemoryContext);
+		edata = CopyErrorData();
 		EmitErrorReport();
 		LWLockReleaseAll();
 		ConditionVariableCancelSleep();
@@ -518,11 +522,12 @@ ztsdb_writer_main(Datum arg)
 			 * WAL.  Only a replay can rebuild it.
 			 */
 			ereport(PANIC,
-					(errmsg("ztsdb writer failed to apply durable records")));
+					(errmsg("ztsdb writer failed to apply durable records: %s", edata->message)));
 		}
 		group_n = 0;
 		MemoryContextSwitchTo(loop_cxt);
 		FlushErrorState();
+		FreeErrorData(edata);
 		MemoryContextReset(loop_cxt);
 		RESUME_INTERRUPTS();
 		pg_usleep(100000L);
