@@ -23,6 +23,9 @@ extern "C" {
 #include "catalog/pg_class.h"
 #include "nodes/parsenodes.h"
 #include "optimizer/plancat.h"
+#include "executor/executor.h"
+#include "nodes/plannodes.h"
+#include "parser/parsetree.h"
 #include "tcop/utility.h"
 #include "utils/lsyscache.h"
 }
@@ -32,6 +35,63 @@ namespace ztsdb {
 static get_relation_info_hook_type prev_get_relation_info = NULL;
 static object_access_hook_type prev_object_access = NULL;
 static ProcessUtility_hook_type prev_process_utility = NULL;
+static ExecutorStart_hook_type prev_executor_start = NULL;
+
+/*
+ * CheckModifyTable refuses UPDATE, DELETE and MERGE on ztsdb tables before
+ * any row is touched, with the statement's name in the error.
+ */
+static void
+CheckModifyTable(Plan *plan, List *rtable)
+{
+	ModifyTable *mt;
+	const char *what;
+	ListCell   *lc;
+
+	if (plan == NULL || !IsA(plan, ModifyTable))
+		return;
+	mt = castNode(ModifyTable, plan);
+	switch (mt->operation)
+	{
+		case CMD_UPDATE:
+			what = "UPDATE";
+			break;
+		case CMD_DELETE:
+			what = "DELETE";
+			break;
+		case CMD_MERGE:
+			what = "MERGE";
+			break;
+		default:
+			return;
+	}
+	foreach(lc, mt->resultRelations)
+	{
+		RangeTblEntry *rte = rt_fetch(lfirst_int(lc), rtable);
+
+		if (rte->rtekind == RTE_RELATION && rte->relkind == RELKIND_RELATION &&
+			IsZtsdbRelid(rte->relid))
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("%s is not supported on ztsdb tables", what),
+					 errhint("ztsdb tables are append-only; remove old data with ztsdb.drop_chunks().")));
+	}
+}
+
+static void
+ExecutorStart(QueryDesc *queryDesc, int eflags)
+{
+	PlannedStmt *stmt = queryDesc->plannedstmt;
+	ListCell   *lc;
+
+	CheckModifyTable(stmt->planTree, stmt->rtable);
+	foreach(lc, stmt->subplans)
+		CheckModifyTable(static_cast<Plan *>(lfirst(lc)), stmt->rtable);
+	if (prev_executor_start)
+		prev_executor_start(queryDesc, eflags);
+	else
+		standard_ExecutorStart(queryDesc, eflags);
+}
 
 static void
 GetRelationInfo(PlannerInfo *root, Oid relid, bool inhparent, RelOptInfo *rel)
@@ -144,6 +204,8 @@ HooksInit(void)
 	object_access_hook = ObjectAccess;
 	prev_process_utility = ProcessUtility_hook;
 	ProcessUtility_hook = ProcessUtility;
+	prev_executor_start = ExecutorStart_hook;
+	ExecutorStart_hook = ExecutorStart;
 }
 
 } // namespace ztsdb
