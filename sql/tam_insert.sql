@@ -34,8 +34,8 @@ SELECT * FROM z ORDER BY ts, series_id;
 INSERT INTO z SELECT '2024-02-01'::timestamptz + i * interval '1 second', i % 10, i * 0.25,
                      i, i % 100, i * 1000, i % 2 = 0, '2024-02-01'::timestamp + i * interval '1 ms'
   FROM generate_series(1, 5000) i;
-INSERT INTO h SELECT * FROM z WHERE ts >= '2024-02-01';
-SELECT count(*), sum(value), min(ts), max(ts) FROM z WHERE ts >= '2024-02-01';
+INSERT INTO h SELECT * FROM z WHERE ts >= '2024-02-01' AND ts < '2024-03-01';
+SELECT count(*), sum(value), min(ts), max(ts) FROM z WHERE ts >= '2024-02-01' AND ts < '2024-03-01';
 (SELECT * FROM z EXCEPT ALL SELECT * FROM h) UNION ALL (SELECT * FROM h EXCEPT ALL SELECT * FROM z);
 
 -- COPY FROM goes through multi_insert
@@ -49,7 +49,7 @@ COPY h FROM stdin;
 2024-03-01 00:00:01+00	7	\N	\N	\N	\N	\N	\N
 2024-03-01 00:00:02+00	8	NaN	-Infinity	3	4	f	2024-03-01 00:00:02
 \.
-SELECT * FROM z WHERE ts >= '2024-03-01' ORDER BY ts;
+SELECT * FROM z WHERE ts >= '2024-03-01' AND ts < '2024-04-01' ORDER BY ts;
 (SELECT * FROM z EXCEPT ALL SELECT * FROM h) UNION ALL (SELECT * FROM h EXCEPT ALL SELECT * FROM z);
 
 -- the NOT NULL time column is enforced

@@ -48,6 +48,9 @@ AS 'MODULE_PATHNAME', 'ztsdb_range'
 LANGUAGE C VOLATILE
 SET search_path = pg_catalog, pg_temp;
 
--- Tier moves need ownership, checked inside; nobody but the owner gets far.
+-- Everyone may call the functions; each checks the table privilege it
+-- needs (SELECT for range/chunks, ownership for seal/compress/drop_chunks).
+GRANT USAGE ON SCHEMA ztsdb TO PUBLIC;
+-- Server-wide statistics are for monitoring roles.
 REVOKE ALL ON FUNCTION ztsdb.stats() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION ztsdb.stats() TO pg_monitor;

@@ -268,6 +268,16 @@ BufferRowsForScan(Relation rel, Snapshot snapshot, void **values, uint8 **validi
 	return buf->nrows;
 }
 
+void
+BufferDiscard(Relation rel)
+{
+	core::TableKey key = TableKeyOf(rel);
+
+	for (WriteBuffer *buf = buffers; buf != NULL; buf = buf->next)
+		if (memcmp(&buf->key, &key, sizeof(key)) == 0)
+			buf->nrows = 0;
+}
+
 static void
 XactCallback(XactEvent event, void *arg)
 {

@@ -210,6 +210,14 @@ BuildChunkFile(const core::ChunkLayout &layout, const RowSource &src, uint64 chu
 	cap = core::MaxChunkFileSize(layout, nkeep, out_nbatches);
 	buf = static_cast<uint8 *>(palloc_extended(cap, MCXT_ALLOC_HUGE));
 	st = core::EncodeChunkFile(layout, meta, cols, out_batches, out_nbatches, buf, cap, file_len);
+	if (st.code == core::StatusCode::kNoSpace && *file_len > cap)
+	{
+		/* cold files can need more than the warm bound: retry at their size */
+		cap = *file_len;
+		buf = static_cast<uint8 *>(repalloc_huge(buf, cap));
+		st = core::EncodeChunkFile(layout, meta, cols, out_batches, out_nbatches, buf, cap,
+								   file_len);
+	}
 	if (!st.ok())
 		ereport(ERROR,
 				(errcode(ERRCODE_INTERNAL_ERROR),

@@ -444,7 +444,11 @@ ztsdb_relation_set_new_filenode(Relation rel, const RelFileNode *newrnode, char 
 static void
 ztsdb_relation_nontransactional_truncate(Relation rel)
 {
-	/* the table was created (or truncated) in this transaction */
+	/*
+	 * The table was created (or truncated) in this transaction: forget the
+	 * rows still buffered here; the writer drops the ones already pushed.
+	 */
+	BufferDiscard(rel);
 	PushTableRecord(core::kRecTruncate, rel->rd_node);
 	RelationTruncate(rel, 0);
 }

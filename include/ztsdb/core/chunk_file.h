@@ -95,8 +95,10 @@ struct BlockInfo
 constexpr uint32_t kColdBlockRows = 1024;
 
 /*
- * MaxChunkFileSize returns a size no warm or cold file of these dimensions
- * exceeds (for sizing the output buffer).
+ * MaxChunkFileSize returns a size no warm file of these dimensions exceeds
+ * (for sizing the output buffer).  A cold file's size depends on its data:
+ * when it does not fit, EncodeChunkFile returns kNoSpace with *out_len set
+ * to the size it needs, and the caller retries with that much.
  */
 size_t		MaxChunkFileSize(const ChunkLayout &layout, uint32_t nrows,
 							 uint32_t nbatches) noexcept;

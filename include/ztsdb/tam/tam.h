@@ -29,6 +29,9 @@ bool		IsZtsdbRelid(Oid relid);
 void		BufferInsert(Relation rel, TupleTableSlot **slots, int nslots);
 void		BufferInit(void);
 
+/* BufferDiscard forgets rel's unflushed rows (same-transaction TRUNCATE). */
+void		BufferDiscard(Relation rel);
+
 /*
  * BufferRowsForScan copies the current transaction's unflushed rows of rel
  * that a scan with this snapshot may see into column arrays allocated in
