@@ -85,6 +85,7 @@ regress: check-schedule
 	$(pgxsdir)/src/test/regress/pg_regress --bindir=$(bindir) $(REGRESS_OPTS_ZTS)
 
 tap:
+	rm -rf tmp_check
 	PATH="$(bindir):$$PATH" PG_REGRESS=$(pgxsdir)/src/test/regress/pg_regress \
 		prove -I $(pgxsdir)/src/test/perl -I test/tap test/tap/*.pl
 

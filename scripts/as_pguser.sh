@@ -9,7 +9,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	cd "$top" && exec "$@"
 fi
 work=$(mktemp -d /tmp/ztsdb-run.XXXXXX)
-rsync -a --exclude .git "$top"/ "$work"/
+rsync -a --exclude .git --exclude /tmp_check --exclude /build "$top"/ "$work"/
 chown -R postgres:postgres "$work"
 status=0
 runuser -u postgres -- bash -c 'cd "$1" && shift && exec "$@"' bash "$work" "$@" || status=$?

@@ -34,10 +34,18 @@ namespace ztsdb {
 static struct io_uring uring;
 static bool use_uring = false;
 
+/*
+ * The group buffer holds every record of the current group until the
+ * writer has applied them (their payload pointers point into it), even when
+ * part of it had to be written early because the stream moved to a new
+ * file.  [flush_from, group_len) is the part not yet written; flush_lsn is
+ * its LSN.
+ */
 static uint8 *group_buf = NULL;	/* 8-byte aligned */
 static Size group_cap = 0;
 static Size group_len = 0;
-static uint64 group_lsn = 0;	/* LSN of group_buf[0] */
+static Size flush_from = 0;
+static uint64 flush_lsn = 0;
 static uint64 insert_lsn = 0;	/* next record's LSN */
 
 static int	seg_fd = -1;
@@ -112,8 +120,9 @@ void
 WalStartAt(uint64 lsn)
 {
 	insert_lsn = lsn;
-	group_lsn = lsn;
+	flush_lsn = lsn;
 	group_len = 0;
+	flush_from = 0;
 	OpenSegment(lsn - lsn % WalSegmentBytes());
 }
 
@@ -143,7 +152,7 @@ WalAppend(const uint8 *payload, uint32 len, uint64 *lsn)
 		/* does not fit: finish this file, continue at the next one */
 		WalFlush();
 		insert_lsn = seg_start + WalSegmentBytes();
-		group_lsn = insert_lsn;
+		flush_lsn = insert_lsn;
 		OpenSegment(insert_lsn);
 	}
 	hdr.total_len = (uint32) (sizeof(hdr) + len);
@@ -161,13 +170,13 @@ WalAppend(const uint8 *payload, uint32 len, uint64 *lsn)
 }
 
 static void
-FlushSync(off_t off)
+FlushSync(const uint8 *buf, Size len, off_t off)
 {
 	Size		done = 0;
 
-	while (done < group_len)
+	while (done < len)
 	{
-		ssize_t		n = pwrite(seg_fd, group_buf + done, group_len - done, off + done);
+		ssize_t		n = pwrite(seg_fd, buf + done, len - done, off + done);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -188,7 +197,7 @@ FlushSync(off_t off)
 }
 
 static void
-FlushUring(off_t off)
+FlushUring(const uint8 *buf, Size len, off_t off)
 {
 	struct io_uring_sqe *sqe;
 	struct io_uring_cqe *cqe;
@@ -196,7 +205,7 @@ FlushUring(off_t off)
 	int			results[2] = {0, 0};
 
 	sqe = io_uring_get_sqe(&uring);
-	io_uring_prep_write(sqe, seg_fd, group_buf, (unsigned) group_len, off);
+	io_uring_prep_write(sqe, seg_fd, buf, (unsigned) len, off);
 	sqe->flags |= IOSQE_IO_LINK;
 	sqe->user_data = 0;
 	sqe = io_uring_get_sqe(&uring);
@@ -230,12 +239,10 @@ FlushUring(off_t off)
 				(errcode_for_file_access(),
 				 errmsg("could not write ztsdb WAL file \"%s\": %m", SegmentPath(seg_start))));
 	}
-	if ((Size) results[0] != group_len)
+	if ((Size) results[0] != len)
 	{
 		/* short write (rare): finish it the plain way */
-		memmove(group_buf, group_buf + results[0], group_len - results[0]);
-		group_len -= results[0];
-		FlushSync(off + results[0]);
+		FlushSync(buf + results[0], len - results[0], off + results[0]);
 	}
 }
 
@@ -243,19 +250,28 @@ void
 WalFlush(void)
 {
 	off_t		off;
+	Size		len = group_len - flush_from;
 
-	if (group_len == 0)
+	if (len == 0)
 		return;
-	off = (off_t) (group_lsn - seg_start);
+	off = (off_t) (flush_lsn - seg_start);
 	if (use_uring)
-		FlushUring(off);
+		FlushUring(group_buf + flush_from, len, off);
 	else
-		FlushSync(off);
-	StatAdd(kStatWalBytes, group_len);
+		FlushSync(group_buf + flush_from, len, off);
+	StatAdd(kStatWalBytes, len);
 	StatAdd(kStatWalFsyncs, 1);
 	StatAdd(kStatWalWrites, 1);
-	group_lsn = insert_lsn;
+	flush_from = group_len;
+	flush_lsn = insert_lsn;
+}
+
+void
+WalEndGroup(void)
+{
+	Assert(flush_from == group_len);
 	group_len = 0;
+	flush_from = 0;
 }
 
 void
@@ -263,8 +279,9 @@ WalDiscard(void)
 {
 	/* the failed bytes' LSNs are never reused: replay stops at them anyway */
 	insert_lsn = seg_start + WalSegmentBytes();
-	group_lsn = insert_lsn;
+	flush_lsn = insert_lsn;
 	group_len = 0;
+	flush_from = 0;
 	OpenSegment(insert_lsn);
 }
 

@@ -296,6 +296,7 @@ ProcessGroup(void)
 		if (group[i].payload != NULL)
 			ApplyRecord(group[i].payload, group[i].lsn);
 	PublishProgress(end, end);
+	WalEndGroup();
 	group_n = 0;
 }
 
@@ -515,7 +516,7 @@ ztsdb_writer_main(Datum arg)
 							group_n)));
 			PublishProgress(end, end);
 		}
-		else if (group_n > 0)
+		else if (group_n > 0 && group_flushed)
 		{
 			/*
 			 * Durable but not applied: the hot state no longer matches the

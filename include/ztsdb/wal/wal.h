@@ -28,8 +28,8 @@ void		WalStartAt(uint64 lsn);
 
 /*
  * WalAppend copies a record into the group buffer and returns its LSN and
- * a pointer to the stored payload (valid until WalFlush).  Writes out the
- * buffer first if the record needs a new file.
+ * a pointer to the stored payload (valid until WalEndGroup).  Writes out
+ * what is buffered first if the record needs a new file.
  */
 const uint8 *WalAppend(const uint8 *payload, uint32 len, uint64 *lsn);
 
@@ -41,6 +41,9 @@ Size		WalBufferFree(void);
  * ereports on failure (the buffer is then discarded: see wal_writer.cpp).
  */
 void		WalFlush(void);
+
+/* WalEndGroup empties the group buffer once its records are applied. */
+void		WalEndGroup(void);
 
 /* WalDiscard forgets the buffered group (after a failed flush). */
 void		WalDiscard(void);
