@@ -41,7 +41,7 @@ BUILD_TEST = build/test
 TEST_SUPPORT = test/support/crc_support.cpp
 UNIT_SRCS = $(sort $(wildcard test/unit/*_test.cpp))
 FUZZ_SRCS = $(sort $(wildcard test/fuzz/fuzz_*.cpp))
-PGPORT_A = $(shell $(PG_CONFIG) --libdir)/libpgport.a
+PGPORT_A = $(shell $(PG_CONFIG) --pkglibdir)/libpgport.a
 TEST_CXXFLAGS = -std=c++20 -g -O1 -Wall -Wextra -Werror -Iinclude -I$(PG_INCLUDEDIR_SERVER)
 
 $(BUILD_TEST)/unit_tests: $(CORE_SRCS) $(UNIT_SRCS) $(TEST_SUPPORT) $(wildcard include/ztsdb/core/*.h)

@@ -263,12 +263,14 @@ DecodeColumn(ColumnType type, const uint8_t *in, size_t in_len, uint32_t nrows, 
 	{
 		if (in_len - 2 < bitmap)
 			return Status::Corrupt("column block truncated");
-		memcpy(validity, in + 2, bitmap);
+		if (bitmap > 0)
+			memcpy(validity, in + 2, bitmap);
 		p = in + 2 + bitmap;
 	}
 	else
 	{
-		memset(validity, 0xff, bitmap);
+		if (bitmap > 0)
+			memset(validity, 0xff, bitmap);
 		p = in + 2;
 	}
 	switch (in[0])

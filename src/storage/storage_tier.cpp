@@ -601,7 +601,9 @@ CompressTable(const core::TableKey &key, int64 older_than)
 		uint8	   *file;
 		Manifest	next;
 
-		if (mc->meta.tier != core::kTierWarm || mc->meta.max_ts >= older_than)
+		/* PG_INT64_MAX: every chunk, +infinity timestamps included */
+		if (mc->meta.tier != core::kTierWarm ||
+			(mc->meta.max_ts >= older_than && older_than != PG_INT64_MAX))
 			continue;
 		warm_path = ChunkPath(key, mc->meta.chunk_id, core::kTierWarm);
 		data = ReadWholeFile(warm_path, &len);

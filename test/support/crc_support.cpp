@@ -10,10 +10,14 @@
  */
 #include "ztsdb/core/crc.h"
 
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wignored-attributes"
+#pragma GCC diagnostic ignored "-Wunused-parameter"
 extern "C" {
 #include "c.h"
 #include "port/pg_crc32c.h"
 }
+#pragma GCC diagnostic pop
 
 namespace ztsdb::core {
 
