@@ -98,6 +98,32 @@ END $$;
 SELECT count(*) AS dir_left FROM pg_ls_dir('ztsdb/' || split_part(:'ddir', '/', 2)) f
  WHERE f = split_part(:'ddir', '/', 3);
 
+-- TRUNCATE gives a new data directory; the old one goes when it commits
+CREATE TABLE tr (ts timestamptz NOT NULL, v float8) USING ztsdb;
+INSERT INTO tr VALUES ('2024-01-01', 1);
+SELECT ztsdb.seal('tr');
+SELECT format('ztsdb/%s/%s', d.oid, pg_relation_filenode('tr')) AS trdir
+  FROM pg_database d WHERE datname = current_database() \gset
+BEGIN;
+TRUNCATE tr;
+ROLLBACK;
+SELECT pg_sleep(1.5);
+SELECT count(*) > 0 AS old_files_kept_after_abort FROM pg_ls_dir(:'trdir');
+SELECT count(*) FROM tr;
+TRUNCATE tr;
+SELECT set_config('sql_api.ddir', :'trdir', false) IS NOT NULL AS remembered;
+DO $$
+BEGIN
+  FOR i IN 1 .. 300 LOOP
+    EXIT WHEN NOT EXISTS (SELECT 1 FROM pg_ls_dir('ztsdb/' || (SELECT oid FROM pg_database WHERE datname = current_database()))
+                                  AS f WHERE f = split_part(current_setting('sql_api.ddir'), '/', 3));
+    PERFORM pg_sleep(0.05);
+  END LOOP;
+END $$;
+SELECT count(*) AS old_dir_left FROM pg_ls_dir('ztsdb/' || split_part(:'trdir', '/', 2)) f
+ WHERE f = split_part(:'trdir', '/', 3);
+SELECT count(*) FROM tr;
+
 DROP SCHEMA sql_api CASCADE;
 DROP ROLE ztsdb_reader;
 DROP ROLE ztsdb_stranger;

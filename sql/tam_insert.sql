@@ -52,6 +52,30 @@ COPY h FROM stdin;
 SELECT * FROM z WHERE ts >= '2024-03-01' AND ts < '2024-04-01' ORDER BY ts;
 (SELECT * FROM z EXCEPT ALL SELECT * FROM h) UNION ALL (SELECT * FROM h EXCEPT ALL SELECT * FROM z);
 
+-- the same rows, bit for bit, after sealing (warm) and compressing (cold)
+SELECT ztsdb.seal('z') > 0 AS sealed;
+(SELECT * FROM z EXCEPT ALL SELECT * FROM h) UNION ALL (SELECT * FROM h EXCEPT ALL SELECT * FROM z);
+SELECT ts, value::text AS value_text, f4::text AS f4_text
+  FROM z WHERE value = 0 OR f4 = 0 ORDER BY ts;
+SELECT ztsdb.compress('z') > 0 AS compressed;
+SELECT DISTINCT tier FROM ztsdb.chunks('z');
+(SELECT * FROM z EXCEPT ALL SELECT * FROM h) UNION ALL (SELECT * FROM h EXCEPT ALL SELECT * FROM z);
+SELECT ts, value::text AS value_text, f4::text AS f4_text
+  FROM z WHERE value = 0 OR f4 = 0 ORDER BY ts;
+SELECT * FROM z WHERE ts < '2024-01-02' OR ts = 'infinity' ORDER BY ts, series_id;
+
+-- ANALYZE sees every row, hot or not; the planner's estimate is the true count
+ANALYZE z;
+SELECT reltuples FROM pg_class WHERE oid = 'z'::regclass;
+INSERT INTO z VALUES ('2024-05-01', 1, 1, 1, 1, 1, true, '2024-05-01');
+CREATE FUNCTION estimated_rows(q text) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE plan json;
+BEGIN
+  EXECUTE 'EXPLAIN (FORMAT JSON) ' || q INTO plan;
+  RETURN (plan -> 0 -> 'Plan' ->> 'Plan Rows')::bigint;
+END $$;
+SELECT estimated_rows('SELECT * FROM z') AS estimate, (SELECT count(*) FROM z) AS actual;
+
 -- the NOT NULL time column is enforced
 INSERT INTO z (series_id, value) VALUES (1, 1);
 

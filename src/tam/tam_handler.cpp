@@ -559,15 +559,35 @@ ztsdb_index_validate_scan(Relation table_rel, Relation index_rel, IndexInfo *ind
 }
 
 /*
- * ztsdb_relation_size returns the bytes of the table's chunk files (the
- * main fork's apparent size, kept equal to them by the writer).
+ * ztsdb_relation_size returns the bytes the table's rows take: its chunk
+ * files plus its hot rows as plain arrays, rounded up to whole blocks.
+ * ANALYZE sizes its block sample from this (see scan_analyze_next_block),
+ * so a table with only hot rows must not look empty.
  */
 static uint64
 ztsdb_relation_size(Relation rel, ForkNumber forkNumber)
 {
+	MemoryContext cxt;
+	MemoryContext old;
+	TableView  *view;
+	uint64		bytes = 0;
+	size_t		row_bytes = 0;
+
 	if (forkNumber != MAIN_FORKNUM && forkNumber != InvalidForkNumber)
 		return 0;
-	return (uint64) smgrnblocks(RelationGetSmgr(rel), MAIN_FORKNUM) * BLCKSZ;
+	WaitForRecovery();
+	cxt = AllocSetContextCreate(CurrentMemoryContext, "ztsdb size", ALLOCSET_SMALL_SIZES);
+	old = MemoryContextSwitchTo(cxt);
+	view = OpenTableView(rel, false);
+	for (uint16 c = 0; view->have_layout && c < view->layout.ncols; c++)
+		row_bytes += core::ColumnWidth(view->layout.types[c]);
+	for (int i = 0; i < view->nhot; i++)
+		bytes += (uint64) view->hot[i].nrows * row_bytes;
+	for (int i = 0; i < view->nfiles; i++)
+		bytes += view->files[i].entry.file_bytes;
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(cxt);
+	return TYPEALIGN(BLCKSZ, bytes);
 }
 
 static bool
