@@ -87,7 +87,7 @@ regress: check-schedule
 tap:
 	rm -rf tmp_check
 	PATH="$(bindir):$$PATH" PG_REGRESS=$(pgxsdir)/src/test/regress/pg_regress \
-		prove -I $(pgxsdir)/src/test/perl -I test/tap test/tap/*.pl
+		prove -I $(pgxsdir)/src/test/perl -I test/tap $(or $(TAP_TESTS),test/tap/*.pl)
 
 # Everything a change must pass.  Expects `make install` to have run.
 test: unittest fuzz-replay regress tap
