@@ -56,7 +56,7 @@ $(BUILD_TEST)/fuzz_%: test/fuzz/fuzz_%.cpp $(CORE_SRCS) $(TEST_SUPPORT) $(wildca
 
 FUZZERS = $(patsubst test/fuzz/%.cpp,$(BUILD_TEST)/%,$(FUZZ_SRCS))
 
-.PHONY: unittest fuzz-replay regress tap test test-all bench demo format lint check-schedule
+.PHONY: unittest fuzz-replay regress tap test bench bench-smoke demo format lint check-schedule
 
 unittest: $(BUILD_TEST)/unit_tests
 	$(BUILD_TEST)/unit_tests --gtest_brief=1
@@ -90,10 +90,16 @@ tap:
 		prove -I $(pgxsdir)/src/test/perl -I test/tap $(or $(TAP_TESTS),test/tap/*.pl)
 
 # Everything a change must pass.  Expects `make install` to have run.
-test: unittest fuzz-replay regress tap
+test: unittest fuzz-replay regress tap bench-smoke
 
+# As the PostgreSQL user (scripts/as_pguser.sh); results land in bench/results/.
 bench:
-	bench/run.sh $(if $(QUICK),--quick,)
+	scripts/as_pguser.sh bench/run.sh $(if $(QUICK),--quick,)
+
+bench-smoke:
+	@mkdir -p build
+	bench/run.sh --smoke >build/bench-smoke.log 2>&1 || { cat build/bench-smoke.log; exit 1; }
+	@grep -q "raw figures" build/bench-smoke.log && echo "bench smoke run: ok"
 
 demo:
 	./demo.sh

@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+"""bench/report.py: turn bench/run.sh's raw figures into a table, JSON and a chart.
+
+  report.py RAW.tsv OUT.json MODE ROWS NSERIES   table on stdout, JSON written
+  report.py --chart OUT.json OUT.png             gnuplot chart of the ratios
+Ratios are ztsdb / baseline, for speed figures "higher is better" is kept
+(ztsdb rows/s divided by heap rows/s), for latency and size lower is better.
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+
+def load(raw):
+    figures = {}
+    with open(raw) as f:
+        for line in f:
+            name, table, value = line.rstrip("\n").split("\t")
+            figures.setdefault(name, {})[table] = float(value) if value else None
+    return figures
+
+
+def ratios(figures):
+    out = {}
+    for name, by_table in figures.items():
+        z = by_table.get("ztsdb")
+        for base in ("heap_btree", "heap_brin"):
+            b = by_table.get(base)
+            if z is not None and b:
+                out.setdefault(name, {})["vs_" + base] = round(z / b, 3)
+    # query phases: ztsdb warm/cold against heap (hot, heap has no tiers)
+    for q in ("q1", "q2", "q3", "q4"):
+        for phase in ("warm", "cold"):
+            z = figures.get(f"{q}_avg_ms_{phase}", {}).get("ztsdb")
+            b = figures.get(f"{q}_avg_ms_hot", {}).get("heap_btree")
+            if z is not None and b:
+                out.setdefault(f"{q}_avg_ms_{phase}", {})["vs_heap_btree"] = round(z / b, 3)
+    size = figures.get("bytes_per_row", {})
+    for tier in ("ztsdb_hot", "ztsdb_warm", "ztsdb_cold"):
+        if size.get(tier) is not None and size.get("heap_btree"):
+            out.setdefault("bytes_per_row", {})[tier + "_vs_heap_btree"] = round(
+                size[tier] / size["heap_btree"], 3)
+    return out
+
+
+def table(figures, rat):
+    cols = ["ztsdb", "heap_btree", "heap_brin"]
+    lines = [f"{'figure':34} " + " ".join(f"{c:>12}" for c in cols) + "   ztsdb/btree  ztsdb/brin"]
+    for name in figures:
+        if name == "bytes_per_row":
+            continue
+        vals = [figures[name].get(c) for c in cols]
+        r = rat.get(name, {})
+        lines.append(f"{name:34} " + " ".join(f"{v:12.3f}" if v is not None else f"{'-':>12}" for v in vals)
+                     + f"   {r.get('vs_heap_btree', '-'):>11}  {r.get('vs_heap_brin', '-'):>10}")
+    size = figures.get("bytes_per_row", {})
+    lines.append("bytes per row: " + ", ".join(f"{k} {v}" for k, v in size.items()))
+    return "\n".join(lines)
+
+
+def chart(json_path, png_path):
+    with open(json_path) as f:
+        doc = json.load(f)
+    rows = []
+    for name, r in doc["ratios"].items():
+        for base, v in r.items():
+            if base == "vs_heap_btree" and isinstance(v, (int, float)):
+                rows.append((name, v))
+    if not rows:
+        return
+    with tempfile.NamedTemporaryFile("w", suffix=".dat", delete=False) as d:
+        for i, (name, v) in enumerate(rows):
+            d.write(f'{i} "{name}" {v}\n')
+        dat = d.name
+    script = f"""
+set terminal png size 1200,600
+set output '{png_path}'
+set title 'ztsdb / heap+btree ({doc["mode"]}, {doc["rows"]} rows): >1 is faster for rows/s and tps, slower for ms'
+set style fill solid
+set boxwidth 0.7
+set xtics rotate by -45 font ',8'
+set logscale y
+set grid ytics
+plot '{dat}' using 1:3:xtic(2) with boxes notitle, 1 with lines lc rgb 'black' notitle
+"""
+    subprocess.run(["gnuplot"], input=script, text=True, check=True)
+    os.unlink(dat)
+
+
+def main():
+    if sys.argv[1] == "--chart":
+        chart(sys.argv[2], sys.argv[3])
+        return
+    raw, out_json, mode, rows, nseries = sys.argv[1:6]
+    figures = load(raw)
+    rat = ratios(figures)
+    doc = {"mode": mode, "rows": int(rows), "nseries": int(nseries), "figures": figures, "ratios": rat}
+    with open(out_json, "w") as f:
+        json.dump(doc, f, indent=1, sort_keys=True)
+    print(table(figures, rat))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,188 @@
+#!/bin/bash
+# make bench: ztsdb against heap + btree(series_id, ts) and heap + BRIN(ts),
+# on one throwaway cluster, in one run.  Prints a table of figures and
+# ztsdb/heap ratios, writes bench/results/<timestamp>.json and a PNG chart.
+#
+#   bench/run.sh            full run (about 3M rows; under 20 minutes on 2 cores)
+#   bench/run.sh --quick    development run (under 2 minutes)
+#   bench/run.sh --smoke    tiny run for the test suite (the driver cannot rot)
+#
+# Data is deterministic (bench/data.sql): 500 series at 10 s intervals,
+# DevOps-like values (2-decimal random walks, counters, constants, noise).
+# Run as a user PostgreSQL accepts (make bench does, through scripts/as_pguser.sh).
+set -euo pipefail
+mode=full
+case "${1:-}" in
+	--quick) mode=quick ;;
+	--smoke) mode=smoke ;;
+	"") ;;
+	*) echo "usage: $0 [--quick|--smoke]" >&2; exit 2 ;;
+esac
+case $mode in
+	full)  nseries=500; npoints=6000; secs=10; qsecs=10 ;;	# 3.0M rows
+	quick) nseries=500; npoints=600;  secs=3;  qsecs=2 ;;	# 300k rows
+	smoke) nseries=20;  npoints=100;  secs=1;  qsecs=1 ;;	# 2k rows
+esac
+rows=$((nseries * npoints))
+here=$(cd "$(dirname "$0")" && pwd)
+bindir=$(pg_config --bindir)
+work=$(mktemp -d /tmp/ztsdb-bench.XXXXXX)
+data=$work/data
+port=${BENCH_PORT:-54330}
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+mkdir -p "$here/results"
+out_json="$here/results/$stamp.json"
+raw="$work/raw.tsv"
+: > "$raw"
+cleanup() { "$bindir/pg_ctl" -D "$data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+step() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*"; }
+record() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >> "$raw"; }	# figure, table, value
+
+step "cluster: initdb in $data ($mode mode: $rows rows, $nseries series)"
+"$bindir/initdb" -D "$data" -A trust >/dev/null
+cat >> "$data/postgresql.conf" <<CONF
+shared_preload_libraries = 'ztsdb'
+port = $port
+listen_addresses = ''
+unix_socket_directories = '$work'
+shared_buffers = 512MB
+max_wal_size = 8GB
+checkpoint_timeout = 30min
+max_connections = 50
+ztsdb.hot_pool_size = 512MB
+ztsdb.hot_chunk_size = 4MB
+ztsdb.cold_after = -1
+ztsdb.seal_idle_timeout = 1h
+CONF
+"$bindir/pg_ctl" -D "$data" -l "$work/log" -w start >/dev/null
+psql() { "$bindir/psql" -X -q -h "$work" -p "$port" -d postgres -v ON_ERROR_STOP=1 "$@"; }
+pgbench() { "$bindir/pgbench" -h "$work" -p "$port" -n "$@" postgres; }
+now_ms() { date +%s%3N; }
+
+psql -f "$here/data.sql" -v nseries=$nseries -v npoints=$npoints -v csv="$work/devops.csv" >/dev/null
+psql -c "CREATE EXTENSION ztsdb"
+tables="ztsdb heap_btree heap_brin"
+create_tables() {
+	psql <<SQL
+DROP TABLE IF EXISTS t_ztsdb, t_heap_btree, t_heap_brin;
+CREATE TABLE t_ztsdb (ts timestamptz NOT NULL, series_id int NOT NULL, value float8) USING ztsdb;
+CREATE TABLE t_heap_btree (ts timestamptz NOT NULL, series_id int NOT NULL, value float8);
+CREATE INDEX ON t_heap_btree (series_id, ts);
+CREATE TABLE t_heap_brin (ts timestamptz NOT NULL, series_id int NOT NULL, value float8);
+CREATE INDEX ON t_heap_brin USING brin (ts);
+SQL
+}
+
+# ---------------------------------------------------------------- ingestion
+step "ingest: COPY of $rows rows into each table"
+create_tables
+for t in $tables; do
+	psql -c "CHECKPOINT"
+	start=$(now_ms)
+	psql -c "\\copy t_$t FROM '$work/devops.csv' CSV"
+	end=$(now_ms)
+	record copy_rows_per_s "$t" "$(( rows * 1000 / (end - start + 1) ))"
+	step "  COPY $t: $(( end - start )) ms"
+done
+
+step "ingest: INSERT of 1000 rows a statement, 8 clients, ${secs}s each"
+for t in $tables; do
+	cat > "$work/batch_$t.sql" <<SQL
+\\set r random(0, 999999)
+INSERT INTO t_$t SELECT '2030-01-01'::timestamptz + ((:client_id * 1000000 + :r) * interval '1 ms') + i * interval '10 s',
+                        i % $nseries, i * 0.01
+  FROM generate_series(1, 1000) i;
+SQL
+	tps=$(pgbench -c 8 -j 2 -T "$secs" -f "$work/batch_$t.sql" | sed -n 's/^tps = \([0-9.]*\).*/\1/p')
+	record batch_insert_rows_per_s "$t" "$(awk -v t="$tps" 'BEGIN{printf "%d", t * 1000}')"
+	step "  batched INSERT $t: $tps statements/s"
+done
+
+for sc in on off; do
+	for c in 1 8; do
+		step "ingest: single-row INSERT, $c client(s), synchronous_commit=$sc, ${secs}s each"
+		for t in $tables; do
+			cat > "$work/single_$t.sql" <<SQL
+\\set s random(0, $((nseries - 1)))
+INSERT INTO t_$t VALUES (now(), :s, random());
+SQL
+			tps=$(PGOPTIONS="-c synchronous_commit=$sc" pgbench -c "$c" -j "$(( c > 1 ? 2 : 1 ))" -T "$secs" \
+				-f "$work/single_$t.sql" | sed -n 's/^tps = \([0-9.]*\).*/\1/p')
+			record "single_insert_tps_c${c}_sync_${sc}" "$t" "$tps"
+			step "  $t: $tps tps"
+		done
+	done
+done
+psql -Atc "SELECT metric || '=' || value FROM ztsdb.stats() WHERE metric IN ('commits','wal_fsyncs','wal_bytes','rows_ingested')" \
+	| tr '\n' ' ' | sed 's/^/  ztsdb stats: /'; echo
+commits=$(psql -Atc "SELECT value FROM ztsdb.stats() WHERE metric = 'commits'")
+fsyncs=$(psql -Atc "SELECT value FROM ztsdb.stats() WHERE metric = 'wal_fsyncs'")
+record fsyncs_per_commit ztsdb "$(awk -v f="$fsyncs" -v c="$commits" 'BEGIN{printf "%.3f", f / (c > 0 ? c : 1)}')"
+
+# ---------------------------------------------------------------- storage and queries
+step "storage and queries: reload the $rows-row data set"
+create_tables
+for t in $tables; do psql -c "\\copy t_$t FROM '$work/devops.csv' CSV"; done
+psql -c "VACUUM ANALYZE t_heap_btree" -c "VACUUM ANALYZE t_heap_brin" -c "ANALYZE t_ztsdb"
+for t in heap_btree heap_brin; do
+	record bytes_per_row "$t" "$(psql -Atc "SELECT round(pg_total_relation_size('t_$t')::numeric / $rows, 2)")"
+done
+ztsdb_size() { psql -Atc "SELECT round(coalesce(sum(bytes), 0)::numeric / $rows, 2) FROM ztsdb.chunks('t_ztsdb')"; }
+record bytes_per_row ztsdb_hot "$(ztsdb_size)"
+
+t0=$(psql -Atc "SELECT extract(epoch FROM min(ts))::bigint FROM t_heap_btree")
+span=$(( npoints * 10 ))
+write_queries() {
+	local t=$1
+	cat > "$work/q1_$t.sql" <<SQL
+\\set s random(0, $((nseries - 1)))
+\\set off random(0, $(( span > 3600 ? span - 3600 : 0 )))
+SELECT ts, value FROM t_$t WHERE series_id = :s AND ts >= to_timestamp($t0 + :off) AND ts < to_timestamp($t0 + :off + 3600);
+SQL
+	cat > "$work/q2_$t.sql" <<SQL
+\\set s random(0, $((nseries - 1)))
+SELECT count(*), avg(value), max(value) FROM t_$t WHERE series_id = :s;
+SQL
+	cat > "$work/q3_$t.sql" <<SQL
+\\set off random(0, $(( span > 3600 ? span - 3600 : 0 )))
+SELECT series_id, date_bin('1 minute', ts, '2000-01-01'), avg(value) FROM t_$t
+ WHERE ts >= to_timestamp($t0 + :off) AND ts < to_timestamp($t0 + :off + 3600) GROUP BY 1, 2;
+SQL
+	cat > "$work/q4_$t.sql" <<SQL
+SELECT series_id, avg(value), max(value) FROM t_$t GROUP BY series_id;
+SQL
+}
+run_queries() {
+	local phase=$1 t=$2
+	write_queries "$t"
+	for q in q1 q2 q3 q4; do
+		rm -f "$work"/pgbench_log.*
+		(cd "$work" && pgbench -c 1 -T "$qsecs" -l -f "$work/${q}_$t.sql" >/dev/null)
+		read -r avg p99 n < <(cat "$work"/pgbench_log.* | awk '{print $3}' | sort -n | \
+			awk '{v[NR]=$1; s+=$1} END {if (NR == 0) {print "0 0 0"; exit} i=int(NR*0.99); if (i < 1) i=1; printf "%.3f %.3f %d\n", s/NR/1000, v[i]/1000, NR}')
+		record "${q}_avg_ms_$phase" "$t" "$avg"
+		record "${q}_p99_ms_$phase" "$t" "$p99"
+		step "  $phase $q $t: avg ${avg} ms, p99 ${p99} ms ($n runs)"
+	done
+}
+step "queries Q1-Q4 on hot data, ${qsecs}s each"
+for t in $tables; do run_queries hot "$t"; done
+
+step "seal ztsdb chunks (warm)"
+psql -Atc "SELECT ztsdb.seal('t_ztsdb')" >/dev/null
+record bytes_per_row ztsdb_warm "$(ztsdb_size)"
+run_queries warm ztsdb
+
+step "compress ztsdb chunks (cold)"
+psql -Atc "SELECT ztsdb.compress('t_ztsdb')" >/dev/null
+record bytes_per_row ztsdb_cold "$(ztsdb_size)"
+run_queries cold ztsdb
+
+step "report"
+python3 "$here/report.py" "$raw" "$out_json" "$mode" "$rows" "$nseries"
+if command -v gnuplot >/dev/null 2>&1; then
+	python3 "$here/report.py" --chart "$out_json" "${out_json%.json}.png" && step "chart: ${out_json%.json}.png"
+fi
+step "raw figures: $out_json"
