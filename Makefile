@@ -56,7 +56,7 @@ $(BUILD_TEST)/fuzz_%: test/fuzz/fuzz_%.cpp $(CORE_SRCS) $(TEST_SUPPORT) $(wildca
 
 FUZZERS = $(patsubst test/fuzz/%.cpp,$(BUILD_TEST)/%,$(FUZZ_SRCS))
 
-.PHONY: unittest fuzz-replay regress tap test bench bench-smoke demo format lint check-schedule
+.PHONY: unittest fuzz-replay regress isolation tap test bench bench-smoke demo format lint check-schedule
 
 unittest: $(BUILD_TEST)/unit_tests
 	$(BUILD_TEST)/unit_tests --gtest_brief=1
@@ -84,13 +84,22 @@ regress: check-schedule
 	@mkdir -p build/regress
 	$(pgxsdir)/src/test/regress/pg_regress --bindir=$(bindir) $(REGRESS_OPTS_ZTS)
 
+ISOLATION_TESTS = $(sort $(basename $(notdir $(wildcard test/isolation/specs/*.spec))))
+
+isolation:
+	@mkdir -p build/isolation
+	$(pgxsdir)/src/test/isolation/pg_isolation_regress --bindir=$(bindir) \
+		--temp-instance=$(CURDIR)/build/tmp_check_iso --temp-config=$(CURDIR)/test/ztsdb.conf \
+		--inputdir=$(CURDIR)/test/isolation --outputdir=$(CURDIR)/build/isolation \
+		--load-extension=ztsdb $(ISOLATION_TESTS)
+
 tap:
 	rm -rf tmp_check
 	PATH="$(bindir):$$PATH" PG_REGRESS=$(pgxsdir)/src/test/regress/pg_regress \
 		prove -I $(pgxsdir)/src/test/perl -I test/tap $(or $(TAP_TESTS),test/tap/*.pl)
 
 # Everything a change must pass.  Expects `make install` to have run.
-test: unittest fuzz-replay regress tap bench-smoke
+test: unittest fuzz-replay regress isolation tap bench-smoke
 
 # As the PostgreSQL user (scripts/as_pguser.sh); results land in bench/results/.
 bench:
