@@ -24,6 +24,10 @@ PG_CPPFLAGS = -I$(CURDIR)/include
 PG_CXXFLAGS = -std=c++20 -Wall -Wextra -Werror -Wno-missing-field-initializers -Wno-volatile
 SHLIB_LINK += -lstdc++ -luring
 
+# Rebuild objects when a header they include changes (PGXS's dependency
+# tracking; "override" because Makefile.global assigns it empty).
+override autodepend = yes
+
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
@@ -80,9 +84,14 @@ REGRESS_OPTS_ZTS = --temp-instance=$(CURDIR)/build/tmp_check --temp-config=$(CUR
 check-schedule:
 	@test/check_schedule.sh
 
+# A test run fails when any server process died of a signal, even if every
+# expected output matched.
+NO_CRASH = ! grep -H "terminated by signal" 
+
 regress: check-schedule
 	@mkdir -p build/regress
 	$(pgxsdir)/src/test/regress/pg_regress --bindir=$(bindir) $(REGRESS_OPTS_ZTS)
+	@$(NO_CRASH) build/regress/log/postmaster.log
 
 ISOLATION_TESTS = $(sort $(basename $(notdir $(wildcard test/isolation/specs/*.spec))))
 
@@ -92,6 +101,7 @@ isolation:
 		--temp-instance=$(CURDIR)/build/tmp_check_iso --temp-config=$(CURDIR)/test/ztsdb.conf \
 		--inputdir=$(CURDIR)/test/isolation --outputdir=$(CURDIR)/build/isolation \
 		--load-extension=ztsdb $(ISOLATION_TESTS)
+	@$(NO_CRASH) build/isolation/log/postmaster.log
 
 tap:
 	rm -rf tmp_check
@@ -121,4 +131,4 @@ lint:
 
 clean: clean-ztsdb
 clean-ztsdb:
-	rm -rf build
+	rm -rf build .deps

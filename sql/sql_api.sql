@@ -48,6 +48,21 @@ SELECT s.metric, s.value - s0.value AS delta
 SELECT (SELECT value FROM ztsdb.stats() WHERE metric = 'wal_bytes') >
        (SELECT value FROM s0 WHERE metric = 'wal_bytes') AS wal_grew;
 SELECT metric FROM ztsdb.stats() ORDER BY 1;
+-- rates count the last complete seconds; latencies are recorded (values vary)
+SELECT pg_sleep(1.1);
+SELECT value >= 123.4 AS writes_per_sec_counts FROM ztsdb.stats() WHERE metric = 'writes_per_sec';
+SELECT value > 0 AS queries_per_sec_counts FROM ztsdb.stats() WHERE metric = 'queries_per_sec';
+SELECT metric, value > 0 AS recorded FROM ztsdb.stats()
+ WHERE metric LIKE '%latency%' ORDER BY 1;
+SELECT ztsdb.stats_reset();
+SELECT metric, value FROM ztsdb.stats()
+ WHERE metric IN ('rows_ingested', 'commits', 'queries', 'commit_latency_p99_ms') ORDER BY 1;
+SELECT (SELECT value FROM ztsdb.stats() WHERE metric = 'chunks_hot') =
+       (SELECT count(*) FROM ztsdb.chunks('z') WHERE tier = 'hot') AS hot_gauge_survives_reset;
+-- per-table view
+SELECT table_name, chunks_hot + chunks_warm + chunks_cold > 0 AS has_chunks,
+       rows_hot + rows_warm + rows_cold AS rows, (SELECT count(*) FROM z) AS counted
+  FROM ztsdb.stat_tables WHERE table_name = 'sql_api.z'::regclass;
 
 -- privileges
 CREATE ROLE ztsdb_reader;

@@ -15,6 +15,12 @@ AS 'MODULE_PATHNAME', 'ztsdb_stats'
 LANGUAGE C STRICT VOLATILE
 SET search_path = pg_catalog, pg_temp;
 
+CREATE FUNCTION ztsdb.stats_reset()
+RETURNS void
+AS 'MODULE_PATHNAME', 'ztsdb_stats_reset'
+LANGUAGE C STRICT VOLATILE
+SET search_path = pg_catalog, pg_temp;
+
 CREATE FUNCTION ztsdb.chunks(tbl regclass,
 	OUT chunk_id bigint, OUT tier text, OUT min_time timestamptz, OUT max_time timestamptz,
 	OUT rows bigint, OUT bytes bigint, OUT compression_ratio float8)
@@ -48,9 +54,29 @@ AS 'MODULE_PATHNAME', 'ztsdb_range'
 LANGUAGE C VOLATILE
 SET search_path = pg_catalog, pg_temp;
 
+-- Per-table rows and bytes per tier, for the tables the caller may read.
+CREATE VIEW ztsdb.stat_tables AS
+SELECT c.oid::regclass AS table_name,
+       count(*) FILTER (WHERE ch.tier = 'hot') AS chunks_hot,
+       count(*) FILTER (WHERE ch.tier = 'warm') AS chunks_warm,
+       count(*) FILTER (WHERE ch.tier = 'cold') AS chunks_cold,
+       coalesce(sum(ch.rows) FILTER (WHERE ch.tier = 'hot'), 0) AS rows_hot,
+       coalesce(sum(ch.rows) FILTER (WHERE ch.tier = 'warm'), 0) AS rows_warm,
+       coalesce(sum(ch.rows) FILTER (WHERE ch.tier = 'cold'), 0) AS rows_cold,
+       coalesce(sum(ch.bytes) FILTER (WHERE ch.tier = 'hot'), 0) AS bytes_hot,
+       coalesce(sum(ch.bytes) FILTER (WHERE ch.tier = 'warm'), 0) AS bytes_warm,
+       coalesce(sum(ch.bytes) FILTER (WHERE ch.tier = 'cold'), 0) AS bytes_cold
+  FROM pg_catalog.pg_class c
+  JOIN pg_catalog.pg_am a ON a.oid = c.relam AND a.amname = 'ztsdb'
+  LEFT JOIN LATERAL ztsdb.chunks(c.oid) ch ON true
+ WHERE c.relkind = 'r' AND pg_catalog.has_table_privilege(c.oid, 'SELECT')
+ GROUP BY c.oid;
+GRANT SELECT ON ztsdb.stat_tables TO PUBLIC;
+
 -- Everyone may call the functions; each checks the table privilege it
 -- needs (SELECT for range/chunks, ownership for seal/compress/drop_chunks).
 GRANT USAGE ON SCHEMA ztsdb TO PUBLIC;
 -- Server-wide statistics are for monitoring roles.
 REVOKE ALL ON FUNCTION ztsdb.stats() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION ztsdb.stats() TO pg_monitor;
+REVOKE ALL ON FUNCTION ztsdb.stats_reset() FROM PUBLIC;

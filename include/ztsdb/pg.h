@@ -12,6 +12,18 @@
  */
 #pragma once
 
+/*
+ * Core-zone headers first: they refuse to be included after postgres.h
+ * (core_guard.h), and including them here means no PostgreSQL-zone file
+ * has to think about the order.
+ */
+#include "ztsdb/core/chunk_file.h"
+#include "ztsdb/core/codec.h"
+#include "ztsdb/core/crc.h"
+#include "ztsdb/core/histogram.h"
+#include "ztsdb/core/record_format.h"
+#include "ztsdb/core/ring.h"
+
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-parameter"
 #pragma GCC diagnostic ignored "-Wsign-compare"

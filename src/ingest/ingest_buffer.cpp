@@ -24,6 +24,7 @@
  */
 #include "ztsdb/core/record_format.h"
 #include "ztsdb/ingest/ingest.h"
+#include "ztsdb/stats/stats.h"
 #include "ztsdb/storage/storage.h"
 #include "ztsdb/tam/tam.h"
 #include "ztsdb/util/util_guc.h"
@@ -288,6 +289,7 @@ XactCallback(XactEvent event, void *arg)
 			{
 				core::CommitRecord rec;
 				uint64		pos;
+				TimestampTz start = GetCurrentTimestamp();
 
 				for (WriteBuffer *buf = buffers; buf != NULL; buf = buf->next)
 					if (buf->nrows > 0)
@@ -299,6 +301,7 @@ XactCallback(XactEvent event, void *arg)
 				rec.top_xid = GetTopTransactionId();
 				pos = RingPush(&rec, sizeof(rec));
 				WaitForApplied(pos, xact_first_pos);
+				StatLatency(kHistCommit, GetCurrentTimestamp() - start);
 
 				/*
 				 * ztsdb rows write no PostgreSQL WAL, so PostgreSQL would

@@ -56,6 +56,7 @@ struct RangeState
 	int			ncursors;
 	RangeCursor *cursors;
 	MemoryContext cxt;
+	TimestampTz started;		/* for the query latency histogram */
 };
 
 static int64
@@ -359,6 +360,8 @@ RangeBegin(Oid relid, int64 series, int64 from, int64 to, MemoryContext cxt)
 	/* the lock stays until end of transaction, as for any scan */
 	relation_close(rel, NoLock);
 	StatAdd(kStatQueries, 1);
+	StatRate(0, 1);
+	st->started = GetCurrentTimestamp();
 	MemoryContextSwitchTo(old);
 	return st;
 }
@@ -425,5 +428,6 @@ ztsdb_range(PG_FUNCTION_ARGS)
 			values[1] = (Datum) 0;
 		SRF_RETURN_NEXT(funcctx, HeapTupleGetDatum(heap_form_tuple(funcctx->tuple_desc, values, nulls)));
 	}
+	StatLatency(kHistQuery, GetCurrentTimestamp() - st->started);
 	SRF_RETURN_DONE(funcctx);
 }

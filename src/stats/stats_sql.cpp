@@ -19,6 +19,8 @@
 #include "ztsdb/storage/storage_read.h"
 #include "ztsdb/tam/tam.h"
 
+#include <ctime>
+
 extern "C" {
 #include "funcapi.h"
 #include "utils/acl.h"
@@ -140,6 +142,7 @@ using namespace ztsdb;
 
 extern "C" {
 PG_FUNCTION_INFO_V1(ztsdb_stats);
+PG_FUNCTION_INFO_V1(ztsdb_stats_reset);
 PG_FUNCTION_INFO_V1(ztsdb_chunks);
 PG_FUNCTION_INFO_V1(ztsdb_seal);
 PG_FUNCTION_INFO_V1(ztsdb_compress);
@@ -151,17 +154,57 @@ ztsdb_stats(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 
+	uint64		now = (uint64) time(NULL);
+	uint64		rows = 0;
+	uint64		queries = 0;
+	uint64		counts[core::kHistogramBuckets];
+
 	InitMaterializedSRF(fcinfo, 0);
-	for (int i = 0; i < kStatCount; i++)
-	{
+	auto		put = [&](const char *name, double v) {
 		Datum		values[2];
 		bool		nulls[2] = {false, false};
 
-		values[0] = CStringGetTextDatum(stat_names[i]);
-		values[1] = Float8GetDatum((double) (int64) pg_atomic_read_u64(&stats_shared->counters[i]));
+		values[0] = CStringGetTextDatum(name);
+		values[1] = Float8GetDatum(v);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	};
+
+	for (int i = 0; i < kStatCount; i++)
+		put(stat_names[i], (double) (int64) pg_atomic_read_u64(&stats_shared->counters[i]));
+
+	/* rates over the last kRateWindow complete seconds */
+	for (int i = 0; i < kRateSlots; i++)
+	{
+		RateSlot   *slot = &stats_shared->rate[i];
+		uint64		sec = pg_atomic_read_u64(&slot->second);
+
+		if (sec < now && sec + kRateWindow >= now)
+		{
+			rows += pg_atomic_read_u64(&slot->rows);
+			queries += pg_atomic_read_u64(&slot->queries);
+		}
+	}
+	put("writes_per_sec", (double) rows / kRateWindow);
+	put("queries_per_sec", (double) queries / kRateWindow);
+
+	for (int h = 0; h < kHistCount; h++)
+	{
+		for (int b = 0; b < core::kHistogramBuckets; b++)
+			counts[b] = pg_atomic_read_u64(&stats_shared->hist[h][b]);
+		put(h == kHistQuery ? "query_latency_p50_ms" : "commit_latency_p50_ms",
+			core::HistogramPercentile(counts, 50) / 1000.0);
+		put(h == kHistQuery ? "query_latency_p99_ms" : "commit_latency_p99_ms",
+			core::HistogramPercentile(counts, 99) / 1000.0);
 	}
 	return (Datum) 0;
+}
+
+extern "C" Datum
+ztsdb_stats_reset(PG_FUNCTION_ARGS)
+{
+	(void) fcinfo;
+	StatsReset();
+	PG_RETURN_VOID();
 }
 
 extern "C" Datum

@@ -301,6 +301,9 @@ AllocChunk(TableEntry *entry, int64 window)
 	c->last_append = GetCurrentTimestamp();
 	c->last_xid = InvalidTransactionId;
 	c->last_cid = InvalidCommandId;
+	c->row_bytes = 0;
+	for (uint16 col = 0; col < entry->layout.ncols; col++)
+		c->row_bytes += (uint32) core::ColumnWidth(entry->layout.types[col]);
 
 	pg_write_barrier();
 	LWLockAcquire(&entry->lock, LW_EXCLUSIVE);
@@ -434,7 +437,11 @@ ApplyBatch(const uint8 *record, uint64 lsn, bool replaying)
 		if (end - r > room)
 			end = r + room;
 		AppendRun(c, hdr, validity, values, r, end - r, lsn);
-		StatAdd(kStatRowsIngested, end - r);
+		if (!replaying)
+		{
+			StatAdd(kStatRowsIngested, end - r);
+			StatRate(end - r, 0);
+		}
 		r = end;
 	}
 }

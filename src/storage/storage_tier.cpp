@@ -854,12 +854,8 @@ RefreshTierStats(void)
 
 		if (c->in_use && !c->detached)
 		{
-			TableEntry *entry = LookupTable(c->table);
-
 			chunks++;
-			if (entry != NULL)
-				bytes += (uint64) pg_atomic_read_u32(&c->nrows) *
-					core::BatchRowBytes(entry->layout);
+			bytes += (uint64) pg_atomic_read_u32(&c->nrows) * c->row_bytes;
 		}
 	}
 	StatSet(kStatChunksHot, chunks);

@@ -65,6 +65,7 @@ struct ZtsScanDesc
 	uint32		nrows;
 
 	bool		analyze_done;
+	TimestampTz begun;			/* for the query latency histogram */
 };
 
 bool
@@ -128,6 +129,7 @@ ScanSetup(ZtsScanDesc *scan)
 	scan->row = scan->row_end = 0;
 	MemoryContextSwitchTo(old);
 	StatAdd(kStatQueries, 1);
+	StatRate(0, 1);
 }
 
 TableScanDesc
@@ -151,6 +153,7 @@ ztsdb_scan_begin(Relation rel, Snapshot snapshot, int nkeys, struct ScanKeyData 
 	scan->base.rs_parallel = NULL;
 	scan->cxt = cxt;
 	scan->scratch = AllocSetContextCreate(cxt, "ztsdb scan block", ALLOCSET_DEFAULT_SIZES);
+	scan->begun = GetCurrentTimestamp();
 	ScanSetup(scan);
 	return &scan->base;
 }
@@ -160,6 +163,7 @@ ztsdb_scan_end(TableScanDesc sscan)
 {
 	ZtsScanDesc *scan = reinterpret_cast<ZtsScanDesc *>(sscan);
 
+	StatLatency(kHistQuery, GetCurrentTimestamp() - scan->begun);
 	if (scan->base.rs_flags & SO_TEMP_SNAPSHOT)
 		UnregisterSnapshot(scan->base.rs_snapshot);
 	MemoryContextDelete(scan->cxt);

@@ -295,6 +295,7 @@ ProcessGroup(void)
 	for (int i = 0; i < group_n; i++)
 		if (group[i].payload != NULL)
 			ApplyRecord(group[i].payload, group[i].lsn);
+	RefreshTierStats();
 	PublishProgress(end, end);
 	WalEndGroup();
 	group_n = 0;

@@ -11,6 +11,7 @@
  */
 #pragma once
 
+#include "ztsdb/core/histogram.h"
 #include "ztsdb/pg.h"
 
 namespace ztsdb {
@@ -41,9 +42,29 @@ enum StatId
 	kStatCount
 };
 
+enum HistId
+{
+	kHistQuery,					/* duration of scans of ztsdb tables, range() */
+	kHistCommit,				/* commit wait of transactions with ztsdb rows */
+	kHistCount
+};
+
+/* One second of the sliding window behind writes_per_sec/queries_per_sec. */
+constexpr int kRateSlots = 64;
+constexpr int kRateWindow = 10;	/* seconds averaged */
+
+struct RateSlot
+{
+	pg_atomic_uint64 second;	/* Unix second this slot counts, 0 = unused */
+	pg_atomic_uint64 rows;
+	pg_atomic_uint64 queries;
+};
+
 struct StatsShared
 {
 	pg_atomic_uint64 counters[kStatCount];
+	pg_atomic_uint64 hist[kHistCount][core::kHistogramBuckets];
+	RateSlot	rate[kRateSlots];
 };
 
 extern StatsShared *stats_shared;
@@ -68,6 +89,19 @@ StatMax(StatId id, uint64 v)
 	while (cur < v && !pg_atomic_compare_exchange_u64(&stats_shared->counters[id], &cur, v))
 		;
 }
+
+/* StatLatency adds one observation (microseconds) to a histogram. */
+inline void
+StatLatency(HistId h, int64 us)
+{
+	pg_atomic_fetch_add_u64(&stats_shared->hist[h][core::HistogramBucket(us < 0 ? 0 : (uint64) us)], 1);
+}
+
+/* StatRate counts rows ingested or queries run in the current second. */
+void		StatRate(uint64 rows, uint64 queries);
+
+/* StatsReset zeroes the counters and histograms (not the gauges). */
+void		StatsReset(void);
 
 Size		StatsShmemSize(void);
 void		StatsShmemInit(void *mem, bool found);

@@ -63,6 +63,7 @@ struct HotChunk
 	TimestampTz last_append;
 	uint32		last_xid;		/* batch coalescing: (xid, cid) of the last run */
 	uint32		last_cid;
+	uint32		row_bytes;		/* plain bytes of one row (for bytes_hot) */
 };
 
 /* Registry entry of one table with hot state. */
