@@ -76,6 +76,8 @@ ValidateBatch(const uint8_t *payload, size_t len)
 		return Status::Corrupt("batch record has an invalid time column");
 	if (hdr.series_col < -1 || hdr.series_col >= hdr.ncols)
 		return Status::Corrupt("batch record has an invalid series column");
+	if ((hdr.flags & ~kBatchCommits) != 0)
+		return Status::Corrupt("batch record has unknown flags");
 	if (hdr.nrows > (1u << 24))
 		return Status::Corrupt("batch record has too many rows");
 	layout.ncols = hdr.ncols;

@@ -87,10 +87,17 @@ RowsPerRecord(const core::ChunkLayout &layout)
 	return n;
 }
 
-/* FlushBuffer hands the buffer's rows to the writer and empties it. */
-static void
-FlushBuffer(WriteBuffer *buf)
+/*
+ * FlushBuffer hands the buffer's rows to the writer and empties it.  With
+ * commits set, its last record doubles as the transaction's commit marker
+ * (one ring slot and one WAL record for a single-row transaction); returns
+ * that record's ring position.
+ */
+static uint64
+FlushBuffer(WriteBuffer *buf, bool commits = false)
 {
+	uint64		last = 0;
+
 	uint32		per = RowsPerRecord(buf->layout);
 
 	for (uint32 r0 = 0; r0 < buf->nrows; r0 += per)
@@ -113,6 +120,8 @@ FlushBuffer(WriteBuffer *buf)
 		hdr.xid = buf->xid;
 		hdr.cid = buf->cid;
 		hdr.nrows = n;
+		if (commits && r0 + n >= buf->nrows)
+			hdr.flags = core::kBatchCommits;
 		for (uint16 c = 0; c < buf->layout.ncols; c++)
 			hdr.types[c] = static_cast<uint8>(buf->layout.types[c]);
 
@@ -133,8 +142,10 @@ FlushBuffer(WriteBuffer *buf)
 		}
 		RingPublishWake(pos, len);
 		NotePush(pos);
+		last = pos;
 	}
 	buf->nrows = 0;
+	return last;
 }
 
 static WriteBuffer *
@@ -291,15 +302,27 @@ XactCallback(XactEvent event, void *arg)
 				uint64		pos;
 				TimestampTz start = GetCurrentTimestamp();
 
+				WriteBuffer *last = NULL;
+
+				/* the last buffer's last record carries the commit marker */
 				for (WriteBuffer *buf = buffers; buf != NULL; buf = buf->next)
 					if (buf->nrows > 0)
-						FlushBuffer(buf);
-				if (!xact_pushed)
+					{
+						if (last != NULL)
+							FlushBuffer(last);
+						last = buf;
+					}
+				if (last != NULL)
+					pos = FlushBuffer(last, true);
+				else if (xact_pushed)
+				{
+					memset(&rec, 0, sizeof(rec));
+					rec.type = core::kRecCommit;
+					rec.top_xid = GetTopTransactionId();
+					pos = RingPush(&rec, sizeof(rec));
+				}
+				else
 					break;
-				memset(&rec, 0, sizeof(rec));
-				rec.type = core::kRecCommit;
-				rec.top_xid = GetTopTransactionId();
-				pos = RingPush(&rec, sizeof(rec));
 				WaitForApplied(pos, xact_first_pos);
 				StatLatency(kHistCommit, GetCurrentTimestamp() - start);
 

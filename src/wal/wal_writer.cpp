@@ -176,6 +176,8 @@ ApplyRecord(const uint8 *payload, uint64 lsn)
 		case core::kRecBatch:
 			ApplyBatch(payload, lsn, false);
 			StatAdd(kStatBatches, 1);
+			if (payload[1] & core::kBatchCommits)
+				StatAdd(kStatCommits, 1);
 			break;
 		case core::kRecCommit:
 			StatAdd(kStatCommits, 1);
@@ -327,6 +329,13 @@ ReplayScan(const uint8 *payload, uint32 len, uint64 lsn, void *arg)
 
 			memcpy(&rec, payload, sizeof(rec));
 			hash_search(rs->committed, &rec.top_xid, HASH_ENTER, NULL);
+		}
+		else if (payload[0] == core::kRecBatch && (payload[1] & core::kBatchCommits))
+		{
+			core::BatchHeader hdr;
+
+			memcpy(&hdr, payload, sizeof(hdr));
+			hash_search(rs->committed, &hdr.top_xid, HASH_ENTER, NULL);
 		}
 		return;
 	}

@@ -14,6 +14,10 @@
  *	up to 8.  A batch is self-describing (it carries the table layout), so
  *	the writer and replay never need the catalog.
  *
+ * A transaction's commit marker is either a kRecCommit record or, when its
+ * last record is a batch, that batch's kBatchCommits flag (one record for a
+ * single-row transaction).
+ *
  * WAL record: WalRecordHeader { total_len, crc, lsn } then the payload,
  * padded to 8.  crc is CRC32C over the header (crc field zero) and the
  * payload; lsn is the record's byte position in the WAL stream, so a record
@@ -52,10 +56,13 @@ struct TableKey
 	uint32_t	reserved;		/* zero, so keys compare with memcmp */
 };
 
+/* BatchHeader.flags */
+constexpr uint8_t kBatchCommits = 0x1;	/* also the commit marker of top_xid */
+
 struct BatchHeader
 {
 	uint8_t		type;			/* kRecBatch */
-	uint8_t		reserved1;
+	uint8_t		flags;			/* kBatchCommits */
 	uint16_t	ncols;
 	int16_t		time_col;
 	int16_t		series_col;
