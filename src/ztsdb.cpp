@@ -35,4 +35,5 @@ _PG_init(void)
 	ztsdb::WriterRegister();
 	ztsdb::BufferInit();
 	ztsdb::HooksInit();
+	ztsdb::QueryScanInit();
 }

@@ -69,7 +69,7 @@ MapFile(const char *path, size_t *len)
 }
 
 TableView *
-OpenTableView(Relation rel, bool open_files)
+OpenTableView(Relation rel, bool open_files, int64 min_ts, int64 max_ts)
 {
 	TableView  *view = static_cast<TableView *>(palloc0(sizeof(TableView)));
 	MemoryContextCallback *cb = static_cast<MemoryContextCallback *>(palloc0(sizeof(MemoryContextCallback)));
@@ -106,6 +106,11 @@ OpenTableView(Relation rel, bool open_files)
 			{
 				ViewFile   *f = &view->files[view->nfiles];
 
+				if (m.chunks[i].meta.max_ts < min_ts || m.chunks[i].meta.min_ts > max_ts)
+				{
+					view->files_skipped++;
+					continue;
+				}
 				f->entry = m.chunks[i];
 				f->path = ChunkPath(view->key, f->entry.meta.chunk_id, f->entry.meta.tier);
 				if (open_files)
@@ -136,6 +141,8 @@ OpenTableView(Relation rel, bool open_files)
 				view->nhot++;
 				h->nbatches = pg_atomic_read_u32(&hot_chunks[i].nbatches);
 				h->nrows = pg_atomic_read_u32(&hot_chunks[i].nrows);
+				/* min/max only widen, and before nrows is published */
+				pg_read_barrier();
 				h->min_ts = hot_chunks[i].min_ts;
 				h->max_ts = hot_chunks[i].max_ts;
 			}

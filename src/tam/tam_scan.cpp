@@ -66,7 +66,125 @@ struct ZtsScanDesc
 
 	bool		analyze_done;
 	TimestampTz begun;			/* for the query latency histogram */
+
+	/* bounded scans (query_scan.cpp): what may be skipped, what was */
+	bool		bounded;
+	ScanBounds	bounds;
+	ScanCounters counters;
+	/* sorted warm file with a series filter: row ranges of those series */
+	uint32	   *ranges;			/* pairs [lo, hi) */
+	uint32		nranges;
 };
+
+static inline int64
+SeriesValue(core::ColumnType t, const void *values, uint32 r)
+{
+	switch (t)
+	{
+		case core::ColumnType::kInt2:
+			return static_cast<const int16 *>(values)[r];
+		case core::ColumnType::kInt4:
+			return static_cast<const int32 *>(values)[r];
+		default:
+			return static_cast<const int64 *>(values)[r];
+	}
+}
+
+static bool
+SeriesWanted(const ScanBounds &b, int64 s)
+{
+	int			lo = 0;
+	int			hi = b.nseries;
+
+	if (b.nseries < 0)
+		return true;
+	while (lo < hi)
+	{
+		int			mid = (lo + hi) / 2;
+
+		if (b.series[mid] < s)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < b.nseries && b.series[lo] == s;
+}
+
+/* RowWanted tells whether row r of the current run can pass the bounds. */
+static inline bool
+RowWanted(const ZtsScanDesc *scan, uint32 r)
+{
+	int64		ts = static_cast<const int64 *>(scan->values[scan->layout.time_col])[r];
+
+	if (ts < scan->bounds.min_ts || ts > scan->bounds.max_ts)
+		return false;
+	if (scan->bounds.nseries >= 0)
+	{
+		const uint8 *bits = scan->validity[scan->layout.series_col];
+
+		if (bits != nullptr && !((bits[r >> 3] >> (r & 7)) & 1))
+			return false;		/* NULL series never equals anything */
+		return SeriesWanted(scan->bounds,
+							SeriesValue(scan->layout.types[scan->layout.series_col],
+										scan->values[scan->layout.series_col], r));
+	}
+	return true;
+}
+
+/*
+ * SeriesRanges finds, in a file sorted by (series, ts), the rows of each
+ * wanted series within the time bounds, by binary search.
+ */
+static void
+SeriesRanges(ZtsScanDesc *scan, uint32 nrows)
+{
+	const void *sv = scan->values[scan->layout.series_col];
+	const uint8 *sn = scan->validity[scan->layout.series_col];
+	core::ColumnType st = scan->layout.types[scan->layout.series_col];
+	const int64 *ts = static_cast<const int64 *>(scan->values[scan->layout.time_col]);
+	auto		before = [&](uint32 r, int64 s, int64 t) {
+		int64		rs = (sn == nullptr || ((sn[r >> 3] >> (r & 7)) & 1))
+			? SeriesValue(st, sv, r) : PG_INT64_MIN;
+
+		return rs < s || (rs == s && ts[r] < t);
+	};
+	auto		lower = [&](int64 s, int64 t) {
+		uint32		lo = 0;
+		uint32		hi = nrows;
+
+		while (lo < hi)
+		{
+			uint32		mid = lo + (hi - lo) / 2;
+
+			if (before(mid, s, t))
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		return lo;
+	};
+
+	scan->ranges = static_cast<uint32 *>(
+		MemoryContextAlloc(scan->cxt, sizeof(uint32) * 2 * Max(scan->bounds.nseries, 1)));
+	scan->nranges = 0;
+	for (int i = 0; i < scan->bounds.nseries; i++)
+	{
+		int64		s = scan->bounds.series[i];
+		uint32		lo = lower(s, scan->bounds.min_ts);
+		uint32		hi = scan->bounds.max_ts == PG_INT64_MAX
+			? lower(s == PG_INT64_MAX ? s : s + 1, PG_INT64_MIN)
+			: lower(s, scan->bounds.max_ts + 1);
+
+		if (s == PG_INT64_MAX && scan->bounds.max_ts == PG_INT64_MAX)
+			hi = nrows;
+		if (lo < hi)
+		{
+			scan->ranges[2 * scan->nranges] = lo;
+			scan->ranges[2 * scan->nranges + 1] = hi;
+			scan->nranges++;
+		}
+	}
+}
 
 bool
 BatchVisible(TransactionId xid, CommandId cid, Snapshot snapshot)
@@ -121,7 +239,14 @@ ScanSetup(ZtsScanDesc *scan)
 	(void) LayoutFromTupleDesc(RelationGetDescr(rel), &scan->layout, true);
 	scan->buf_rows = BufferRowsForScan(rel, scan->base.rs_snapshot, scan->buf_values,
 									   scan->buf_validity);
-	scan->view = OpenTableView(rel, true);
+	if (scan->bounded)
+	{
+		scan->view = OpenTableView(rel, true, scan->bounds.min_ts, scan->bounds.max_ts);
+		scan->counters.chunks_skipped += scan->view->files_skipped;
+	}
+	else
+		scan->view = OpenTableView(rel, true);
+	scan->nranges = 0;
 	scan->kind = kSrcBuffer;
 	scan->source = 0;
 	scan->part = 0;
@@ -156,6 +281,36 @@ ztsdb_scan_begin(Relation rel, Snapshot snapshot, int nkeys, struct ScanKeyData 
 	scan->begun = GetCurrentTimestamp();
 	ScanSetup(scan);
 	return &scan->base;
+}
+
+TableScanDesc
+ScanBeginBounded(Relation rel, Snapshot snapshot, const ScanBounds *bounds)
+{
+	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "ztsdb scan",
+											  ALLOCSET_DEFAULT_SIZES);
+	ZtsScanDesc *scan = static_cast<ZtsScanDesc *>(palloc0(sizeof(ZtsScanDesc)));
+
+	scan->base.rs_rd = rel;
+	scan->base.rs_snapshot = snapshot;
+	scan->base.rs_flags = SO_TYPE_SEQSCAN;
+	scan->cxt = cxt;
+	scan->scratch = AllocSetContextCreate(cxt, "ztsdb scan block", ALLOCSET_DEFAULT_SIZES);
+	scan->begun = GetCurrentTimestamp();
+	scan->bounded = true;
+	scan->bounds = *bounds;
+	if (bounds->nseries > 0)
+	{
+		scan->bounds.series = static_cast<int64 *>(palloc(sizeof(int64) * bounds->nseries));
+		memcpy(scan->bounds.series, bounds->series, sizeof(int64) * bounds->nseries);
+	}
+	ScanSetup(scan);
+	return &scan->base;
+}
+
+void
+ScanGetCounters(TableScanDesc sscan, ScanCounters *counters)
+{
+	*counters = reinterpret_cast<ZtsScanDesc *>(sscan)->counters;
 }
 
 void
@@ -243,8 +398,18 @@ NextRun(ZtsScanDesc *scan)
 					scan->started = false;
 					break;
 				}
+				if (!scan->started && scan->bounded &&
+					(scan->view->hot[scan->source].nrows == 0 ||
+					 scan->view->hot[scan->source].max_ts < scan->bounds.min_ts ||
+					 scan->view->hot[scan->source].min_ts > scan->bounds.max_ts))
+				{
+					scan->counters.chunks_skipped++;
+					scan->source++;
+					break;
+				}
 				if (!scan->started)
 				{
+					scan->counters.chunks_scanned++;
 					HotColumns(scan->view, scan->source, scan->values, scan->validity,
 							   &scan->batches);
 					scan->nbatches = scan->view->hot[scan->source].nbatches;
@@ -297,14 +462,30 @@ NextRun(ZtsScanDesc *scan)
 							scan->nrows = f->reader.meta.nrows;
 							scan->part = 0;
 							scan->started = true;
-							if (scan->nbatches == 0)
+							scan->counters.chunks_scanned++;
+							if (scan->nbatches == 0 && scan->bounded &&
+								scan->bounds.nseries >= 0 && scan->layout.series_col >= 0)
+							{
+								/* sorted: only the wanted series' rows, found by search */
+								SeriesRanges(scan, scan->nrows);
+								scan->part = scan->nbatches;	/* no batch runs */
+							}
+							else if (scan->nbatches == 0)
 							{
 								scan->part = 1;
+								scan->nranges = 0;
 								scan->row = 0;
 								scan->row_end = scan->nrows;
 								if (scan->nrows > 0)
 									return true;
 							}
+						}
+						if (scan->nbatches == 0 && scan->nranges > 0)
+						{
+							scan->nranges--;
+							scan->row = scan->ranges[2 * scan->nranges];
+							scan->row_end = scan->ranges[2 * scan->nranges + 1];
+							return true;
 						}
 						while (scan->part < scan->nbatches)
 						{
@@ -333,6 +514,7 @@ NextRun(ZtsScanDesc *scan)
 						{
 							scan->part = 0;
 							scan->started = true;
+							scan->counters.chunks_scanned++;
 						}
 						if (scan->part < f->reader.nblocks)
 						{
@@ -340,6 +522,20 @@ NextRun(ZtsScanDesc *scan)
 							MemoryContext old;
 
 							core::GetBlockInfo(f->reader, scan->part, &info);
+							if (scan->bounded &&
+								(info.max_ts < scan->bounds.min_ts || info.min_ts > scan->bounds.max_ts ||
+								 (scan->bounds.nseries >= 0 && scan->layout.series_col >= 0 &&
+								  (scan->bounds.nseries == 0 ||
+								   info.max_series < scan->bounds.series[0] ||
+								   info.min_series > scan->bounds.series[scan->bounds.nseries - 1] ||
+								   (info.min_series == info.max_series &&
+									!SeriesWanted(scan->bounds, info.min_series))))))
+							{
+								scan->counters.blocks_skipped++;
+								scan->part++;
+								break;
+							}
+							scan->counters.blocks_scanned++;
 							MemoryContextReset(scan->scratch);
 							old = MemoryContextSwitchTo(scan->scratch);
 							for (uint16 c = 0; c < scan->layout.ncols; c++)
@@ -388,11 +584,15 @@ ztsdb_scan_getnextslot(TableScanDesc sscan, ScanDirection direction, TupleTableS
 				 errhint("Declare the cursor with SCROLL, or fetch forward.")));
 
 	ExecClearTuple(slot);
-	while (scan->row >= scan->row_end)
-		if (!NextRun(scan))
-			return false;
-
-	r = scan->row++;
+	for (;;)
+	{
+		while (scan->row >= scan->row_end)
+			if (!NextRun(scan))
+				return false;
+		r = scan->row++;
+		if (!scan->bounded || RowWanted(scan, r))
+			break;
+	}
 	for (uint16 c = 0; c < scan->layout.ncols; c++)
 	{
 		const uint8 *bits = scan->validity[c];

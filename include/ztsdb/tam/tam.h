@@ -46,6 +46,9 @@ const TableAmRoutine *ZtsdbTableAm(void);
 /* Hooks (query_hooks.cpp) */
 void		HooksInit(void);
 
+/* The ZtsdbScan custom scan and its planner hook (query_scan.cpp) */
+void		QueryScanInit(void);
+
 /* Push a conditional drop or a truncate record (tam_handler.cpp). */
 void		PushTableRecord(uint8 type, const RelFileNode &node);
 

@@ -20,6 +20,33 @@ void		ztsdb_scan_rescan(TableScanDesc scan, struct ScanKeyData *key, bool set_pa
 bool		ztsdb_scan_getnextslot(TableScanDesc scan, ScanDirection direction,
 								   TupleTableSlot *slot);
 
+/*
+ * Restrictions a scan may use to skip chunks, blocks and rows, from WHERE
+ * clauses on the time and series columns (query_scan.cpp).  They only ever
+ * skip rows the query's own quals would reject; the executor still checks
+ * every qual.
+ */
+struct ScanBounds
+{
+	int64		min_ts;			/* inclusive */
+	int64		max_ts;			/* inclusive */
+	int			nseries;		/* -1: any series */
+	int64	   *series;			/* sorted, distinct */
+};
+
+/* What a bounded scan read and skipped (EXPLAIN ANALYZE). */
+struct ScanCounters
+{
+	uint64		chunks_scanned;
+	uint64		chunks_skipped;
+	uint64		blocks_scanned;
+	uint64		blocks_skipped;
+};
+
+/* ScanBeginBounded starts a scan that skips what bounds excludes. */
+TableScanDesc ScanBeginBounded(Relation rel, Snapshot snapshot, const ScanBounds *bounds);
+void		ScanGetCounters(TableScanDesc scan, ScanCounters *counters);
+
 /* AnalyzeNextBlock accepts the first block ANALYZE asks for, then no more. */
 bool		AnalyzeNextBlock(TableScanDesc scan, BlockNumber blockno);
 

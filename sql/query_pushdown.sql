@@ -1,0 +1,114 @@
+-- query_pushdown: WHERE clauses on the time and series columns are pushed
+-- into the scan (ZtsdbScan), which skips chunks and blocks; the results are
+-- exactly a heap table's for every predicate form, boundary, parameter and
+-- tier, and EXPLAIN ANALYZE shows the pruning.
+CREATE SCHEMA query_pushdown;
+SET search_path = query_pushdown;
+CREATE TABLE z (ts timestamptz NOT NULL, series_id int NOT NULL, value float8) USING ztsdb;
+CREATE TABLE h (LIKE z);
+-- 5 days x 20 series x 1 minute; day 1-2 cold, day 3 warm, days 4-5 hot,
+-- plus out-of-order backfill, NULL values and a series seen only once
+INSERT INTO z SELECT '2024-01-01'::timestamptz + (i / 20) * interval '1 minute', i % 20,
+                     CASE WHEN i % 97 = 0 THEN NULL ELSE i END
+  FROM generate_series(0, 2 * 1440 * 20 - 1) i;
+SELECT ztsdb.seal('z') > 0 AS sealed, ztsdb.compress('z') > 0 AS compressed;
+INSERT INTO z SELECT '2024-01-03'::timestamptz + (i / 20) * interval '1 minute', i % 20, i
+  FROM generate_series(0, 1440 * 20 - 1) i;
+SELECT ztsdb.seal('z') > 0 AS sealed;
+INSERT INTO z SELECT '2024-01-04'::timestamptz + (i / 20) * interval '1 minute', i % 20, -i
+  FROM generate_series(0, 2 * 1440 * 20 - 1) i;
+INSERT INTO z VALUES ('2024-01-01 12:00:30', 3, 0.5), ('2024-01-05 23:59:59.999999', 99, 99),
+                     ('2023-12-31 23:59:59.999999', 3, -0.5);
+INSERT INTO h SELECT * FROM z;
+SELECT tier, count(*) > 0 AS present FROM ztsdb.chunks('z') GROUP BY tier ORDER BY tier;
+
+-- same(q) runs q against z and against h (the text "TBL" replaced) and compares
+CREATE FUNCTION same(q text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE a text[]; b text[];
+BEGIN
+  EXECUTE format('SELECT array_agg(x::text ORDER BY x::text) FROM (%s) x', replace(q, 'TBL', 'z')) INTO a;
+  EXECUTE format('SELECT array_agg(x::text ORDER BY x::text) FROM (%s) x', replace(q, 'TBL', 'h')) INTO b;
+  RETURN CASE WHEN a IS NOT DISTINCT FROM b THEN 'same (' || coalesce(cardinality(a), 0) || ' rows)'
+              ELSE 'DIFFERENT' END;
+END $$;
+
+-- the scan is the custom one when a clause can be pushed
+SELECT same($$SELECT * FROM TBL WHERE ts = '2024-01-01 12:00:30'$$);
+SELECT same($$SELECT * FROM TBL WHERE ts < '2024-01-01 00:05'$$);
+SELECT same($$SELECT * FROM TBL WHERE ts <= '2024-01-01 00:05'$$);
+SELECT same($$SELECT * FROM TBL WHERE ts > '2024-01-05 23:55'$$);
+SELECT same($$SELECT * FROM TBL WHERE ts >= '2024-01-05 23:55'$$);
+SELECT same($$SELECT * FROM TBL WHERE ts BETWEEN '2024-01-02 23:58' AND '2024-01-03 00:02'$$);
+SELECT same($$SELECT * FROM TBL WHERE '2024-01-03 00:02' > ts AND '2024-01-02 23:58' <= ts$$);
+SELECT same($$SELECT * FROM TBL WHERE ts >= '2024-01-03' AND ts < '2024-01-03'$$);
+SELECT same($$SELECT * FROM TBL WHERE ts > 'infinity' OR ts < '-infinity'$$);
+SELECT same($$SELECT * FROM TBL WHERE ts >= '-infinity' AND ts <= 'infinity' AND series_id = 99$$);
+SELECT same($$SELECT * FROM TBL WHERE series_id = 3 AND ts < '2024-01-01 00:10'$$);
+SELECT same($$SELECT * FROM TBL WHERE series_id = 3$$);
+SELECT same($$SELECT * FROM TBL WHERE series_id = 1234$$);
+SELECT same($$SELECT * FROM TBL WHERE series_id IN (0, 19, 99) AND ts >= '2024-01-05 23:58'$$);
+SELECT same($$SELECT * FROM TBL WHERE series_id = ANY (ARRAY[5, 7, NULL]) AND ts < '2024-01-01 00:03'$$);
+SELECT same($$SELECT * FROM TBL WHERE series_id = 3::bigint AND series_id = 3::smallint AND ts < '2024-01-01 00:03'$$);
+SELECT same($$SELECT * FROM TBL WHERE series_id = 3 AND series_id = 4$$);
+SELECT same($$SELECT * FROM TBL WHERE ts >= '2024-01-04'::timestamptz + interval '1 day' - interval '1 minute' AND ts < now()$$);
+SELECT same($$SELECT * FROM TBL WHERE ts = NULL::timestamptz$$);
+SELECT same($$SELECT * FROM TBL WHERE value IS NULL AND ts < '2024-01-02'$$);
+SELECT same($$SELECT series_id, count(*), sum(value), min(ts), max(ts) FROM TBL WHERE ts >= '2024-01-02 12:00' AND ts < '2024-01-04 12:00' GROUP BY 1$$);
+SELECT same($$SELECT date_bin('1 hour', ts, '2000-01-01'), avg(value) FROM TBL WHERE ts >= '2024-01-03 22:00' AND ts < '2024-01-04 02:00' GROUP BY 1$$);
+SELECT same($$SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY series_id ORDER BY ts DESC) rn FROM TBL WHERE series_id < 3 AND ts < '2024-01-03 01:00') s WHERE rn <= 2$$);
+SELECT same($$SELECT a.ts, a.value, b.value FROM TBL a JOIN TBL b ON a.ts = b.ts AND b.series_id = a.series_id + 1 WHERE a.series_id = 4 AND a.ts < '2024-01-01 00:10'$$);
+-- ORDER BY and LIMIT
+SELECT ts, value FROM z WHERE series_id = 3 AND ts >= '2024-01-01 12:00' ORDER BY ts LIMIT 3;
+SELECT ts, value FROM h WHERE series_id = 3 AND ts >= '2024-01-01 12:00' ORDER BY ts LIMIT 3;
+
+-- prepared statements, custom and generic plans, NULL parameters
+PREPARE p(timestamptz, timestamptz, int) AS
+  SELECT count(*), sum(value) FROM z WHERE ts >= $1 AND ts < $2 AND series_id = $3;
+PREPARE ph(timestamptz, timestamptz, int) AS
+  SELECT count(*), sum(value) FROM h WHERE ts >= $1 AND ts < $2 AND series_id = $3;
+SET plan_cache_mode = force_generic_plan;
+EXPLAIN (COSTS OFF) EXECUTE p('2024-01-03', '2024-01-03 01:00', 5);
+EXECUTE p('2024-01-03', '2024-01-03 01:00', 5);
+EXECUTE ph('2024-01-03', '2024-01-03 01:00', 5);
+EXECUTE p('2024-01-01', '2024-01-06', 99);
+EXECUTE ph('2024-01-01', '2024-01-06', 99);
+EXECUTE p(NULL, '2024-01-06', 5);
+EXECUTE p('2024-01-01', '2024-01-06', NULL);
+PREPARE pa(int[]) AS SELECT count(*) FROM z WHERE series_id = ANY ($1) AND ts < '2024-01-02';
+EXECUTE pa(ARRAY[1, 2]);
+SELECT count(*) FROM h WHERE series_id = ANY (ARRAY[1, 2]) AND ts < '2024-01-02';
+EXECUTE pa(NULL);
+RESET plan_cache_mode;
+-- a cursor over a pushed-down scan
+BEGIN;
+DECLARE c CURSOR FOR SELECT ts, value FROM z WHERE series_id = 8 AND ts >= '2024-01-03 23:58' AND ts < '2024-01-04 00:02' ORDER BY ts;
+FETCH 2 FROM c;
+FETCH ALL FROM c;
+COMMIT;
+-- the transaction's own buffered rows are seen through the pushed scan
+BEGIN;
+INSERT INTO z VALUES ('2024-01-02 00:00:30', 3, 123);
+SELECT ts, value FROM z WHERE series_id = 3 AND ts BETWEEN '2024-01-02 00:00' AND '2024-01-02 00:01' ORDER BY ts;
+ROLLBACK;
+-- a parameter from an outer plan (rescans re-evaluate the bounds)
+SELECT s.s, (SELECT count(*) FROM z WHERE series_id = s.s AND ts < '2024-01-01 01:00') AS n
+  FROM generate_series(18, 21) s(s) ORDER BY 1;
+
+-- pruning happens: chunks and cold blocks outside the range are skipped
+CREATE FUNCTION pruning(q text) RETURNS TABLE (scanned bigint, skipped bigint, blocks_skipped bigint)
+LANGUAGE plpgsql AS $$
+DECLARE plan json;
+BEGIN
+  EXECUTE 'EXPLAIN (ANALYZE, FORMAT JSON) ' || q INTO plan;
+  RETURN QUERY SELECT (p ->> 'Chunks Scanned')::bigint, (p ->> 'Chunks Skipped')::bigint,
+                      (p ->> 'Blocks Skipped')::bigint
+    FROM json_array_elements(json_build_array(plan -> 0 -> 'Plan' -> 'Plans' -> 0)) p;
+END $$;
+SELECT scanned <= 2 AS few_scanned, skipped >= 3 AS chunks_skipped
+  FROM pruning($$SELECT count(*) FROM z WHERE ts >= '2024-01-03 10:00' AND ts < '2024-01-03 11:00'$$);
+SELECT scanned >= 1 AS scanned, blocks_skipped > 0 AS cold_blocks_skipped
+  FROM pruning($$SELECT count(*) FROM z WHERE series_id = 4 AND ts < '2024-01-02'$$);
+SELECT scanned = 0 AS nothing_scanned
+  FROM pruning($$SELECT count(*) FROM z WHERE ts > '2030-01-01'$$);
+
+DROP SCHEMA query_pushdown CASCADE;

@@ -1,0 +1,574 @@
+/*-------------------------------------------------------------------------
+ *
+ * query_scan.cpp
+ *	  ZtsdbScan: a custom scan that hands WHERE clauses on the time and
+ *	  series columns to the table scan, which then skips whole chunks (by
+ *	  their time range), cold blocks (by time and series bounds), and in
+ *	  sorted warm chunks reads only the wanted series' rows (binary search).
+ *
+ * Planning (set_rel_pathlist_hook): among the relation's restriction
+ * clauses, those of the forms
+ *		time_col {<,<=,=,>=,>} expr, expr {<,<=,=,>=,>} time_col,
+ *		series_col = expr, series_col = ANY (array expr)
+ * where expr has no Vars and nothing volatile (constants, parameters of
+ * prepared statements, now() - interval '1 hour', ...) are pushed down.
+ * Every clause stays in the plan's qual too: the scan only skips rows those
+ * clauses would reject, so results are exactly the seq scan's.
+ *
+ * Execution: the pushed expressions are evaluated once when the scan
+ * starts (and again on rescan, for parameters from outer plans), turned
+ * into ScanBounds, and ScanBeginBounded does the rest.  EXPLAIN shows the
+ * pushed clauses; EXPLAIN ANALYZE what was scanned and skipped.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <algorithm>
+
+#include "ztsdb/pg.h"
+#include "ztsdb/tam/tam.h"
+#include "ztsdb/tam/tam_scan.h"
+
+extern "C" {
+#include "access/stratnum.h"
+#include "catalog/pg_am_d.h"
+#include "commands/defrem.h"
+#include "commands/explain.h"
+#include "executor/executor.h"
+#include "nodes/extensible.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "optimizer/optimizer.h"
+#include "optimizer/pathnode.h"
+#include "optimizer/paths.h"
+#include "optimizer/restrictinfo.h"
+#include "utils/array.h"
+#include "utils/lsyscache.h"
+#include "utils/ruleutils.h"
+#include "utils/typcache.h"
+}
+
+namespace ztsdb {
+
+/* What a pushed expression bounds; stored in custom_private as integers. */
+enum BoundKind
+{
+	kTimeLess = 1,				/* ts < e */
+	kTimeLessEq,
+	kTimeEq,
+	kTimeGreaterEq,
+	kTimeGreater,
+	kSeriesEq,					/* series = e */
+	kSeriesAny					/* series = ANY (e) */
+};
+
+struct ZtsdbScanState
+{
+	CustomScanState css;
+	List	   *kinds;			/* BoundKind per expression */
+	List	   *exprs;			/* ExprState per expression */
+	List	   *expr_types;		/* Oid of each expression's result */
+	TableScanDesc scan;
+	ScanCounters counters;		/* accumulated over rescans */
+};
+
+static set_rel_pathlist_hook_type prev_set_rel_pathlist = NULL;
+static CustomPathMethods path_methods;
+static CustomScanMethods scan_methods;
+static CustomExecMethods exec_methods;
+
+/* BtreeStrategy returns the btree strategy of opno for the column type, or 0. */
+static int
+BtreeStrategy(Oid opno, Oid coltype)
+{
+	Oid			opclass = GetDefaultOpClass(coltype, BTREE_AM_OID);
+
+	if (!OidIsValid(opclass))
+		return 0;
+	return get_op_opfamily_strategy(opno, get_opclass_family(opclass));
+}
+
+static bool
+Pushable(Node *expr)
+{
+	return !contain_var_clause(expr) && !contain_volatile_functions(expr);
+}
+
+static bool
+IsColumn(Node *n, Index relid, int attno)
+{
+	return n != NULL && IsA(n, Var) && ((Var *) n)->varno == (int) relid &&
+		((Var *) n)->varattno == attno && ((Var *) n)->varlevelsup == 0;
+}
+
+/*
+ * MatchClause recognises one restriction clause; on success appends the
+ * bound expression and its kind.
+ */
+static bool
+MatchClause(Expr *clause, Index relid, const core::ChunkLayout &layout, Oid time_type,
+			Oid series_type, List **exprs, List **kinds)
+{
+	int			time_att = layout.time_col + 1;
+	int			series_att = layout.series_col + 1;
+
+	if (IsA(clause, OpExpr) && list_length(((OpExpr *) clause)->args) == 2)
+	{
+		OpExpr	   *op = (OpExpr *) clause;
+		Node	   *l = (Node *) linitial(op->args);
+		Node	   *r = (Node *) lsecond(op->args);
+		Oid			opno = op->opno;
+		int			strategy;
+
+		if (IsA(l, RelabelType))
+			l = (Node *) ((RelabelType *) l)->arg;
+		if (IsA(r, RelabelType))
+			r = (Node *) ((RelabelType *) r)->arg;
+		if (!IsA(l, Var) && IsA(r, Var))
+		{
+			/* expr op col: use the commutator, col op' expr */
+			Node	   *t = l;
+
+			l = r;
+			r = t;
+			opno = get_commutator(opno);
+			if (!OidIsValid(opno))
+				return false;
+		}
+		if (!Pushable(r))
+			return false;
+		if (IsColumn(l, relid, time_att) && exprType(r) == time_type)
+		{
+			strategy = BtreeStrategy(opno, time_type);
+			if (strategy < BTLessStrategyNumber || strategy > BTGreaterStrategyNumber)
+				return false;
+			*exprs = lappend(*exprs, r);
+			*kinds = lappend_int(*kinds, kTimeLess + (strategy - BTLessStrategyNumber));
+			return true;
+		}
+		if (layout.series_col >= 0 && IsColumn(l, relid, series_att) &&
+			(exprType(r) == INT2OID || exprType(r) == INT4OID || exprType(r) == INT8OID) &&
+			BtreeStrategy(opno, series_type) == BTEqualStrategyNumber)
+		{
+			*exprs = lappend(*exprs, r);
+			*kinds = lappend_int(*kinds, kSeriesEq);
+			return true;
+		}
+		return false;
+	}
+	if (IsA(clause, ScalarArrayOpExpr) && layout.series_col >= 0)
+	{
+		ScalarArrayOpExpr *sa = (ScalarArrayOpExpr *) clause;
+		Node	   *l = (Node *) linitial(sa->args);
+		Node	   *r = (Node *) lsecond(sa->args);
+		Oid			elemtype;
+
+		if (!sa->useOr || !IsColumn(l, relid, series_att) || !Pushable(r))
+			return false;
+		elemtype = get_element_type(exprType(r));
+		if ((elemtype != INT2OID && elemtype != INT4OID && elemtype != INT8OID) ||
+			BtreeStrategy(sa->opno, series_type) != BTEqualStrategyNumber)
+			return false;
+		*exprs = lappend(*exprs, r);
+		*kinds = lappend_int(*kinds, kSeriesAny);
+		return true;
+	}
+	return false;
+}
+
+static void
+SetRelPathlist(PlannerInfo *root, RelOptInfo *rel, Index rti, RangeTblEntry *rte)
+{
+	Relation	r;
+	core::ChunkLayout layout;
+	bool		ok;
+	List	   *exprs = NIL;
+	List	   *kinds = NIL;
+	CustomPath *cpath;
+	Path	   *seq = NULL;
+	ListCell   *lc;
+
+	if (prev_set_rel_pathlist)
+		prev_set_rel_pathlist(root, rel, rti, rte);
+	if (rte->rtekind != RTE_RELATION || rte->relkind != RELKIND_RELATION || rte->inh ||
+		rel->reloptkind != RELOPT_BASEREL || rel->baserestrictinfo == NIL)
+		return;
+	r = relation_open(rte->relid, NoLock);
+	ok = IsZtsdbRelation(r) && LayoutFromTupleDesc(RelationGetDescr(r), &layout, false);
+	if (ok)
+	{
+		TupleDesc	desc = RelationGetDescr(r);
+		Oid			time_type = TupleDescAttr(desc, layout.time_col)->atttypid;
+		Oid			series_type = layout.series_col >= 0
+			? TupleDescAttr(desc, layout.series_col)->atttypid : InvalidOid;
+
+		foreach(lc, rel->baserestrictinfo)
+		{
+			RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
+
+			(void) MatchClause(ri->clause, rel->relid, layout, time_type, series_type,
+							   &exprs, &kinds);
+		}
+	}
+	relation_close(r, NoLock);
+	if (exprs == NIL)
+		return;
+
+	foreach(lc, rel->pathlist)
+		if (((Path *) lfirst(lc))->pathtype == T_SeqScan)
+			seq = (Path *) lfirst(lc);
+	if (seq == NULL)
+		return;
+
+	cpath = makeNode(CustomPath);
+	cpath->path.pathtype = T_CustomScan;
+	cpath->path.parent = rel;
+	cpath->path.pathtarget = rel->reltarget;
+	cpath->path.param_info = seq->param_info;
+	cpath->path.parallel_aware = false;
+	cpath->path.parallel_safe = false;
+	cpath->path.rows = rel->rows;
+	/* XXX: a real cost model comes with per-chunk statistics; pruning never costs more */
+	cpath->path.startup_cost = seq->startup_cost;
+	cpath->path.total_cost = seq->startup_cost + (seq->total_cost - seq->startup_cost) * 0.5;
+	cpath->flags = 0;
+	cpath->custom_private = list_make2(exprs, kinds);
+	cpath->methods = &path_methods;
+	add_path(rel, &cpath->path);
+}
+
+static Plan *
+PlanPath(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path, List *tlist,
+		 List *clauses, List *custom_plans)
+{
+	CustomScan *cscan = makeNode(CustomScan);
+	List	   *exprs = (List *) linitial(best_path->custom_private);
+	List	   *kinds = (List *) lsecond(best_path->custom_private);
+
+	(void) root;
+	(void) custom_plans;
+	cscan->scan.plan.targetlist = tlist;
+	cscan->scan.plan.qual = extract_actual_clauses(clauses, false);
+	cscan->scan.scanrelid = rel->relid;
+	cscan->flags = best_path->flags;
+	cscan->custom_exprs = exprs;
+	cscan->custom_private = list_make1(kinds);
+	cscan->methods = &scan_methods;
+	return &cscan->scan.plan;
+}
+
+static Node *
+CreateState(CustomScan *cscan)
+{
+	ZtsdbScanState *state = static_cast<ZtsdbScanState *>(palloc0(sizeof(ZtsdbScanState)));
+
+	NodeSetTag(state, T_CustomScanState);
+	state->css.methods = &exec_methods;
+	state->kinds = (List *) linitial(cscan->custom_private);
+	return (Node *) state;
+}
+
+static void
+BeginScan(CustomScanState *node, EState *estate, int eflags)
+{
+	ZtsdbScanState *state = reinterpret_cast<ZtsdbScanState *>(node);
+	CustomScan *cscan = (CustomScan *) node->ss.ps.plan;
+	ListCell   *lc;
+
+	(void) estate;
+	(void) eflags;
+	state->exprs = ExecInitExprList(cscan->custom_exprs, &node->ss.ps);
+	foreach(lc, cscan->custom_exprs)
+		state->expr_types = lappend_oid(state->expr_types, exprType((Node *) lfirst(lc)));
+}
+
+static int64
+IntDatum(Datum d, Oid type)
+{
+	switch (type)
+	{
+		case INT2OID:
+			return DatumGetInt16(d);
+		case INT4OID:
+			return DatumGetInt32(d);
+		default:
+			return DatumGetInt64(d);
+	}
+}
+
+/* ComputeBounds evaluates the pushed expressions; false if no row can match. */
+static bool
+ComputeBounds(ZtsdbScanState *state, ScanBounds *b)
+{
+	ExprContext *econtext = state->css.ss.ps.ps_ExprContext;
+	ListCell   *le;
+	ListCell   *lk;
+	ListCell   *lt;
+	List	   *series = NIL;
+	bool		have_series = false;
+	bool		possible = true;
+
+	b->min_ts = PG_INT64_MIN;
+	b->max_ts = PG_INT64_MAX;
+	b->nseries = -1;
+	b->series = NULL;
+	ResetExprContext(econtext);
+	forthree(le, state->exprs, lk, state->kinds, lt, state->expr_types)
+	{
+		ExprState  *es = (ExprState *) lfirst(le);
+		int			kind = lfirst_int(lk);
+		Oid			type = lfirst_oid(lt);
+		bool		isnull;
+		Datum		d = ExecEvalExprSwitchContext(es, econtext, &isnull);
+		List	   *values = NIL;
+
+		if (isnull)
+			return false;		/* comparison with NULL: no row qualifies */
+		if (kind <= kTimeGreater)
+		{
+			int64		v = DatumGetInt64(d);
+
+			switch (kind)
+			{
+				case kTimeLess:
+					if (v == PG_INT64_MIN)
+						possible = false;
+					else
+						b->max_ts = Min(b->max_ts, v - 1);
+					break;
+				case kTimeLessEq:
+					b->max_ts = Min(b->max_ts, v);
+					break;
+				case kTimeEq:
+					b->min_ts = Max(b->min_ts, v);
+					b->max_ts = Min(b->max_ts, v);
+					break;
+				case kTimeGreaterEq:
+					b->min_ts = Max(b->min_ts, v);
+					break;
+				case kTimeGreater:
+					if (v == PG_INT64_MAX)
+						possible = false;
+					else
+						b->min_ts = Max(b->min_ts, v + 1);
+					break;
+			}
+			continue;
+		}
+		if (kind == kSeriesEq)
+		{
+			int64	   *v = static_cast<int64 *>(palloc(sizeof(int64)));
+
+			*v = IntDatum(d, type);
+			values = list_make1(v);
+		}
+		else
+		{
+			ArrayType  *arr = DatumGetArrayTypeP(d);
+			Oid			elem = ARR_ELEMTYPE(arr);
+			int16		elmlen;
+			bool		elmbyval;
+			char		elmalign;
+			Datum	   *elems;
+			bool	   *nulls;
+			int			n;
+
+			get_typlenbyvalalign(elem, &elmlen, &elmbyval, &elmalign);
+			deconstruct_array(arr, elem, elmlen, elmbyval, elmalign, &elems, &nulls, &n);
+			for (int i = 0; i < n; i++)
+				if (!nulls[i])
+				{
+					int64	   *v = static_cast<int64 *>(palloc(sizeof(int64)));
+
+					*v = IntDatum(elems[i], elem);
+					values = lappend(values, v);
+				}
+		}
+		if (!have_series)
+			series = values;
+		else
+		{
+			/* several series clauses: keep what all of them allow */
+			List	   *both = NIL;
+			ListCell   *a;
+			ListCell   *c;
+
+			foreach(a, series)
+				foreach(c, values)
+					if (*(int64 *) lfirst(a) == *(int64 *) lfirst(c))
+					{
+						both = lappend(both, lfirst(a));
+						break;
+					}
+			series = both;
+		}
+		have_series = true;
+	}
+	if (!possible || b->min_ts > b->max_ts)
+		return false;
+	if (have_series)
+	{
+		int			n = 0;
+		ListCell   *lc;
+
+		b->series = static_cast<int64 *>(palloc(sizeof(int64) * Max(list_length(series), 1)));
+		foreach(lc, series)
+			b->series[n++] = *(int64 *) lfirst(lc);
+		std::sort(b->series, b->series + n);
+		n = static_cast<int>(std::unique(b->series, b->series + n) - b->series);
+		b->nseries = n;
+		if (n == 0)
+			return false;
+	}
+	return true;
+}
+
+static TupleTableSlot *
+NextTuple(ScanState *ss)
+{
+	ZtsdbScanState *state = reinterpret_cast<ZtsdbScanState *>(ss);
+	TupleTableSlot *slot = ss->ss_ScanTupleSlot;
+
+	if (state->scan == NULL)
+	{
+		ScanBounds	b;
+		MemoryContext old = MemoryContextSwitchTo(ss->ps.state->es_query_cxt);
+		bool		possible = ComputeBounds(state, &b);
+
+		if (!possible)
+		{
+			/* nothing can match: an empty time range scans nothing */
+			b.min_ts = 1;
+			b.max_ts = 0;
+			b.nseries = -1;
+		}
+		state->scan = ScanBeginBounded(ss->ss_currentRelation, ss->ps.state->es_snapshot, &b);
+		MemoryContextSwitchTo(old);
+	}
+	if (table_scan_getnextslot(state->scan, ForwardScanDirection, slot))
+		return slot;
+	return ExecClearTuple(slot);
+}
+
+static bool
+RecheckTuple(ScanState *ss, TupleTableSlot *slot)
+{
+	(void) ss;
+	(void) slot;
+	return true;				/* the plan's qual holds every clause */
+}
+
+static TupleTableSlot *
+ExecScanNode(CustomScanState *node)
+{
+	return ExecScan(&node->ss, NextTuple, RecheckTuple);
+}
+
+static void
+EndScanOne(ZtsdbScanState *state)
+{
+	if (state->scan != NULL)
+	{
+		ScanCounters c;
+
+		ScanGetCounters(state->scan, &c);
+		state->counters.chunks_scanned += c.chunks_scanned;
+		state->counters.chunks_skipped += c.chunks_skipped;
+		state->counters.blocks_scanned += c.blocks_scanned;
+		state->counters.blocks_skipped += c.blocks_skipped;
+		table_endscan(state->scan);
+		state->scan = NULL;
+	}
+}
+
+static void
+EndScan(CustomScanState *node)
+{
+	EndScanOne(reinterpret_cast<ZtsdbScanState *>(node));
+}
+
+static void
+ReScan(CustomScanState *node)
+{
+	/* parameters may have changed: evaluate the bounds again */
+	EndScanOne(reinterpret_cast<ZtsdbScanState *>(node));
+	ExecScanReScan(&node->ss);
+}
+
+static void
+Explain(CustomScanState *node, List *ancestors, ExplainState *es)
+{
+	ZtsdbScanState *state = reinterpret_cast<ZtsdbScanState *>(node);
+	CustomScan *cscan = (CustomScan *) node->ss.ps.plan;
+	List	   *context;
+	List	   *texts = NIL;
+	ListCell   *le;
+	ListCell   *lk;
+	static const char *const ops[] = {"", "<", "<=", "=", ">=", ">", "=", "= ANY"};
+	const char *time_name;
+	const char *series_name;
+	core::ChunkLayout layout;
+	StringInfoData buf;
+
+	(void) LayoutFromTupleDesc(RelationGetDescr(node->ss.ss_currentRelation), &layout, false);
+	time_name = NameStr(TupleDescAttr(RelationGetDescr(node->ss.ss_currentRelation),
+									  layout.time_col)->attname);
+	series_name = layout.series_col >= 0
+		? NameStr(TupleDescAttr(RelationGetDescr(node->ss.ss_currentRelation),
+								layout.series_col)->attname) : "";
+	context = set_deparse_context_plan(es->deparse_cxt, (Plan *) cscan, ancestors);
+	forboth(le, cscan->custom_exprs, lk, state->kinds)
+	{
+		int			kind = lfirst_int(lk);
+
+		initStringInfo(&buf);
+		appendStringInfo(&buf, "%s %s %s", kind >= kSeriesEq ? series_name : time_name,
+						 ops[kind], deparse_expression((Node *) lfirst(le), context, false, false));
+		texts = lappend(texts, buf.data);
+	}
+	ExplainPropertyList("Pushed Down", texts, es);
+	if (es->analyze)
+	{
+		ScanCounters c = state->counters;
+
+		if (state->scan != NULL)
+		{
+			ScanCounters now;
+
+			ScanGetCounters(state->scan, &now);
+			c.chunks_scanned += now.chunks_scanned;
+			c.chunks_skipped += now.chunks_skipped;
+			c.blocks_scanned += now.blocks_scanned;
+			c.blocks_skipped += now.blocks_skipped;
+		}
+		ExplainPropertyInteger("Chunks Scanned", NULL, (int64) c.chunks_scanned, es);
+		ExplainPropertyInteger("Chunks Skipped", NULL, (int64) c.chunks_skipped, es);
+		ExplainPropertyInteger("Blocks Scanned", NULL, (int64) c.blocks_scanned, es);
+		ExplainPropertyInteger("Blocks Skipped", NULL, (int64) c.blocks_skipped, es);
+	}
+}
+
+void
+QueryScanInit(void)
+{
+	memset(&path_methods, 0, sizeof(path_methods));
+	path_methods.CustomName = "ZtsdbScan";
+	path_methods.PlanCustomPath = PlanPath;
+
+	memset(&scan_methods, 0, sizeof(scan_methods));
+	scan_methods.CustomName = "ZtsdbScan";
+	scan_methods.CreateCustomScanState = CreateState;
+	RegisterCustomScanMethods(&scan_methods);
+
+	memset(&exec_methods, 0, sizeof(exec_methods));
+	exec_methods.CustomName = "ZtsdbScan";
+	exec_methods.BeginCustomScan = BeginScan;
+	exec_methods.ExecCustomScan = ExecScanNode;
+	exec_methods.EndCustomScan = EndScan;
+	exec_methods.ReScanCustomScan = ReScan;
+	exec_methods.ExplainCustomScan = Explain;
+
+	prev_set_rel_pathlist = set_rel_pathlist_hook;
+	set_rel_pathlist_hook = SetRelPathlist;
+}
+
+} // namespace ztsdb
