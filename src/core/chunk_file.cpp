@@ -433,7 +433,7 @@ EncodeChunkFile(const ChunkLayout &layout, const ChunkMeta &meta, const ColumnIn
 }
 
 Status
-OpenChunkFile(const uint8_t *data, size_t len, ChunkReader *reader) noexcept
+OpenChunkFile(const uint8_t *data, size_t len, ChunkReader *reader, bool verify_data) noexcept
 {
 	try
 	{
@@ -564,15 +564,16 @@ OpenChunkFile(const uint8_t *data, size_t len, ChunkReader *reader) noexcept
 				if (a % 8 != 0 || !InBounds(a, vbytes, len) ||
 					(b != 0 && !InBounds(b, bbytes, len)))
 					return Status::Corrupt("chunk file column out of bounds");
-				if (Crc32c(data + a, vbytes) != crc_a ||
-					(b != 0 && Crc32c(data + b, bbytes) != crc_b))
+				if (verify_data &&
+					(Crc32c(data + a, vbytes) != crc_a ||
+					 (b != 0 && Crc32c(data + b, bbytes) != crc_b)))
 					return Status::Corrupt("chunk file column checksum mismatch");
 			}
 			else
 			{
 				if (!InBounds(a, b, len))
 					return Status::Corrupt("chunk file block out of bounds");
-				if (Crc32c(data + a, b) != crc_a)
+				if (verify_data && Crc32c(data + a, b) != crc_a)
 					return Status::Corrupt("chunk file block checksum mismatch");
 			}
 		}

@@ -59,20 +59,6 @@ struct RangeState
 	TimestampTz started;		/* for the query latency histogram */
 };
 
-static int64
-SeriesAt(core::ColumnType t, const void *values, uint32 r)
-{
-	switch (t)
-	{
-		case core::ColumnType::kInt2:
-			return static_cast<const int16 *>(values)[r];
-		case core::ColumnType::kInt4:
-			return static_cast<const int32 *>(values)[r];
-		default:
-			return static_cast<const int64 *>(values)[r];
-	}
-}
-
 static inline bool
 Bit(const uint8 *bits, uint32 r)
 {
@@ -87,7 +73,7 @@ RowMatches(const RangeState *st, const RangeCursor *c, uint32 r)
 		return false;
 	if (c->series != nullptr)
 		return Bit(c->series_valid, r) &&
-			SeriesAt(st->layout.types[st->layout.series_col], c->series, r) == st->series;
+			core::IntegerAt(st->layout.types[st->layout.series_col], c->series, r) == st->series;
 	return true;
 }
 
@@ -121,7 +107,7 @@ CollectSorted(RangeState *st, RangeCursor *cur, const void *const *values,
 		for (uint32 r = start; r < end; r++)
 			if (ts[r] >= st->from && ts[r] < st->to &&
 				Bit(validity[st->layout.series_col], r) &&
-				SeriesAt(stype, values[st->layout.series_col], r) == st->series)
+				core::IntegerAt(stype, values[st->layout.series_col], r) == st->series)
 				rows[n++] = r;
 	}
 	std::stable_sort(rows, rows + n, [ts](uint32 a, uint32 b) noexcept { return ts[a] < ts[b]; });
@@ -153,7 +139,7 @@ SortedRange(RangeState *st, RangeCursor *cur, const void *const *values,
 	core::ColumnType stype = st->layout.types[st->layout.series_col];
 	const int64 *ts = static_cast<const int64 *>(values[st->layout.time_col]);
 	auto		key_less = [&](uint32 r, int64 s, int64 t) {
-		int64		rs = Bit(sn, r) ? SeriesAt(stype, sv, r) : PG_INT64_MIN;
+		int64		rs = Bit(sn, r) ? core::IntegerAt(stype, sv, r) : PG_INT64_MIN;
 
 		return rs < s || (rs == s && ts[r] < t);
 	};

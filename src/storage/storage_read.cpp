@@ -15,6 +15,10 @@
 #include "ztsdb/storage/storage_read.h"
 #include "ztsdb/stats/stats.h"
 
+extern "C" {
+#include "utils/hsearch.h"
+}
+
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -36,9 +40,48 @@ ReleaseView(void *arg)
 	view->nfiles = 0;
 }
 
+/*
+ * Chunk files never change once written (a move writes a new file), so a
+ * backend verifies each file's data checksums once and remembers it by
+ * (device, inode, size, mtime); later scans check only headers and bounds.
+ */
+static HTAB *verified_files = NULL;
+
+static bool
+AlreadyVerified(const VerifiedKey &key)
+{
+	if (verified_files == NULL)
+		return false;
+	return hash_search(verified_files, &key, HASH_FIND, NULL) != NULL;
+}
+
+static void
+RememberVerified(const VerifiedKey &key)
+{
+	if (verified_files == NULL)
+	{
+		HASHCTL		info;
+
+		memset(&info, 0, sizeof(info));
+		info.keysize = sizeof(VerifiedKey);
+		info.entrysize = sizeof(VerifiedKey);
+		info.hcxt = TopMemoryContext;
+		verified_files = hash_create("ztsdb verified chunk files", 256, &info,
+									 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	if (hash_get_num_entries(verified_files) > 100000)
+	{
+		hash_destroy(verified_files);	/* bounded: start over */
+		verified_files = NULL;
+		RememberVerified(key);
+		return;
+	}
+	(void) hash_search(verified_files, &key, HASH_ENTER, NULL);
+}
+
 /* MapFile maps a chunk file read-only; NULL with errno set on failure. */
 static const uint8 *
-MapFile(const char *path, size_t *len)
+MapFile(const char *path, size_t *len, VerifiedKey *key)
 {
 	int			fd = open(path, O_RDONLY | PG_BINARY);
 	struct stat st;
@@ -55,6 +98,11 @@ MapFile(const char *path, size_t *len)
 		return NULL;
 	}
 	*len = st.st_size;
+	memset(key, 0, sizeof(*key));
+	key->dev = st.st_dev;
+	key->ino = st.st_ino;
+	key->size = st.st_size;
+	key->mtime = st.st_mtime;
 	if (st.st_size == 0)
 	{
 		close(fd);
@@ -115,7 +163,7 @@ OpenTableView(Relation rel, bool open_files, int64 min_ts, int64 max_ts)
 				f->path = ChunkPath(view->key, f->entry.meta.chunk_id, f->entry.meta.tier);
 				if (open_files)
 				{
-					f->data = MapFile(f->path, &f->len);
+					f->data = MapFile(f->path, &f->len, &f->key);
 					if (f->data == NULL)
 						ereport(ERROR,
 								(errcode(ERRCODE_DATA_CORRUPTED),
@@ -162,12 +210,15 @@ OpenTableView(Relation rel, bool open_files, int64 min_ts, int64 max_ts)
 		for (int i = 0; i < view->nfiles; i++)
 		{
 			ViewFile   *f = &view->files[i];
-			core::Status st = core::OpenChunkFile(f->data, f->len, &f->reader);
+			bool		verify = !AlreadyVerified(f->key);
+			core::Status st = core::OpenChunkFile(f->data, f->len, &f->reader, verify);
 
 			if (!st.ok())
 				ereport(ERROR,
 						(errcode(ERRCODE_DATA_CORRUPTED),
 						 errmsg("ztsdb chunk file \"%s\" is corrupt: %s", f->path, st.message)));
+			if (verify)
+				RememberVerified(f->key);
 		}
 	return view;
 }

@@ -73,20 +73,6 @@ BitIsSet(const uint8 *bits, uint32 i)
 	return bits == nullptr || ((bits[i >> 3] >> (i & 7)) & 1);
 }
 
-static int64
-ReadInt(const void *values, core::ColumnType t, uint32 i)
-{
-	switch (t)
-	{
-		case core::ColumnType::kInt2:
-			return static_cast<const int16 *>(values)[i];
-		case core::ColumnType::kInt4:
-			return static_cast<const int32 *>(values)[i];
-		default:
-			return static_cast<const int64 *>(values)[i];
-	}
-}
-
 /*
  * BuildChunkFile turns rows of src into file bytes of the given tier.
  * Returns NULL when the rows cannot be written yet (open transactions and
@@ -161,8 +147,8 @@ BuildChunkFile(const core::ChunkLayout &layout, const RowSource &src, uint64 chu
 		std::stable_sort(perm, perm + nkeep, [&](uint32 a, uint32 b) noexcept {
 			if (sv != NULL)
 			{
-				int64		sa = BitIsSet(sn, a) ? ReadInt(sv, stype, a) : PG_INT64_MIN;
-				int64		sb = BitIsSet(sn, b) ? ReadInt(sv, stype, b) : PG_INT64_MIN;
+				int64		sa = BitIsSet(sn, a) ? core::IntegerAt(stype, sv, a) : PG_INT64_MIN;
+				int64		sb = BitIsSet(sn, b) ? core::IntegerAt(stype, sv, b) : PG_INT64_MIN;
 
 				if (sa != sb)
 					return sa < sb;

@@ -76,20 +76,6 @@ struct ZtsScanDesc
 	uint32		nranges;
 };
 
-static inline int64
-SeriesValue(core::ColumnType t, const void *values, uint32 r)
-{
-	switch (t)
-	{
-		case core::ColumnType::kInt2:
-			return static_cast<const int16 *>(values)[r];
-		case core::ColumnType::kInt4:
-			return static_cast<const int32 *>(values)[r];
-		default:
-			return static_cast<const int64 *>(values)[r];
-	}
-}
-
 static bool
 SeriesWanted(const ScanBounds &b, int64 s)
 {
@@ -125,7 +111,7 @@ RowWanted(const ZtsScanDesc *scan, uint32 r)
 		if (bits != nullptr && !((bits[r >> 3] >> (r & 7)) & 1))
 			return false;		/* NULL series never equals anything */
 		return SeriesWanted(scan->bounds,
-							SeriesValue(scan->layout.types[scan->layout.series_col],
+							core::IntegerAt(scan->layout.types[scan->layout.series_col],
 										scan->values[scan->layout.series_col], r));
 	}
 	return true;
@@ -144,7 +130,7 @@ SeriesRanges(ZtsScanDesc *scan, uint32 nrows)
 	const int64 *ts = static_cast<const int64 *>(scan->values[scan->layout.time_col]);
 	auto		before = [&](uint32 r, int64 s, int64 t) {
 		int64		rs = (sn == nullptr || ((sn[r >> 3] >> (r & 7)) & 1))
-			? SeriesValue(st, sv, r) : PG_INT64_MIN;
+			? core::IntegerAt(st, sv, r) : PG_INT64_MIN;
 
 		return rs < s || (rs == s && ts[r] < t);
 	};

@@ -69,5 +69,24 @@ is($node->safe_psql('postgres', q{SELECT count(*) FROM pg_stat_activity WHERE ba
 	'1', 'writer listed in pg_stat_activity');
 
 ok(!grep(/terminated by signal/, slurp_file($node->logfile)), 'no process terminated by a signal');
+
+# a damaged chunk file is reported by name, with SQLSTATE XX001, never a crash
+my $dir = $node->safe_psql('postgres', q{SELECT format('ztsdb/%s/%s', d.oid, pg_relation_filenode('m'))
+  FROM pg_database d WHERE datname = current_database()});
+my ($warm) = grep { /\.warm$/ } glob($node->data_dir . "/$dir/*");
+ok(defined $warm, 'a warm chunk file exists');
+open(my $fh, '+<', $warm) or die "open $warm: $!";
+binmode $fh;
+seek($fh, -64, 2);
+print $fh "\xff" x 16;
+close $fh;
+my ($ret, $out, $err) = $node->psql('postgres', 'SELECT count(*) FROM m',
+	extra_params => [ '-v', 'VERBOSITY=verbose' ]);
+is($out, '', 'reading a corrupt chunk file returns no rows');
+like($err, qr/XX001: ztsdb chunk file "ztsdb\/\d+\/\d+\/\d+\.warm" is corrupt: chunk file (column|block) checksum mismatch/,
+	'the error names the file and the damage');
+is($node->safe_psql('postgres', q{SELECT count(*) FROM m WHERE ts >= '2024-01-03'}), '9640',
+	'chunks that are not damaged stay readable');
+ok(!grep(/terminated by signal/, slurp_file($node->logfile)), 'still no crash');
 $node->stop;
 done_testing();

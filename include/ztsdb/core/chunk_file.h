@@ -133,10 +133,14 @@ struct ChunkReader
 };
 
 /*
- * OpenChunkFile validates the header, the directories and every block's
- * CRC32C, and fills *reader.  Fails with kCorrupt naming what is wrong.
+ * OpenChunkFile validates the header, the directories, every bound and,
+ * with verify_data, every block's CRC32C, and fills *reader.  Fails with
+ * kCorrupt naming what is wrong.  Without verify_data the data bytes are
+ * trusted (the caller verified this very file before; files never change
+ * once written): accessors stay in bounds either way.
  */
-Status		OpenChunkFile(const uint8_t *data, size_t len, ChunkReader *reader) noexcept;
+Status		OpenChunkFile(const uint8_t *data, size_t len, ChunkReader *reader,
+						  bool verify_data = true) noexcept;
 
 /* GetBatch copies batch entry i (i < nbatches) into *entry. */
 void		GetBatch(const ChunkReader &reader, uint32_t i, BatchEntry *entry) noexcept;

@@ -50,6 +50,24 @@ ColumnWidth(ColumnType t)
 	return 0;
 }
 
+/*
+ * IntegerAt returns row r of an aligned int2/int4/int8 column array as
+ * int64 (series values).
+ */
+inline int64_t
+IntegerAt(ColumnType t, const void *values, uint32_t r)
+{
+	switch (t)
+	{
+		case ColumnType::kInt2:
+			return static_cast<const int16_t *>(values)[r];
+		case ColumnType::kInt4:
+			return static_cast<const int32_t *>(values)[r];
+		default:
+			return static_cast<const int64_t *>(values)[r];
+	}
+}
+
 constexpr bool
 ColumnTypeValid(uint8_t t)
 {

@@ -11,6 +11,8 @@
 #include "ztsdb/core/chunk_file.h"
 #include "ztsdb/storage/storage.h"
 
+#include <sys/types.h>
+
 namespace ztsdb {
 
 struct ViewHot
@@ -22,6 +24,15 @@ struct ViewHot
 	int64		max_ts;
 };
 
+/* Identity of a chunk file on disk, for remembering it was verified. */
+struct VerifiedKey
+{
+	dev_t		dev;
+	ino_t		ino;
+	off_t		size;
+	time_t		mtime;
+};
+
 struct ViewFile
 {
 	core::ManifestChunk entry;
@@ -29,6 +40,7 @@ struct ViewFile
 	const uint8 *data;			/* mmap'd (warm) or read (cold) */
 	size_t		len;
 	bool		mapped;
+	VerifiedKey key;
 	core::ChunkReader reader;
 };
 
