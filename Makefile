@@ -60,7 +60,7 @@ $(BUILD_TEST)/fuzz_%: test/fuzz/fuzz_%.cpp $(CORE_SRCS) $(TEST_SUPPORT) $(wildca
 
 FUZZERS = $(patsubst test/fuzz/%.cpp,$(BUILD_TEST)/%,$(FUZZ_SRCS))
 
-.PHONY: unittest fuzz-replay regress isolation tap test bench bench-smoke demo format lint check-schedule
+.PHONY: unittest fuzz-replay regress isolation tap test bench bench-smoke codec-bench demo format lint check-schedule
 
 unittest: $(BUILD_TEST)/unit_tests
 	$(BUILD_TEST)/unit_tests --gtest_brief=1
@@ -114,6 +114,14 @@ test: unittest fuzz-replay regress isolation tap bench-smoke
 # As the PostgreSQL user (scripts/as_pguser.sh); results land in bench/results/.
 bench:
 	scripts/as_pguser.sh bench/run.sh $(if $(QUICK),--quick,)
+
+build/bench/codec_bench: bench/codec_bench.cpp $(CORE_SRCS) $(wildcard include/ztsdb/core/*.h)
+	@mkdir -p build/bench
+	g++ -std=c++20 -O2 -Wall -Wextra -Werror -Iinclude -I$(PG_INCLUDEDIR_SERVER) bench/codec_bench.cpp \
+		$(CORE_SRCS) $(TEST_SUPPORT) $(PGPORT_A) -o $@
+
+codec-bench: build/bench/codec_bench
+	build/bench/codec_bench
 
 bench-smoke:
 	@mkdir -p build

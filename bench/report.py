@@ -96,7 +96,12 @@ def main():
     raw, out_json, mode, rows, nseries = sys.argv[1:6]
     figures = load(raw)
     rat = ratios(figures)
-    doc = {"mode": mode, "rows": int(rows), "nseries": int(nseries), "figures": figures, "ratios": rat}
+    codecs = []
+    if len(sys.argv) > 6 and os.path.exists(sys.argv[6]):
+        with open(sys.argv[6]) as f:
+            codecs = [json.loads(line) for line in f if line.strip()]
+    doc = {"mode": mode, "rows": int(rows), "nseries": int(nseries), "figures": figures, "ratios": rat,
+           "codecs": codecs}
     with open(out_json, "w") as f:
         json.dump(doc, f, indent=1, sort_keys=True)
     print(table(figures, rat))

@@ -180,8 +180,15 @@ psql -Atc "SELECT ztsdb.compress('t_ztsdb')" >/dev/null
 record bytes_per_row ztsdb_cold "$(ztsdb_size)"
 run_queries cold ztsdb
 
+step "codecs: sizes and decode speed next to plain Gorilla (bench/codec_bench.cpp)"
+codec_points=8640
+[ "$mode" = smoke ] && codec_points=300
+make -s -C "$here/.." build/bench/codec_bench >/dev/null
+"$here/../build/bench/codec_bench" "$codec_points" > "$work/codecs.jsonl"
+cat "$work/codecs.jsonl"
+
 step "report"
-python3 "$here/report.py" "$raw" "$out_json" "$mode" "$rows" "$nseries"
+python3 "$here/report.py" "$raw" "$out_json" "$mode" "$rows" "$nseries" "$work/codecs.jsonl"
 if command -v gnuplot >/dev/null 2>&1; then
 	python3 "$here/report.py" --chart "$out_json" "${out_json%.json}.png" && step "chart: ${out_json%.json}.png"
 fi

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "ztsdb/core/codec.h"
+#include "ztsdb/core/codec_internal.h"
 
 using namespace ztsdb::core;
 
@@ -131,6 +132,76 @@ TEST(Codec, RoundTripsEveryTypeAndShape)
 			}
 }
 
+TEST(Codec, EveryCodecRoundTripsWhenForced)
+{
+	std::mt19937_64 rng(13);
+
+	for (int codec = 0; codec < kCodecCount; codec++)
+	{
+		codec_force = codec;
+		for (ColumnType t : kTypes)
+			for (uint32_t n : {1u, 2u, 3u, 64u, 777u})
+				for (int shape = 0; shape < 5; shape++)
+				{
+					size_t		w = ColumnWidth(t);
+					std::vector<uint8_t> values(n * w + 8);
+					std::vector<uint8_t> validity((n + 7) / 8 + 1, 0xff);
+
+					for (uint32_t i = 0; i < n; i++)
+					{
+						uint64_t	v;
+
+						if (shape == 0)
+							v = rng();
+						else if (shape == 1)
+							v = SpecialValue(t, rng);
+						else if (shape == 2)
+						{
+							/* decimals with 2 digits, as doubles or floats */
+							double		d = static_cast<double>(static_cast<int64_t>(rng() % 200001) - 100000) / 100.0;
+							float		f = static_cast<float>(d);
+
+							v = 0;
+							if (w == 8)
+								memcpy(&v, &d, 8);
+							else
+								memcpy(&v, &f, 4);
+						}
+						else if (shape == 3)
+							v = 1700000000000000ULL + i * 10000000ULL + (rng() % 3 == 0 ? rng() % 5000 : 0);
+						else
+							v = (rng() % 4 == 0) ? rng() : 42;
+						if (t == ColumnType::kBool)
+							v &= 1;
+						memcpy(&values[i * w], &v, w);
+						if (i % 11 == 5)
+							validity[i >> 3] &= static_cast<uint8_t>(~(1 << (i & 7)));
+					}
+					RoundTrip(t, values, nullptr, n);
+					RoundTrip(t, values, &validity, n);
+				}
+	}
+	codec_force = -1;
+}
+
+TEST(Codec, DecimalsAndRegularSeriesAreSmall)
+{
+	std::vector<uint8_t> enc(MaxEncodedColumnSize(ColumnType::kFloat8, 1000));
+	std::vector<uint8_t> values(1000 * 8);
+	size_t		len;
+	double		walk = 100;
+	std::mt19937_64 rng(17);
+
+	for (int i = 0; i < 1000; i++)
+	{
+		walk = std::round((walk + static_cast<double>(static_cast<int>(rng() % 201) - 100) / 100.0) * 100) / 100;
+		memcpy(&values[i * 8], &walk, 8);
+	}
+	ASSERT_TRUE(EncodeColumn(ColumnType::kFloat8, values.data(), nullptr, 1000, enc.data(),
+							 enc.size(), &len).ok());
+	EXPECT_LT(len, 1000u * 2) << "a 2-decimal random walk takes under 2 bytes a value";
+}
+
 TEST(Codec, RegularTimestampsCompress)
 {
 	std::vector<uint8_t> values(1000 * 8);
@@ -145,7 +216,7 @@ TEST(Codec, RegularTimestampsCompress)
 	}
 	ASSERT_TRUE(EncodeColumn(ColumnType::kTimestamp, values.data(), nullptr, 1000, enc.data(),
 							 enc.size(), &len).ok());
-	EXPECT_LT(len, 1100u) << "10 s intervals cost about a byte each or less";
+	EXPECT_LT(len, 160u) << "regular 10 s intervals cost about a bit each";
 }
 
 TEST(Codec, DecodersSurviveArbitraryBytes)
