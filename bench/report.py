@@ -37,11 +37,12 @@ def ratios(figures):
             b = figures.get(f"{q}_avg_ms_hot", {}).get("heap_btree")
             if z is not None and b:
                 out.setdefault(f"{q}_avg_ms_{phase}", {})["vs_heap_btree"] = round(z / b, 3)
-    size = figures.get("bytes_per_row", {})
-    for tier in ("ztsdb_hot", "ztsdb_warm", "ztsdb_cold"):
-        if size.get(tier) is not None and size.get("heap_btree"):
-            out.setdefault("bytes_per_row", {})[tier + "_vs_heap_btree"] = round(
-                size[tier] / size["heap_btree"], 3)
+    for name in ("bytes_per_row", "scraped_bytes_per_row"):
+        size = figures.get(name, {})
+        for tier in ("ztsdb_hot", "ztsdb_warm", "ztsdb_cold"):
+            if size.get(tier) is not None and size.get("heap_btree"):
+                out.setdefault(name, {})[tier + "_vs_heap_btree"] = round(
+                    size[tier] / size["heap_btree"], 3)
     return out
 
 
@@ -49,14 +50,15 @@ def table(figures, rat):
     cols = ["ztsdb", "heap_btree", "heap_brin"]
     lines = [f"{'figure':34} " + " ".join(f"{c:>12}" for c in cols) + "   ztsdb/btree  ztsdb/brin"]
     for name in figures:
-        if name == "bytes_per_row":
+        if name.endswith("bytes_per_row"):
             continue
         vals = [figures[name].get(c) for c in cols]
         r = rat.get(name, {})
         lines.append(f"{name:34} " + " ".join(f"{v:12.3f}" if v is not None else f"{'-':>12}" for v in vals)
                      + f"   {r.get('vs_heap_btree', '-'):>11}  {r.get('vs_heap_brin', '-'):>10}")
-    size = figures.get("bytes_per_row", {})
-    lines.append("bytes per row: " + ", ".join(f"{k} {v}" for k, v in size.items()))
+    for name in figures:
+        if name.endswith("bytes_per_row"):
+            lines.append(f"{name}: " + ", ".join(f"{k} {v}" for k, v in figures[name].items()))
     return "\n".join(lines)
 
 
@@ -76,11 +78,13 @@ def chart(json_path, png_path):
         dat = d.name
     script = f"""
 set terminal png size 1200,600
+set termoption noenhanced
 set output '{png_path}'
 set title 'ztsdb / heap+btree ({doc["mode"]}, {doc["rows"]} rows): >1 is faster for rows/s and tps, slower for ms'
 set style fill solid
 set boxwidth 0.7
 set xtics rotate by -45 font ',8'
+set bmargin 10
 set logscale y
 set grid ytics
 plot '{dat}' using 1:3:xtic(2) with boxes notitle, 1 with lines lc rgb 'black' notitle

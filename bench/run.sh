@@ -180,6 +180,25 @@ psql -Atc "SELECT ztsdb.compress('t_ztsdb')" >/dev/null
 record bytes_per_row ztsdb_cold "$(ztsdb_size)"
 run_queries cold ztsdb
 
+step "scraped data set ($rows rows, shared jittered timestamps): COPY and bytes per row"
+psql -f "$here/data_scraped.sql" -v nseries=$nseries -v npoints=$npoints -v csv="$work/scraped.csv" >/dev/null
+create_tables
+for t in $tables; do
+	start=$(now_ms)
+	psql -c "\\copy t_$t FROM '$work/scraped.csv' CSV"
+	end=$(now_ms)
+	record scraped_copy_rows_per_s "$t" "$(( rows * 1000 / (end - start + 1) ))"
+done
+psql -c "VACUUM t_heap_btree" -c "VACUUM t_heap_brin"
+for t in heap_btree heap_brin; do
+	record scraped_bytes_per_row "$t" "$(psql -Atc "SELECT round(pg_total_relation_size('t_$t')::numeric / $rows, 2)")"
+done
+psql -Atc "SELECT ztsdb.seal('t_ztsdb')" >/dev/null
+record scraped_bytes_per_row ztsdb_warm "$(ztsdb_size)"
+psql -Atc "SELECT ztsdb.compress('t_ztsdb')" >/dev/null
+record scraped_bytes_per_row ztsdb_cold "$(ztsdb_size)"
+step "  scraped bytes per row: $(grep scraped_bytes "$raw" | awk '{printf "%s %s  ", $2, $3}')"
+
 step "codecs: sizes and decode speed next to plain Gorilla (bench/codec_bench.cpp)"
 codec_points=8640
 [ "$mode" = smoke ] && codec_points=300
