@@ -13,7 +13,7 @@
  *		u32 nbatches, u32 nblocks
  *		u64 batches_off, u64 blocks_off, u64 dir_off, u64 file_len
  *		u32 batches_crc, u32 blocks_crc, u32 dir_crc, u32 header_crc
- *	batch table: nbatches x {u32 row_start, u32 xid, u32 cid, u32 reserved}
+ *	batch table: nbatches x {u32 row_start, u32 xid, u32 cid, u32 generation}
  *	block index: nblocks x {u32 row_start, u32 nrows, i64 min_ts, i64 max_ts,
  *						   i64 min_series, i64 max_series}
  *	column directory, 24-byte entries:
@@ -384,7 +384,7 @@ EncodeChunkFile(const ChunkLayout &layout, const ChunkMeta &meta, const ColumnIn
 			bw.Put<uint32_t>(batches[i].row_start);
 			bw.Put<uint32_t>(batches[i].xid);
 			bw.Put<uint32_t>(batches[i].cid);
-			bw.Put<uint32_t>(0);
+			bw.Put<uint32_t>(batches[i].reserved);	/* writer generation */
 		}
 		std::vector<uint8_t> bi(blocks.size() * kBlockBytes);
 		ByteWriter	iw(bi.data(), bi.size());

@@ -28,6 +28,7 @@
 #include "ztsdb/storage/storage.h"
 #include "ztsdb/tam/tam.h"
 #include "ztsdb/util/util_guc.h"
+#include "ztsdb/wal/wal_generation.h"
 
 namespace ztsdb {
 
@@ -94,7 +95,7 @@ RowsPerRecord(const core::ChunkLayout &layout)
  * that record's ring position.
  */
 static uint64
-FlushBuffer(WriteBuffer *buf, bool commits = false)
+FlushBuffer(WriteBuffer *buf, bool commits = false, bool durable = false)
 {
 	uint64		last = 0;
 
@@ -120,8 +121,9 @@ FlushBuffer(WriteBuffer *buf, bool commits = false)
 		hdr.xid = buf->xid;
 		hdr.cid = buf->cid;
 		hdr.nrows = n;
+		hdr.generation = CurrentGeneration();
 		if (commits && r0 + n >= buf->nrows)
-			hdr.flags = core::kBatchCommits;
+			hdr.flags = core::kBatchCommits | (durable ? core::kCommitDurable : 0);
 		for (uint16 c = 0; c < buf->layout.ncols; c++)
 			hdr.types[c] = static_cast<uint8>(buf->layout.types[c]);
 
@@ -303,6 +305,8 @@ XactCallback(XactEvent event, void *arg)
 				TimestampTz start = GetCurrentTimestamp();
 
 				WriteBuffer *last = NULL;
+				bool		durable = synchronous_commit > SYNCHRONOUS_COMMIT_OFF ||
+					guc_durable_commit;
 
 				/* the last buffer's last record carries the commit marker */
 				for (WriteBuffer *buf = buffers; buf != NULL; buf = buf->next)
@@ -313,17 +317,25 @@ XactCallback(XactEvent event, void *arg)
 						last = buf;
 					}
 				if (last != NULL)
-					pos = FlushBuffer(last, true);
+					pos = FlushBuffer(last, true, durable);
 				else if (xact_pushed)
 				{
 					memset(&rec, 0, sizeof(rec));
 					rec.type = core::kRecCommit;
+					rec.flags = durable ? core::kCommitDurable : 0;
+					rec.generation = CurrentGeneration();
 					rec.top_xid = GetTopTransactionId();
 					pos = RingPush(&rec, sizeof(rec));
 				}
 				else
 					break;
-				WaitForApplied(pos, xact_first_pos);
+				/*
+				 * Durable commits wait for the fdatasync; asynchronous ones
+				 * only until their rows are applied, so the session reads
+				 * its own commit at once (ztsdb.wal_flush_delay bounds the
+				 * loss window, as wal_writer_delay does for PostgreSQL).
+				 */
+				WaitForApplied(pos, xact_first_pos, durable);
 				StatLatency(kHistCommit, GetCurrentTimestamp() - start);
 
 				/*
@@ -333,7 +345,7 @@ XactCallback(XactEvent event, void *arg)
 				 * (replay keeps a transaction only if clog says committed).
 				 * Flush it as a heap insert's commit would be.
 				 */
-				if (synchronous_commit > SYNCHRONOUS_COMMIT_OFF)
+				if (durable)
 					ForceSyncCommit();
 				break;
 			}

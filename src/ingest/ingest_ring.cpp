@@ -135,12 +135,14 @@ RingPush(const void *record, uint32 len)
 }
 
 void
-WaitForApplied(uint64 pos, uint64 first_pos)
+WaitForApplied(uint64 pos, uint64 first_pos, bool durable)
 {
-	if (pg_atomic_read_u64(&ingest_shared->applied_pos) <= pos)
+	pg_atomic_uint64 *progress = durable ? &ingest_shared->flushed_pos : &ingest_shared->applied_pos;
+
+	if (pg_atomic_read_u64(progress) <= pos)
 	{
 		ConditionVariablePrepareToSleep(&ingest_shared->progress_cv);
-		while (pg_atomic_read_u64(&ingest_shared->applied_pos) <= pos)
+		while (pg_atomic_read_u64(progress) <= pos)
 			ConditionVariableSleep(&ingest_shared->progress_cv, PG_WAIT_EXTENSION);
 		ConditionVariableCancelSleep();
 	}

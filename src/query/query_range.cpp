@@ -102,7 +102,7 @@ CollectSorted(RangeState *st, RangeCursor *cur, const void *const *values,
 
 		end = Min(end, nrows);
 		if (check_visibility && nbatches &&
-			!BatchVisible(batches[b].xid, batches[b].cid, GetActiveSnapshot()))
+			!BatchVisible(batches[b].xid, batches[b].cid, batches[b].reserved, GetActiveSnapshot()))
 			continue;
 		for (uint32 r = start; r < end; r++)
 			if (ts[r] >= st->from && ts[r] < st->to &&

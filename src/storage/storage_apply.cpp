@@ -359,16 +359,17 @@ AppendRun(HotChunk *c, const core::BatchHeader &hdr, uint8 **validity, uint8 **v
 		CopyBits(reinterpret_cast<uint8 *>(data + c->validity_off[col]), at,
 				 validity[col], r0, n);
 	}
-	if (nb == 0 || c->last_xid != hdr.xid || c->last_cid != hdr.cid)
+	if (nb == 0 || c->last_xid != hdr.xid || c->last_cid != hdr.cid || c->last_gen != hdr.generation)
 	{
 		HotBatch   *b = reinterpret_cast<HotBatch *>(data + c->batches_off) + nb;
 
 		b->row_start = at;
 		b->xid = hdr.xid;
 		b->cid = hdr.cid;
-		b->reserved = 0;
+		b->reserved = hdr.generation;
 		c->last_xid = hdr.xid;
 		c->last_cid = hdr.cid;
+		c->last_gen = hdr.generation;
 		nb++;
 	}
 	for (uint32 i = r0; i < r0 + n; i++)

@@ -27,6 +27,7 @@
 #include "ztsdb/stats/stats.h"
 #include "ztsdb/storage/storage_writer.h"
 #include "ztsdb/util/util_guc.h"
+#include "ztsdb/wal/wal_generation.h"
 
 extern "C" {
 #include "common/relpath.h"
@@ -58,8 +59,10 @@ enum BatchFate
 };
 
 static BatchFate
-FateOf(TransactionId xid, TransactionId horizon)
+FateOf(TransactionId xid, uint32 gen, TransactionId horizon)
 {
+	if (!XidTrusted(xid, gen))
+		return kFateDrop;		/* died in a crash before its xid was durable */
 	if (TransactionIdIsInProgress(xid))
 		return kFateOpen;
 	if (TransactionIdDidCommit(xid))
@@ -101,7 +104,7 @@ BuildChunkFile(const core::ChunkLayout &layout, const RowSource &src, uint64 chu
 	*empty = false;
 	for (uint32 b = 0; b < src.nbatches; b++)
 	{
-		fates[b] = FateOf(src.batches[b].xid, horizon);
+		fates[b] = FateOf(src.batches[b].xid, src.batches[b].reserved, horizon);
 		if (fates[b] == kFateOpen)
 			any_open = true;
 	}

@@ -25,6 +25,7 @@
 #include "ztsdb/storage/storage_read.h"
 #include "ztsdb/tam/tam.h"
 #include "ztsdb/tam/tam_scan.h"
+#include "ztsdb/wal/wal_generation.h"
 
 #include <cmath>
 
@@ -173,6 +174,7 @@ PushTableRecord(uint8 type, const RelFileNode &node)
 	rec.table.spc = node.spcNode;
 	rec.table.db = node.dbNode;
 	rec.table.rel = node.relNode;
+	rec.generation = CurrentGeneration();
 	/* applied before our commit can matter; ordering in the ring suffices */
 	(void) RingPush(&rec, sizeof(rec));
 }

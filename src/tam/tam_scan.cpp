@@ -23,6 +23,7 @@
 #include "ztsdb/storage/storage_read.h"
 #include "ztsdb/tam/tam.h"
 #include "ztsdb/tam/tam_scan.h"
+#include "ztsdb/wal/wal_generation.h"
 
 namespace ztsdb {
 
@@ -173,8 +174,10 @@ SeriesRanges(ZtsScanDesc *scan, uint32 nrows)
 }
 
 bool
-BatchVisible(TransactionId xid, CommandId cid, Snapshot snapshot)
+BatchVisible(TransactionId xid, CommandId cid, uint32 gen, Snapshot snapshot)
 {
+	if (!XidTrusted(xid, gen))
+		return false;			/* its transaction died in a crash; the xid may be reused */
 	if (TransactionIdIsCurrentTransactionId(xid))
 	{
 		if (snapshot != NULL && snapshot->snapshot_type == SNAPSHOT_MVCC)
@@ -412,7 +415,7 @@ NextRun(ZtsScanDesc *scan)
 					scan->part++;
 					end = Min(end, scan->nrows);
 					if (b->row_start >= end ||
-						!BatchVisible(b->xid, b->cid, scan->base.rs_snapshot))
+						!BatchVisible(b->xid, b->cid, b->reserved, scan->base.rs_snapshot))
 						continue;
 					scan->row = b->row_start;
 					scan->row_end = end;
@@ -487,7 +490,7 @@ NextRun(ZtsScanDesc *scan)
 							}
 							scan->part++;
 							if (b.row_start >= end ||
-								!BatchVisible(b.xid, b.cid, scan->base.rs_snapshot))
+								!BatchVisible(b.xid, b.cid, b.reserved, scan->base.rs_snapshot))
 								continue;
 							scan->row = b.row_start;
 							scan->row_end = end;

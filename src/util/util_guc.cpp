@@ -25,6 +25,8 @@ int			guc_seal_idle_s = 10;
 int			guc_cold_after_s = 7 * 86400;
 int			guc_wal_io = kWalIoAuto;
 int			guc_wal_segment_mb = 16;
+int			guc_wal_flush_delay_ms = 200;
+bool		guc_durable_commit = false;
 
 static const struct config_enum_entry wal_io_options[] = {
 	{"auto", kWalIoAuto, false},
@@ -94,6 +96,16 @@ GucInit(void)
 							"Size of one sidecar WAL file.",
 							NULL, &guc_wal_segment_mb, 16, 1, 1024,
 							PGC_POSTMASTER, GUC_UNIT_MB, NULL, NULL, NULL);
+	DefineCustomIntVariable("ztsdb.wal_flush_delay",
+							"Longest time rows of transactions committed with synchronous_commit = off stay unflushed in the sidecar WAL.",
+							"A crash loses at most this much of such commits, as with PostgreSQL's own asynchronous commit.",
+							&guc_wal_flush_delay_ms, 200, 0, 10000,
+							PGC_SIGHUP, GUC_UNIT_MS, NULL, NULL, NULL);
+	DefineCustomBoolVariable("ztsdb.durable_commit",
+							 "Make a transaction's ztsdb rows durable at commit even when synchronous_commit is off.",
+							 "Set it with SET LOCAL in transactions that write critical data.",
+							 &guc_durable_commit, false,
+							 PGC_USERSET, 0, NULL, NULL, NULL);
 	MarkGUCPrefixReserved("ztsdb");
 }
 

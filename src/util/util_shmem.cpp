@@ -16,6 +16,7 @@
 #include "ztsdb/storage/storage.h"
 #include "ztsdb/util/util_guc.h"
 #include "ztsdb/util/util_shmem.h"
+#include "ztsdb/wal/wal_generation.h"
 
 extern "C" {
 #include "utils/hsearch.h"
@@ -34,6 +35,7 @@ static const ShmemItem shmem_items[] = {
 	{"ztsdb stats", StatsShmemSize, StatsShmemInit},
 	{"ztsdb ingest", IngestShmemSize, IngestShmemInit},
 	{"ztsdb storage", StorageShmemSize, StorageShmemInit},
+	{"ztsdb generations", GenerationShmemSize, GenerationShmemInit},
 };
 
 static shmem_request_hook_type prev_shmem_request_hook = NULL;

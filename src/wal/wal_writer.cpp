@@ -35,6 +35,7 @@
 #include "ztsdb/storage/storage_writer.h"
 #include "ztsdb/util/util_guc.h"
 #include "ztsdb/wal/wal.h"
+#include "ztsdb/wal/wal_generation.h"
 #include "ztsdb/wal/wal_writer.h"
 
 extern "C" {
@@ -55,6 +56,7 @@ struct PendingDrop
 {
 	uint8		type;			/* kRecDropIfCommitted / kRecDropIfAborted */
 	TransactionId xid;
+	uint32		generation;
 	core::TableKey table;
 	uint64		lsn;
 };
@@ -88,6 +90,7 @@ AddPending(const core::TableRecord &rec, uint64 lsn)
 	}
 	pending[npending].type = rec.type;
 	pending[npending].xid = rec.xid;
+	pending[npending].generation = rec.generation;
 	pending[npending].table = rec.table;
 	pending[npending].lsn = lsn;
 	npending++;
@@ -104,12 +107,15 @@ ResolvePending(void)
 		PendingDrop *p = &pending[i];
 		bool		committed;
 
-		if (TransactionIdIsInProgress(p->xid))
+		if (!XidTrusted(p->xid, p->generation))
+			committed = false;	/* died in a crash before its xid was durable */
+		else if (TransactionIdIsInProgress(p->xid))
 		{
 			pending[keep++] = *p;
 			continue;
 		}
-		committed = TransactionIdDidCommit(p->xid);
+		else
+			committed = TransactionIdDidCommit(p->xid);
 		if ((p->type == core::kRecDropIfCommitted) == committed)
 			DropTableData(p->table, true, true);
 	}
@@ -216,7 +222,6 @@ ApplyRecord(const uint8 *payload, uint64 lsn)
  */
 /* State of one group across the error boundary in the main loop. */
 static int	group_n = 0;
-static bool group_flushed = false;
 
 static void
 DrainRing(void)
@@ -280,27 +285,116 @@ PublishProgress(uint64 flushed, uint64 applied)
 	ConditionVariableBroadcast(&ingest_shared->progress_cv);
 }
 
+/*
+ * Records applied but not yet fdatasync'd.  Rows are applied before they are
+ * durable: no reader can see them before their transaction commits, and a
+ * durable commit waits for the flush before PostgreSQL commits.  Groups
+ * with no durable waiter (only synchronous_commit = off commits, streamed
+ * batches of open transactions, requests) may wait up to
+ * ztsdb.wal_flush_delay so that one fdatasync covers many of them.
+ */
+static bool unflushed = false;
+static uint64 pending_end = 0;		/* ring position the next flush covers */
+static TimestampTz pending_since = 0;
+static uint64 pending_async = 0;	/* acknowledged commits awaiting the flush */
+static uint64 drained_end = 0;		/* past the last record taken from the ring */
+
+static void
+FlushPending(void)
+{
+	if (!unflushed)
+		return;
+	WalFlush();
+	unflushed = false;
+	pending_async = 0;
+	pg_write_barrier();
+	pg_atomic_write_u64(&ingest_shared->flushed_pos, pending_end);
+	ConditionVariableBroadcast(&ingest_shared->progress_cv);
+	WalEndGroup();
+}
+
+/* RecordNeedsFlush tells whether a record's sender waits for durability. */
+static bool
+RecordNeedsFlush(const uint8 *payload, bool *async_commit)
+{
+	switch (payload[0])
+	{
+		case core::kRecBatch:
+			if (payload[1] & core::kBatchCommits)
+			{
+				*async_commit = !(payload[1] & core::kCommitDurable);
+				return !*async_commit;
+			}
+			return false;
+		case core::kRecCommit:
+			*async_commit = !(payload[1] & core::kCommitDurable);
+			return !*async_commit;
+		case core::kRecDropIfCommitted:
+		case core::kRecDropIfAborted:
+		case core::kRecTruncate:
+			return true;		/* PostgreSQL's own commit of the DDL follows */
+		default:
+			return false;
+	}
+}
+
 static void
 ProcessGroup(void)
 {
 	uint64		end;
+	bool		flush_now = false;
 
+	/* room for at least one more record, or flush what is unflushed first */
+	if (unflushed && WalBufferFree() < (Size) RingSlotBytes() + 64)
+		FlushPending();
 	group_n = 0;
-	group_flushed = false;
 	DrainRing();
-	if (group_n == 0)
-		return;
-	end = group[group_n - 1].pos + 1;
-	WalFlush();
-	group_flushed = true;
-	pg_atomic_write_u64(&ingest_shared->flushed_pos, end);
-	for (int i = 0; i < group_n; i++)
-		if (group[i].payload != NULL)
-			ApplyRecord(group[i].payload, group[i].lsn);
-	RefreshTierStats();
-	PublishProgress(end, end);
-	WalEndGroup();
-	group_n = 0;
+	if (group_n > 0)
+	{
+		end = group[group_n - 1].pos + 1;
+		drained_end = end;
+		for (int i = 0; i < group_n; i++)
+			if (group[i].payload != NULL)
+			{
+				bool		async_commit = false;
+
+				if (RecordNeedsFlush(group[i].payload, &async_commit))
+					flush_now = true;
+				ApplyRecord(group[i].payload, group[i].lsn);
+				if (async_commit)
+					pending_async++;
+			}
+		RefreshTierStats();
+		if (!unflushed)
+			pending_since = GetCurrentTimestamp();
+		unflushed = true;
+		pending_end = end;
+		pg_write_barrier();
+		pg_atomic_write_u64(&ingest_shared->applied_pos, end);
+		ConditionVariableBroadcast(&ingest_shared->progress_cv);
+		group_n = 0;
+	}
+	if (unflushed &&
+		(flush_now || WalBufferFree() < (Size) RingSlotBytes() + 64 ||
+		 TimestampDifferenceExceeds(pending_since, GetCurrentTimestamp(), guc_wal_flush_delay_ms)))
+		FlushPending();
+}
+
+/* PendingTimeout returns how long the main loop may sleep, in ms. */
+static long
+PendingTimeout(void)
+{
+	long		secs;
+	int			usecs;
+	long		left;
+
+	if (!unflushed)
+		return 1000L;
+	TimestampDifference(GetCurrentTimestamp(),
+						TimestampTzPlusMilliseconds(pending_since, guc_wal_flush_delay_ms),
+						&secs, &usecs);
+	left = secs * 1000 + usecs / 1000;
+	return Max(left, 1L);
 }
 
 /* ------------------------------------------------------------------------
@@ -308,9 +402,16 @@ ProcessGroup(void)
  * ------------------------------------------------------------------------
  */
 
+/* A transaction as replay sees it: xid and the generation it ran in. */
+struct ReplayXid
+{
+	TransactionId xid;
+	uint32		generation;
+};
+
 struct ReplayState
 {
-	HTAB	   *committed;		/* top xids with a commit marker */
+	HTAB	   *committed;		/* ReplayXids with a commit marker */
 	uint64		records;
 	bool		second_pass;
 };
@@ -323,19 +424,25 @@ ReplayScan(const uint8 *payload, uint32 len, uint64 lsn, void *arg)
 	(void) len;
 	if (!rs->second_pass)
 	{
+		ReplayXid	key;
+
 		if (payload[0] == core::kRecCommit)
 		{
 			core::CommitRecord rec;
 
 			memcpy(&rec, payload, sizeof(rec));
-			hash_search(rs->committed, &rec.top_xid, HASH_ENTER, NULL);
+			key.xid = rec.top_xid;
+			key.generation = rec.generation;
+			hash_search(rs->committed, &key, HASH_ENTER, NULL);
 		}
 		else if (payload[0] == core::kRecBatch && (payload[1] & core::kBatchCommits))
 		{
 			core::BatchHeader hdr;
 
 			memcpy(&hdr, payload, sizeof(hdr));
-			hash_search(rs->committed, &hdr.top_xid, HASH_ENTER, NULL);
+			key.xid = hdr.top_xid;
+			key.generation = hdr.generation;
+			hash_search(rs->committed, &key, HASH_ENTER, NULL);
 		}
 		return;
 	}
@@ -345,11 +452,16 @@ ReplayScan(const uint8 *payload, uint32 len, uint64 lsn, void *arg)
 		case core::kRecBatch:
 			{
 				core::BatchHeader hdr;
+				ReplayXid	key;
 
 				memcpy(&hdr, payload, sizeof(hdr));
-				if (hash_search(rs->committed, &hdr.top_xid, HASH_FIND, NULL) != NULL &&
+				key.xid = hdr.top_xid;
+				key.generation = hdr.generation;
+				if (hash_search(rs->committed, &key, HASH_FIND, NULL) != NULL &&
+					XidTrusted(hdr.top_xid, hdr.generation) &&
 					TransactionIdDidCommit(hdr.top_xid) &&
-					(hdr.xid == hdr.top_xid || TransactionIdDidCommit(hdr.xid)))
+					(hdr.xid == hdr.top_xid ||
+					 (XidTrusted(hdr.xid, hdr.generation) && TransactionIdDidCommit(hdr.xid))))
 					ApplyBatch(payload, lsn, true);
 				break;
 			}
@@ -388,8 +500,8 @@ Recover(void)
 	int			usecs;
 
 	memset(&info, 0, sizeof(info));
-	info.keysize = sizeof(TransactionId);
-	info.entrysize = sizeof(TransactionId);
+	info.keysize = sizeof(ReplayXid);
+	info.entrysize = sizeof(ReplayXid);
 	info.hcxt = CurrentMemoryContext;
 	rs.committed = hash_create("ztsdb replay commits", 1024, &info,
 							   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
@@ -495,6 +607,7 @@ ztsdb_writer_main(Datum arg)
 
 	MemoryContextSwitchTo(loop_cxt);
 	WalOpen();
+	GenerationStart();
 	Recover();
 	ForEachTableDir(CountTableFiles, 0);
 	pg_atomic_write_u32(&ingest_shared->writer_procno, MyProc->pgprocno);
@@ -514,26 +627,29 @@ ztsdb_writer_main(Datum arg)
 		LWLockReleaseAll();
 		ConditionVariableCancelSleep();
 		AtEOXact_Files(false);
-		if (group_n > 0 && !group_flushed)
-		{
-			/* the group never became durable: fail its committers */
-			uint64		end = group[group_n - 1].pos + 1;
-
-			WalDiscard();
-			pg_atomic_write_u64(&ingest_shared->failed_upto, end);
-			ereport(LOG,
-					(errmsg("ztsdb: %d records could not be written to the sidecar WAL; their transactions fail",
-							group_n)));
-			PublishProgress(end, end);
-		}
-		else if (group_n > 0 && group_flushed)
+		if (group_n > 0 || unflushed)
 		{
 			/*
-			 * Durable but not applied: the hot state no longer matches the
-			 * WAL.  Only a replay can rebuild it.
+			 * Records taken from the ring are not all durable.  Their senders
+			 * fail instead of getting an acknowledgement (their transactions
+			 * abort, so rows already applied stay invisible) -- unless
+			 * asynchronous commits were already acknowledged: then, as
+			 * PostgreSQL does for its own WAL, only a restart and replay
+			 * restore a state that matches what is durable.
 			 */
-			ereport(PANIC,
-					(errmsg("ztsdb writer failed to apply durable records: %s", edata->message)));
+			uint64		end = Max(drained_end, pending_end);
+
+			if (pending_async > 0)
+				ereport(PANIC,
+						(errmsg("ztsdb writer could not make acknowledged asynchronous commits durable: %s",
+								edata->message)));
+			WalDiscard();
+			unflushed = false;
+			pg_atomic_write_u64(&ingest_shared->failed_upto, end);
+			ereport(LOG,
+					(errmsg("ztsdb: records up to ring position %llu could not be written to the sidecar WAL; their transactions fail",
+							(unsigned long long) end)));
+			PublishProgress(end, end);
 		}
 		group_n = 0;
 		MemoryContextSwitchTo(loop_cxt);
@@ -560,11 +676,12 @@ ztsdb_writer_main(Datum arg)
 		MemoryContextReset(loop_cxt);
 		if (core::RingEmpty(ingest_ring))
 			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-							 1000L, PG_WAIT_EXTENSION);
+							 PendingTimeout(), PG_WAIT_EXTENSION);
 		CHECK_FOR_INTERRUPTS();
 	}
 	/* flush what is buffered; hot chunks are rebuilt from the WAL at start */
 	ProcessGroup();
+	FlushPending();
 	proc_exit(0);
 }
 

@@ -195,7 +195,7 @@ TEST(ChunkFile, UnsortedKeepsBatchTable)
 {
 	std::mt19937_64 rng(5);
 	Table		t = MakeTable(100, 2, true, rng);
-	std::vector<BatchEntry> batches = {{0, 700, 0, 0}, {40, 701, 3, 0}, {90, 702, 0, 0}};
+	std::vector<BatchEntry> batches = {{0, 700, 0, 1}, {40, 701, 3, 2}, {90, 702, 0, 2}};
 	auto		file = Encode(t, kTierWarm, batches);
 	ChunkReader r;
 
@@ -209,6 +209,7 @@ TEST(ChunkFile, UnsortedKeepsBatchTable)
 		EXPECT_EQ(e.row_start, batches[b].row_start);
 		EXPECT_EQ(e.xid, batches[b].xid);
 		EXPECT_EQ(e.cid, batches[b].cid);
+		EXPECT_EQ(e.reserved, batches[b].reserved) << "the writer generation survives";
 	}
 	EXPECT_TRUE(ReadAll(file, &t));
 }

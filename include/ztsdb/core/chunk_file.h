@@ -56,7 +56,7 @@ struct BatchEntry
 	uint32_t	row_start;		/* first row of the run; runs are in row order */
 	uint32_t	xid;			/* TransactionId (a subtransaction's, if any) */
 	uint32_t	cid;			/* CommandId */
-	uint32_t	reserved;		/* zero */
+	uint32_t	reserved;		/* writer generation of xid (record_format.h) */
 };
 
 /* Facts about one chunk, stored in its file header and in the manifest. */

@@ -14,6 +14,11 @@
  *	up to 8.  A batch is self-describing (it carries the table layout), so
  *	the writer and replay never need the catalog.
  *
+ * Transaction ids are stamped with the writer generation they were seen in
+ * (see wal_generation.h): PostgreSQL may hand out again, after a crash, an
+ * xid that never reached its own WAL, so an xid alone does not say which
+ * transaction it was.
+ *
  * A transaction's commit marker is either a kRecCommit record or, when its
  * last record is a batch, that batch's kBatchCommits flag (one record for a
  * single-row transaction).
@@ -56,8 +61,9 @@ struct TableKey
 	uint32_t	reserved;		/* zero, so keys compare with memcmp */
 };
 
-/* BatchHeader.flags */
+/* BatchHeader.flags and CommitRecord.flags */
 constexpr uint8_t kBatchCommits = 0x1;	/* also the commit marker of top_xid */
+constexpr uint8_t kCommitDurable = 0x2; /* the committer waits for fdatasync */
 
 struct BatchHeader
 {
@@ -71,14 +77,19 @@ struct BatchHeader
 	uint32_t	xid;			/* the (sub)transaction that wrote the rows */
 	uint32_t	cid;			/* command id of the rows */
 	uint32_t	nrows;
+	uint32_t	generation;		/* writer generation the xids belong to */
+	uint32_t	reserved2;
 	uint8_t		types[kMaxColumns];
 };
 
 struct CommitRecord
 {
 	uint8_t		type;			/* kRecCommit */
-	uint8_t		reserved[3];
+	uint8_t		flags;			/* kCommitDurable */
+	uint8_t		reserved[2];
 	uint32_t	top_xid;
+	uint32_t	generation;
+	uint32_t	reserved2;
 };
 
 struct TableRecord
@@ -87,6 +98,8 @@ struct TableRecord
 	uint8_t		reserved[3];
 	uint32_t	xid;
 	TableKey	table;
+	uint32_t	generation;
+	uint32_t	reserved2;
 };
 
 enum RequestOp : uint8_t

@@ -26,9 +26,10 @@ struct RequestAnswer
 /*
  * IngestShared is the rendezvous between backends and the writer.
  * Positions are ring positions: every record at a position below
- * flushed_pos is durable in the sidecar WAL, every one below applied_pos
- * is applied (visible to scans in hot chunks or files).  Only the writer
- * advances them, with a write barrier, then broadcasts progress_cv.
+ * applied_pos is applied (in hot chunks or files, visible once its
+ * transaction commits), every one below flushed_pos is also durable in the
+ * sidecar WAL; flushed_pos <= applied_pos.  Only the writer advances them,
+ * with a write barrier, then broadcasts progress_cv.
  */
 struct IngestShared
 {
@@ -65,11 +66,11 @@ uint8	   *RingClaimWait(uint64 *pos);
 void		RingPublishWake(uint64 pos, uint32 len);
 
 /*
- * WaitForApplied waits until the record at pos is applied, then fails with
- * an I/O error if a WAL write failed after first_pos (the oldest record the
- * caller depends on).  May ereport.
+ * WaitForApplied waits until the record at pos is applied (durable too,
+ * with durable set), then fails with an I/O error if a WAL write failed
+ * after first_pos (the oldest record the caller depends on).  May ereport.
  */
-void		WaitForApplied(uint64 pos, uint64 first_pos);
+void		WaitForApplied(uint64 pos, uint64 first_pos, bool durable = false);
 
 /* WaitForRecovery waits until the writer has replayed the WAL.  May ereport. */
 void		WaitForRecovery(void);

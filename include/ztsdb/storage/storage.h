@@ -61,8 +61,9 @@ struct HotChunk
 	uint64		cover_lsn;		/* last applied (record, row) for window coverage */
 	uint32		cover_row;
 	TimestampTz last_append;
-	uint32		last_xid;		/* batch coalescing: (xid, cid) of the last run */
+	uint32		last_xid;		/* batch coalescing: (xid, cid, gen) of the last run */
 	uint32		last_cid;
+	uint32		last_gen;
 	uint32		row_bytes;		/* plain bytes of one row (for bytes_hot) */
 };
 

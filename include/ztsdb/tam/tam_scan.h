@@ -57,6 +57,6 @@ Datum		ColumnDatum(uint8 type, const void *values, uint32 row);
  * BatchVisible decides whether rows written by (xid, cid) are visible to
  * snapshot (NULL: every committed row and our own, as ANALYZE needs).
  */
-bool		BatchVisible(TransactionId xid, CommandId cid, Snapshot snapshot);
+bool		BatchVisible(TransactionId xid, CommandId cid, uint32 gen, Snapshot snapshot);
 
 } // namespace ztsdb

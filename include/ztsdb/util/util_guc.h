@@ -27,6 +27,8 @@ extern int	guc_seal_idle_s;			/* seal a closed window idle this long */
 extern int	guc_cold_after_s;			/* compress chunks older than this; -1 off */
 extern int	guc_wal_io;					/* WalIoMode */
 extern int	guc_wal_segment_mb;			/* size of one sidecar WAL file */
+extern int	guc_wal_flush_delay_ms;		/* longest an async commit stays unflushed */
+extern bool guc_durable_commit;			/* wait for fdatasync even if sync commit off */
 
 /* GucInit defines every GUC; called from _PG_init in the postmaster. */
 void		GucInit(void);
