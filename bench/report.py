@@ -32,9 +32,10 @@ def ratios(figures):
                 out.setdefault(name, {})["vs_" + base] = round(z / b, 3)
     # query phases: ztsdb warm/cold against heap (hot, heap has no tiers)
     for q in ("q1", "q2", "q3", "q4"):
-        for phase in ("warm", "cold"):
+        for phase, base in (("warm", "hot"), ("cold", "hot"), ("scraped_warm", "scraped_hot"),
+                            ("scraped_cold", "scraped_hot")):
             z = figures.get(f"{q}_avg_ms_{phase}", {}).get("ztsdb")
-            b = figures.get(f"{q}_avg_ms_hot", {}).get("heap_btree")
+            b = figures.get(f"{q}_avg_ms_{base}", {}).get("heap_btree")
             if z is not None and b:
                 out.setdefault(f"{q}_avg_ms_{phase}", {})["vs_heap_btree"] = round(z / b, 3)
     for name in ("bytes_per_row", "scraped_bytes_per_row"):

@@ -189,14 +189,23 @@ for t in $tables; do
 	end=$(now_ms)
 	record scraped_copy_rows_per_s "$t" "$(( rows * 1000 / (end - start + 1) ))"
 done
-psql -c "VACUUM t_heap_btree" -c "VACUUM t_heap_brin"
+psql -c "VACUUM ANALYZE t_heap_btree" -c "VACUUM ANALYZE t_heap_brin" -c "ANALYZE t_ztsdb"
 for t in heap_btree heap_brin; do
 	record scraped_bytes_per_row "$t" "$(psql -Atc "SELECT round(pg_total_relation_size('t_$t')::numeric / $rows, 2)")"
 done
+# the same Q1-Q4 on the scraped data (full mode: the quick run stays under two minutes)
+if [ "$mode" = full ]; then
+	t0=$(psql -Atc "SELECT extract(epoch FROM min(ts))::bigint FROM t_heap_btree")
+	span=$(( npoints * 15 ))
+	step "queries Q1-Q4 on the scraped data, hot"
+	for t in $tables; do run_queries scraped_hot "$t"; done
+fi
 psql -Atc "SELECT ztsdb.seal('t_ztsdb')" >/dev/null
 record scraped_bytes_per_row ztsdb_warm "$(ztsdb_size)"
+[ "$mode" = full ] && run_queries scraped_warm ztsdb
 psql -Atc "SELECT ztsdb.compress('t_ztsdb')" >/dev/null
 record scraped_bytes_per_row ztsdb_cold "$(ztsdb_size)"
+[ "$mode" = full ] && run_queries scraped_cold ztsdb
 step "  scraped bytes per row: $(grep scraped_bytes "$raw" | awk '{printf "%s %s  ", $2, $3}')"
 
 step "codecs: sizes and decode speed next to plain Gorilla (bench/codec_bench.cpp)"
