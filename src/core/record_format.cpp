@@ -110,6 +110,9 @@ ValidateRecord(const uint8_t *payload, size_t len) noexcept
 		case kRecRequest:
 			return len == sizeof(RequestRecord) ? Status::Ok()
 				: Status::Corrupt("request record has the wrong length");
+		case kRecRunStart:
+			return len == sizeof(RunStartRecord) ? Status::Ok()
+				: Status::Corrupt("run start record has the wrong length");
 	}
 	return Status::Corrupt("unknown record type");
 }

@@ -58,6 +58,8 @@ IngestShmemInit(void *mem, bool found)
 	pg_atomic_init_u64(&ingest_shared->flushed_pos, 0);
 	pg_atomic_init_u64(&ingest_shared->applied_pos, 0);
 	pg_atomic_init_u32(&ingest_shared->recovery_done, 0);
+	pg_atomic_init_u32(&ingest_shared->recovery_failed, 0);
+	ingest_shared->recovery_error[0] = '\0';
 	pg_atomic_init_u32(&ingest_shared->writer_generation, 0);
 	pg_atomic_init_u32(&ingest_shared->writer_procno, INVALID_PGPROCNO);
 	ConditionVariableInit(&ingest_shared->progress_cv);
@@ -162,7 +164,21 @@ WaitForRecovery(void)
 		return;
 	ConditionVariablePrepareToSleep(&ingest_shared->progress_cv);
 	while (!pg_atomic_read_u32(&ingest_shared->recovery_done))
-		ConditionVariableSleep(&ingest_shared->progress_cv, PG_WAIT_EXTENSION);
+	{
+		if (pg_atomic_read_u32(&ingest_shared->recovery_failed))
+		{
+			char		msg[256];
+
+			pg_read_barrier();
+			strlcpy(msg, ingest_shared->recovery_error, sizeof(msg));
+			ConditionVariableCancelSleep();
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("ztsdb could not recover its sidecar WAL: %s", msg),
+					 errhint("Restore the file, or set ztsdb.wal_skip_corrupt = on and reload to give up the damaged part.")));
+		}
+		ConditionVariableTimedSleep(&ingest_shared->progress_cv, 1000, PG_WAIT_EXTENSION);
+	}
 	ConditionVariableCancelSleep();
 	pg_read_barrier();
 }

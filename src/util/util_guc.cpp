@@ -27,6 +27,7 @@ int			guc_wal_io = kWalIoAuto;
 int			guc_wal_segment_mb = 16;
 int			guc_wal_flush_delay_ms = 200;
 bool		guc_durable_commit = false;
+bool		guc_wal_skip_corrupt = false;
 
 static const struct config_enum_entry wal_io_options[] = {
 	{"auto", kWalIoAuto, false},
@@ -106,6 +107,11 @@ GucInit(void)
 							 "Set it with SET LOCAL in transactions that write critical data.",
 							 &guc_durable_commit, false,
 							 PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomBoolVariable("ztsdb.wal_skip_corrupt",
+							 "Replay the sidecar WAL past a damaged record in its middle, losing the rest of that file.",
+							 "Off, recovery stops at such a record with an error naming the file and offset; turn it on (and reload) only to give up the damaged part.",
+							 &guc_wal_skip_corrupt, false,
+							 PGC_SIGHUP, 0, NULL, NULL, NULL);
 	MarkGUCPrefixReserved("ztsdb");
 }
 

@@ -49,6 +49,8 @@ static uint64 flush_lsn = 0;
 static uint64 insert_lsn = 0;	/* next record's LSN */
 
 static int	seg_fd = -1;
+static bool need_run_start = false;	/* a discarded write left garbage behind */
+static uint32 run_generation = 0;
 static uint64 seg_start = 0;	/* first LSN of the open file */
 
 uint64
@@ -126,6 +128,21 @@ WalStartAt(uint64 lsn)
 	OpenSegment(lsn - lsn % WalSegmentBytes());
 }
 
+void
+WalStartRun(uint32 generation)
+{
+	core::RunStartRecord rec;
+	uint64		lsn;
+
+	memset(&rec, 0, sizeof(rec));
+	rec.type = core::kRecRunStart;
+	rec.generation = generation;
+	run_generation = generation;
+	(void) WalAppend(reinterpret_cast<const uint8 *>(&rec), sizeof(rec), &lsn);
+	WalFlush();
+	WalEndGroup();
+}
+
 uint64
 WalInsertLsn(void)
 {
@@ -144,6 +161,19 @@ WalAppend(const uint8 *payload, uint32 len, uint64 *lsn)
 	core::WalRecordHeader hdr;
 	Size		total = core::Align8(sizeof(hdr) + len);
 	uint8	   *dst;
+
+	if (need_run_start)
+	{
+		/* after a discarded write: a new run, so replay sees its garbage as a tail */
+		core::RunStartRecord rec;
+		uint64		rs_lsn;
+
+		need_run_start = false;
+		memset(&rec, 0, sizeof(rec));
+		rec.type = core::kRecRunStart;
+		rec.generation = run_generation;
+		(void) WalAppend(reinterpret_cast<const uint8 *>(&rec), sizeof(rec), &rs_lsn);
+	}
 
 	if (total > WalSegmentBytes())
 		elog(ERROR, "ztsdb WAL record of %u bytes exceeds ztsdb.wal_segment_size", len);
@@ -283,6 +313,7 @@ WalDiscard(void)
 	group_len = 0;
 	flush_from = 0;
 	OpenSegment(insert_lsn);
+	need_run_start = true;
 }
 
 uint64
@@ -352,9 +383,59 @@ CompareU64(const void *a, const void *b)
 	return x < y ? -1 : x > y ? 1 : 0;
 }
 
+/* ValidAt tells whether a whole, checksummed record of segment seg starts at off. */
+static bool
+ValidAt(const uint8 *data, size_t len, uint64 seg, size_t off, core::WalRecordHeader *out)
+{
+	core::WalRecordHeader hdr;
+
+	if (off + sizeof(hdr) > len)
+		return false;
+	memcpy(&hdr, data + off, sizeof(hdr));
+	if (hdr.total_len < sizeof(hdr) || off + hdr.total_len > len || hdr.lsn != seg + off)
+		return false;
+	if (core::WalRecordCrc(hdr, data + off + sizeof(hdr), hdr.total_len - sizeof(hdr)) != hdr.crc)
+		return false;
+	if (out)
+		*out = hdr;
+	return true;
+}
+
+/* SegmentStartsRun tells whether a WAL file begins with a kRecRunStart record. */
+static bool
+SegmentStartsRun(uint64 start)
+{
+	size_t		len;
+	uint8	   *data = ReadWholeFile(SegmentPath(start), &len);
+	core::WalRecordHeader hdr;
+	bool		result;
+
+	if (data == NULL)
+		return false;
+	result = ValidAt(data, len, start, 0, &hdr) &&
+		data[sizeof(hdr)] == core::kRecRunStart;
+	pfree(data);
+	return result;
+}
+
+/*
+ * DamageInMiddle tells whether a bad record at pos of segment s is damage in
+ * the middle of the log rather than the torn tail of a crashed run: a valid
+ * record follows it in the same file, or the next file continues the same
+ * run (it does not start with a run start record).
+ */
+static bool
+DamageInMiddle(const uint8 *data, size_t len, const uint64 *segs, int nsegs, int s, size_t pos)
+{
+	for (size_t off = core::Align8(pos + 1); off + sizeof(core::WalRecordHeader) <= len; off += 8)
+		if (ValidAt(data, len, segs[s], off, NULL))
+			return true;
+	return s + 1 < nsegs && !SegmentStartsRun(segs[s + 1]);
+}
+
 uint64
 WalReplay(uint64 from, void (*fn) (const uint8 *payload, uint32 len, uint64 lsn, void *arg),
-		  void *arg)
+		  void *arg, char *damage, size_t damage_len)
 {
 	DIR		   *dir = AllocateDir(WAL_DIR);
 	struct dirent *de;
@@ -364,6 +445,7 @@ WalReplay(uint64 from, void (*fn) (const uint8 *payload, uint32 len, uint64 lsn,
 	uint64		seg_bytes = WalSegmentBytes();
 	uint64		end = from;
 
+	damage[0] = '\0';
 	segs = static_cast<uint64 *>(palloc(sizeof(uint64) * cap));
 	while ((de = ReadDir(dir, WAL_DIR)) != NULL)
 	{
@@ -404,35 +486,39 @@ WalReplay(uint64 from, void (*fn) (const uint8 *payload, uint32 len, uint64 lsn,
 			const uint8 *payload;
 			uint32		plen;
 			core::Status st;
+			const char *bad = NULL;
 
 			if (pos + sizeof(hdr) > len)
 				break;
 			memcpy(&hdr, data + pos, sizeof(hdr));
 			if (hdr.total_len == 0 && hdr.lsn == 0)
 				break;			/* never written: end of this file */
+			payload = data + pos + sizeof(hdr);
+			plen = hdr.total_len >= sizeof(hdr) ? hdr.total_len - sizeof(hdr) : 0;
 			if (hdr.total_len < sizeof(hdr) || pos + hdr.total_len > len ||
 				hdr.lsn != segs[s] + pos)
+				bad = "invalid record header";
+			else if (core::WalRecordCrc(hdr, payload, plen) != hdr.crc)
+				bad = "record checksum mismatch";
+			else if (!(st = core::ValidateRecord(payload, plen)).ok())
+				bad = st.message;
+			if (bad != NULL)
 			{
-				ereport(LOG,
-						(errmsg("ztsdb WAL replay ends at an invalid record header in \"%s\" at offset %llu",
-								path, (unsigned long long) pos)));
-				break;
-			}
-			payload = data + pos + sizeof(hdr);
-			plen = hdr.total_len - sizeof(hdr);
-			if (core::WalRecordCrc(hdr, payload, plen) != hdr.crc)
-			{
-				ereport(LOG,
-						(errmsg("ztsdb WAL replay ends at a record with a bad checksum in \"%s\" at offset %llu",
-								path, (unsigned long long) pos)));
-				break;
-			}
-			st = core::ValidateRecord(payload, plen);
-			if (!st.ok())
-			{
-				ereport(LOG,
-						(errmsg("ztsdb WAL replay ends at a malformed record in \"%s\" at offset %llu: %s",
-								path, (unsigned long long) pos, st.message)));
+				if (!DamageInMiddle(data, len, segs, nsegs, s, pos))
+					ereport(LOG,
+							(errmsg("ztsdb WAL replay: end of a run in \"%s\" at offset %llu (%s; torn write of a crash)",
+									path, (unsigned long long) pos, bad)));
+				else if (guc_wal_skip_corrupt)
+					ereport(LOG,
+							(errmsg("ztsdb WAL replay skips the rest of \"%s\" from offset %llu: %s (ztsdb.wal_skip_corrupt = on)",
+									path, (unsigned long long) pos, bad)));
+				else
+				{
+					snprintf(damage, damage_len, "WAL file \"%s\" is damaged at offset %llu: %s",
+							 path, (unsigned long long) pos, bad);
+					pfree(data);
+					return end;
+				}
 				break;
 			}
 			fn(payload, plen, hdr.lsn, arg);

@@ -122,6 +122,24 @@ ResolvePending(void)
 	npending = keep;
 }
 
+/*
+ * ApplyTableRecord carries out a table record: drops wait for their
+ * transaction (ResolvePending); a same-transaction TRUNCATE empties the
+ * table now -- its files too, except in replay, where files written after
+ * the TRUNCATE hold rows that must stay (only hot rows before it go).
+ */
+static void
+ApplyTableRecord(const uint8 *payload, uint64 lsn, bool replaying)
+{
+	core::TableRecord rec;
+
+	memcpy(&rec, payload, sizeof(rec));
+	if (rec.type == core::kRecTruncate)
+		DropTableData(rec.table, !replaying, false);
+	else
+		AddPending(rec, lsn);
+}
+
 static void
 AnswerRequest(const core::RequestRecord &req, int64 result, int sqlstate, const char *msg)
 {
@@ -190,21 +208,9 @@ ApplyRecord(const uint8 *payload, uint64 lsn)
 			break;
 		case core::kRecDropIfCommitted:
 		case core::kRecDropIfAborted:
-			{
-				core::TableRecord rec;
-
-				memcpy(&rec, payload, sizeof(rec));
-				AddPending(rec, lsn);
-				break;
-			}
 		case core::kRecTruncate:
-			{
-				core::TableRecord rec;
-
-				memcpy(&rec, payload, sizeof(rec));
-				DropTableData(rec.table, true, false);
-				break;
-			}
+			ApplyTableRecord(payload, lsn, false);
+			break;
 		case core::kRecRequest:
 			{
 				core::RequestRecord req;
@@ -467,21 +473,9 @@ ReplayScan(const uint8 *payload, uint32 len, uint64 lsn, void *arg)
 			}
 		case core::kRecDropIfCommitted:
 		case core::kRecDropIfAborted:
-			{
-				core::TableRecord rec;
-
-				memcpy(&rec, payload, sizeof(rec));
-				AddPending(rec, lsn);
-				break;
-			}
 		case core::kRecTruncate:
-			{
-				core::TableRecord rec;
-
-				memcpy(&rec, payload, sizeof(rec));
-				DropTableData(rec.table, false, false);
-				break;
-			}
+			ApplyTableRecord(payload, lsn, true);
+			break;
 		default:
 			break;
 	}
@@ -507,14 +501,55 @@ Recover(void)
 							   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	rs.records = 0;
 	rs.second_pass = false;
-	end = WalReplay(from, ReplayScan, &rs);
+	for (;;)
+	{
+		char		damage[256];
+
+		end = WalReplay(from, ReplayScan, &rs, damage, sizeof(damage));
+		if (damage[0] == '\0')
+			break;
+
+		/*
+		 * Damage in the middle of the log: stop and say so (backends get the
+		 * message), until the file is restored (restart) or the damaged part
+		 * is given up (ztsdb.wal_skip_corrupt = on, then reload).  Nothing
+		 * has been applied yet: the first pass only collects commit markers.
+		 */
+		strlcpy(ingest_shared->recovery_error, damage, sizeof(ingest_shared->recovery_error));
+		pg_write_barrier();
+		if (pg_atomic_exchange_u32(&ingest_shared->recovery_failed, 1) == 0)
+			ereport(LOG,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("ztsdb recovery stopped: %s", damage),
+					 errhint("Restore the file and restart, or set ztsdb.wal_skip_corrupt = on and reload to give up the damaged part.")));
+		ConditionVariableBroadcast(&ingest_shared->progress_cv);
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 1000L,
+						 PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		if (ShutdownRequestPending)
+			proc_exit(0);
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+		}
+		hash_destroy(rs.committed);
+		rs.committed = hash_create("ztsdb replay commits", 1024, &info,
+								   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	pg_atomic_write_u32(&ingest_shared->recovery_failed, 0);
 	rs.second_pass = true;
-	(void) WalReplay(from, ReplayScan, &rs);
+	{
+		char		damage[256];
+
+		(void) WalReplay(from, ReplayScan, &rs, damage, sizeof(damage));
+	}
 	ResolvePending();
 	ResetReplayCoverage();
 
 	/* new records start in a fresh file, never among a torn tail's bytes */
 	WalStartAt(end - end % seg + seg);
+	WalStartRun(CurrentGeneration());
 	RefreshTierStats();
 	TimestampDifference(start, GetCurrentTimestamp(), &secs, &usecs);
 	StatSet(kStatRecoveryRecords, rs.records);

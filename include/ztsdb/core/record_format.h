@@ -49,7 +49,8 @@ enum RecordType : uint8_t
 	kRecDropIfCommitted = 3,	/* remove a table's data once xid commits */
 	kRecDropIfAborted = 4,		/* remove it once xid aborts */
 	kRecTruncate = 5,			/* remove a table's data now (same-xact truncate) */
-	kRecRequest = 6				/* seal/compress/drop_chunks; never WAL-logged */
+	kRecRequest = 6,			/* seal/compress/drop_chunks; never WAL-logged */
+	kRecRunStart = 7			/* first record of every writer run */
 };
 
 /* Identifies a table's storage: PostgreSQL's RelFileNode. */
@@ -118,6 +119,18 @@ struct RequestRecord
 	TableKey	table;
 	int64_t		older_than;		/* compress/drop_chunks: max_ts < this (usec) */
 	uint64_t	request_id;		/* echoed in the answer */
+};
+
+/*
+ * RunStartRecord opens every writer run's stream, so replay can tell the
+ * torn tail of an earlier run (followed by a file that starts a run) from
+ * damage in the middle of one run.
+ */
+struct RunStartRecord
+{
+	uint8_t		type;			/* kRecRunStart */
+	uint8_t		reserved[3];
+	uint32_t	generation;
 };
 
 struct WalRecordHeader

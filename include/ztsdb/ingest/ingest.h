@@ -36,6 +36,8 @@ struct IngestShared
 	pg_atomic_uint64 flushed_pos;
 	pg_atomic_uint64 applied_pos;
 	pg_atomic_uint32 recovery_done; /* 1 once replay at start has finished */
+	pg_atomic_uint32 recovery_failed;	/* 1 while replay is stuck at damage */
+	char		recovery_error[256];	/* why, for backends' errors; writer only */
 	pg_atomic_uint32 writer_generation; /* bumps at every writer start */
 	pg_atomic_uint32 writer_procno; /* PGPROC of the writer; its latch is set after publishing */
 	ConditionVariable progress_cv;	/* flushed/applied advanced, recovery done */

@@ -59,10 +59,16 @@ uint64		WalReadCheckpoint(void);
 
 /*
  * WalReplay calls fn for every valid record from the checkpoint on, in
- * order, and returns the LSN just past the last one.  A bad record ends
- * the replay with a LOG line (torn tail).
+ * order, and returns the LSN just past the last one.  A bad record at the
+ * end of a run (torn write of a crash) ends that run with a LOG line.  A bad
+ * record in the middle of the log stops the replay: damage receives a
+ * message naming the file and offset -- unless ztsdb.wal_skip_corrupt is on,
+ * then the rest of that file is skipped with a LOG line.
  */
 uint64		WalReplay(uint64 from, void (*fn) (const uint8 *payload, uint32 len, uint64 lsn, void *arg),
-					  void *arg);
+					  void *arg, char *damage, size_t damage_len);
+
+/* WalStartRun writes and flushes the record that opens a writer run. */
+void		WalStartRun(uint32 generation);
 
 } // namespace ztsdb
