@@ -80,10 +80,17 @@ step "ingest: COPY of $rows rows into each table"
 create_tables
 for t in $tables; do
 	psql -c "CHECKPOINT"
+	sidecar0=$(psql -Atc "SELECT value::bigint FROM ztsdb.stats() WHERE metric = 'wal_bytes'")
+	pgwal0=$(psql -Atc "SELECT pg_current_wal_insert_lsn()")
 	start=$(now_ms)
 	psql -c "\\copy t_$t FROM '$work/devops.csv' CSV"
 	end=$(now_ms)
 	record copy_rows_per_s "$t" "$(( rows * 1000 / (end - start + 1) ))"
+	# write amplification: WAL bytes per row (PostgreSQL's WAL; ztsdb's sidecar WAL)
+	record copy_pg_wal_bytes_per_row "$t" \
+		"$(psql -Atc "SELECT round(pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '$pgwal0') / $rows, 3)")"
+	[ "$t" = ztsdb ] && record copy_sidecar_wal_bytes_per_row ztsdb \
+		"$(psql -Atc "SELECT round(((value - $sidecar0) / $rows)::numeric, 3) FROM ztsdb.stats() WHERE metric = 'wal_bytes'")"
 	step "  COPY $t: $(( end - start )) ms"
 done
 
