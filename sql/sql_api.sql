@@ -48,6 +48,18 @@ SELECT s.metric, s.value - s0.value AS delta
 SELECT (SELECT value FROM ztsdb.stats() WHERE metric = 'wal_bytes') >
        (SELECT value FROM s0 WHERE metric = 'wal_bytes') AS wal_grew;
 SELECT metric FROM ztsdb.stats() ORDER BY 1;
+-- batching: one ring record per write-buffer flush, not per row (5000 rows,
+-- a 1000-row buffer: 5 batch records, the last one also the commit marker)
+SET ztsdb.write_buffer_capacity = 1000;
+CREATE TEMP TABLE s1 AS SELECT metric, value FROM ztsdb.stats();
+INSERT INTO z SELECT '2024-03-01'::timestamptz + i * interval '1 s', 6, i FROM generate_series(1, 5000) i;
+SELECT s.metric, s.value - s1.value AS delta
+  FROM ztsdb.stats() s JOIN s1 USING (metric)
+ WHERE s.metric IN ('batches', 'commits', 'rows_ingested') ORDER BY 1;
+-- one WAL write (one io_uring submission, or one pwrite group) per drain of the ring
+SELECT (SELECT value FROM ztsdb.stats() WHERE metric = 'io_uring_submits') IN
+       (0, (SELECT value FROM ztsdb.stats() WHERE metric = 'wal_writes')) AS one_submission_per_write;
+RESET ztsdb.write_buffer_capacity;
 -- rates count the last complete seconds; latencies are recorded (values vary)
 SELECT pg_sleep(1.1);
 SELECT value >= 123.4 AS writes_per_sec_counts FROM ztsdb.stats() WHERE metric = 'writes_per_sec';
