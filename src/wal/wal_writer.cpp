@@ -4,23 +4,31 @@
  *	  The writer background worker: the ring's single consumer.
  *
  * Each turn of the main loop drains every published ring slot into the WAL
- * group buffer, writes the group with one submission and one fdatasync
- * (group commit: every committer of the turn shares it), advances
- * flushed_pos, applies the records (rows to hot chunks, drops, requests)
- * and advances applied_pos, waking waiters once per turn.  Between turns it
- * does the tiering work (seal closed windows, compress old chunks, resolve
- * drops whose transaction ended, checkpoint the WAL).
+ * group buffer, applies the records (rows to hot chunks, drops, requests)
+ * and advances applied_pos; then, if any record's sender waits for
+ * durability (or ztsdb.wal_flush_delay has passed), writes everything
+ * pending with one submission and one fdatasync (group commit: every
+ * committer of the turn shares it) and advances flushed_pos, waking waiters
+ * once per step.  Applying before the flush is safe: rows become visible
+ * only when their transaction commits, and a durable commit waits for the
+ * flush before PostgreSQL commits.  Between turns it does the tiering work
+ * (seal closed windows, compress old chunks, resolve drops whose
+ * transaction ended, checkpoint the WAL).
  *
- * At start, before it serves anyone, it replays the WAL from the last
- * checkpoint: a transaction's batches are applied only if its commit marker
- * is in the WAL and PostgreSQL's clog says it committed.  Backends that
- * touch a ztsdb table wait for this (WaitForRecovery).
+ * At start, before it serves anyone, it begins a new generation
+ * (wal_generation.h) and replays the WAL from the last checkpoint: a
+ * transaction's batches are applied only if its commit marker is in the WAL,
+ * its xid is trustworthy and PostgreSQL's clog says it committed.  Backends
+ * that touch a ztsdb table wait for this (WaitForRecovery); damage in the
+ * middle of the WAL stops here until ztsdb.wal_skip_corrupt allows skipping.
  *
  * Errors: the worker catches ERRORs in its loop (as PostgreSQL's own
  * auxiliary processes do), logs them and retries.  A failed WAL write
- * discards the group: its records never become durable nor visible, and
- * every position up to the group's end is recorded as failed so that the
- * committing backends get an error instead of an acknowledgement.
+ * discards what is pending: those records never become durable, and every
+ * position up to their end is recorded as failed so that waiting committers
+ * get an error instead of an acknowledgement (their transactions abort, so
+ * rows already applied stay invisible).  If asynchronous commits among them
+ * were already acknowledged, it PANICs instead, as PostgreSQL does.
  *
  * Shared memory is the writer's to rebuild: if this process starts while
  * hot chunks from an earlier writer exist (the worker died without the
