@@ -685,6 +685,40 @@ ForEachTableDir(int (*fn) (const core::TableKey &key, int64 arg), int64 arg)
 	return total;
 }
 
+/*
+ * SweepOrphan removes the directory of a table whose storage PostgreSQL no
+ * longer has (a DROP DATABASE, or a drop whose removal a crash cut short).
+ * Writer start only, when no transaction can be creating tables.
+ */
+static int
+SweepOrphan(const core::TableKey &key, int64 arg)
+{
+	RelFileNode rnode;
+	struct stat st;
+	char	   *base;
+	char	   *dir = TableDir(key);
+
+	(void) arg;
+	rnode.spcNode = key.spc;
+	rnode.dbNode = key.db;
+	rnode.relNode = key.rel;
+	base = relpathperm(rnode, MAIN_FORKNUM);
+	if (stat(base, &st) == 0 || errno != ENOENT)
+		return 0;
+	if (!rmtree(dir, true))
+		return 0;
+	ereport(LOG, (errmsg("ztsdb: removed \"%s\", whose table no longer exists", dir)));
+	/* the database's directory goes too once it is empty */
+	(void) rmdir(psprintf("ztsdb/%u", key.db));
+	return 1;
+}
+
+int
+SweepOrphanDirs(void)
+{
+	return ForEachTableDir(SweepOrphan, 0);
+}
+
 int
 CompressChunks(const core::TableKey *key, int64 older_than)
 {

@@ -554,6 +554,7 @@ Recover(void)
 	}
 	ResolvePending();
 	ResetReplayCoverage();
+	(void) SweepOrphanDirs();
 
 	/* new records start in a fresh file, never among a torn tail's bytes */
 	WalStartAt(end - end % seg + seg);

@@ -50,6 +50,21 @@ ok($node->poll_query_until('postgres', "SELECT ($wal_size) <= 4 * 1024 * 1024"),
 is($node->safe_psql('postgres', 'SELECT count(*) FROM m'), 8640 + 300000, 'all rows present');
 $node->restart;
 is($node->safe_psql('postgres', 'SELECT count(*) FROM m'), 8640 + 300000, 'all rows present after restart');
+# DROP DATABASE leaves no ztsdb directory behind once the writer restarts
+$node->safe_psql('postgres', 'CREATE DATABASE other');
+$node->safe_psql('other', q{
+CREATE EXTENSION ztsdb;
+CREATE TABLE t (ts timestamptz NOT NULL, v float8) USING ztsdb;
+INSERT INTO t VALUES ('2024-01-01', 1);
+SELECT ztsdb.seal('t');
+});
+my $oid = $node->safe_psql('postgres', q{SELECT oid FROM pg_database WHERE datname = 'other'});
+ok(-d $node->data_dir . "/ztsdb/$oid", 'the other database has a ztsdb directory');
+$node->safe_psql('postgres', 'DROP DATABASE other');
+$node->restart;
+$node->safe_psql('postgres', 'SELECT count(*) FROM m');
+ok(!-d $node->data_dir . "/ztsdb/$oid", 'its directory is gone after the restart');
+is($node->safe_psql('postgres', 'SELECT count(*) FROM m'), 8640 + 300000, 'live tables untouched by the sweep');
 ok(!grep(/terminated by signal/, slurp_file($node->logfile)), 'no process terminated by a signal');
 $node->stop;
 done_testing();

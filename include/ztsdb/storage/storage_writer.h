@@ -58,6 +58,9 @@ void		ResetReplayCoverage(void);
 /* ForEachTableDir calls fn for every table directory under ztsdb/; sums results. */
 int			ForEachTableDir(int (*fn) (const core::TableKey &key, int64 arg), int64 arg);
 
+/* SweepOrphanDirs removes directories of tables that no longer exist (start). */
+int			SweepOrphanDirs(void);
+
 /* RefreshTierStats recomputes the chunks_* and bytes_* gauges. */
 void		RefreshTierStats(void);
 
