@@ -1,0 +1,134 @@
+/*-------------------------------------------------------------------------
+ *
+ * codec_gorilla.cpp
+ *	  Gorilla XOR compression of floats (core zone).
+ *
+ * kCodecGorilla payload, a bit stream (codec_bits.h: least significant bit
+ * first), then zero padding to a byte.  float4 values are handled as their
+ * 32 bits moved to the top of a 64-bit word, so one scheme serves both.
+ *	64 or 32 bits	the first value's bits
+ *	per value i >= 1, x = bits[i] XOR bits[i-1], one of (stream order):
+ *		0							x = 0 (repeat)
+ *		1 0 + m bits				x >> trail, in the previous window
+ *									(m = 64 - lead - trail)
+ *		1 1 + 5 bits lead + 6 bits (m - 1) + m bits
+ *									a new window: lead (capped at 31) zero
+ *									bits above, trail = 64 - lead - m below
+ * The encoder reuses the previous window only when that is not larger than
+ * opening a new one (plain Gorilla always reuses it); the decoder accepts
+ * both.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <bit>
+
+#include "ztsdb/core/codec_bits.h"
+#include "ztsdb/core/codec_internal.h"
+
+namespace ztsdb::core {
+
+/* EncodeGorilla writes the XOR bit stream. */
+bool
+EncodeGorilla(const uint64_t *v, uint32_t n, bool float4, std::vector<uint8_t> &out)
+{
+	BitWriter	bw(out);
+	int			shift = float4 ? 32 : 0;
+	uint64_t	prev;
+	int			lead = -1;		/* current window; -1: none yet */
+	int			trail = 0;
+
+	if (n == 0)
+		return true;
+	prev = v[0] << shift;
+	bw.Put(v[0], 64 - shift);
+	for (uint32_t i = 1; i < n; i++)
+	{
+		uint64_t	x = v[i] << shift;
+		uint64_t	xr = x ^ prev;
+
+		prev = x;
+		if (xr == 0)
+		{
+			bw.Put(0, 1);
+			continue;
+		}
+		int			l = std::countl_zero(xr);
+		int			t = std::countr_zero(xr);
+		int			m = 64 - (l > 31 ? 31 : l) - t;
+
+		if (l > 31)
+			l = 31;
+		if (lead >= 0 && l >= lead && t >= trail &&
+			64 - lead - trail <= m + 11)
+		{
+			bw.Put(0b01, 2);
+			bw.Put(xr >> trail, 64 - lead - trail);
+		}
+		else
+		{
+			bw.Put(0b11 | (static_cast<uint64_t>(l) << 2) |
+				   (static_cast<uint64_t>(m - 1) << 7), 13);
+			bw.Put(xr >> t, m);
+			lead = l;
+			trail = t;
+		}
+	}
+	bw.Finish();
+	return true;
+}
+
+/* DecodeGorilla reads n values; the stream must end within its last byte. */
+bool
+DecodeGorilla(const uint8_t *p, size_t len, uint32_t n, bool float4, uint64_t *out)
+{
+	BitReader	br(p, len);
+	int			shift = float4 ? 32 : 0;
+	uint64_t	prev;
+	int			lead = -1;
+	int			trail = 0;
+	int			m = 0;
+
+	if (n == 0)
+		return len == 0;
+	prev = br.Get64(64 - shift) << shift;
+	out[0] = prev >> shift;
+	for (uint32_t i = 1; i < n; i++)
+	{
+		uint64_t	b = br.Peek();
+
+		if (!(b & 1))
+			br.Skip(1);
+		else if (!(b & 2))
+		{
+			if (lead < 0)
+				return false;	/* no window to reuse yet */
+			br.Skip(2);
+			prev ^= br.Get64(m) << trail;
+		}
+		else
+		{
+			int			l = static_cast<int>((b >> 2) & 31);
+			int			mm = static_cast<int>((b >> 7) & 63) + 1;
+
+			if (l + mm > 64)
+				return false;
+			lead = l;
+			m = mm;
+			trail = 64 - l - mm;
+			if (mm <= 57 - 13)
+			{
+				prev ^= ((b >> 13) & BitMask(mm)) << trail;
+				br.Skip(13 + mm);
+			}
+			else
+			{
+				br.Skip(13);
+				prev ^= br.Get64(mm) << trail;
+			}
+		}
+		out[i] = prev >> shift;
+	}
+	return br.ExactlyConsumed();
+}
+
+} // namespace ztsdb::core
