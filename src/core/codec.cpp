@@ -350,7 +350,8 @@ DecodeColumn(ColumnType type, const uint8_t *in, size_t in_len, uint32_t nrows, 
 				memset(validity, 0xff, bitmap_len);
 			return Status::Ok();
 		}
-		memcpy(validity, in + 1, bitmap_len);
+		if (bitmap_len > 0)
+			memcpy(validity, in + 1, bitmap_len);
 		for (uint32_t i = 0, k = 0; i < nrows; i++)
 		{
 			uint64_t	x = 0;

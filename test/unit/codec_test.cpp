@@ -416,6 +416,19 @@ TEST(Codec, EncoderReportsSmallBufferAndBadType)
 			  StatusCode::kCorrupt);
 }
 
+/* Found by fuzzing: a NULL flag on an empty block, with empty output arrays. */
+TEST(Codec, EmptyBlockWithNullFlag)
+{
+	const uint8_t block[] = {0x82, 0x00};
+	std::vector<uint8_t> none;
+
+	Status		st = DecodeColumn(ColumnType::kInt4, block, 1, 0, none.data(), none.data());
+
+	EXPECT_TRUE(st.ok() || st.code == StatusCode::kCorrupt);
+	st = DecodeColumn(ColumnType::kInt4, block, 2, 0, none.data(), none.data());
+	EXPECT_EQ(st.code, StatusCode::kCorrupt);
+}
+
 TEST(Codec, DecodersSurviveArbitraryBytes)
 {
 	std::mt19937_64 rng(11);
