@@ -15,7 +15,10 @@
  *	  scraped		1,000 series sharing jittered (ms precision) 15 s scrape
  *					timestamps; counters, gauges, constants, 2-decimal values
  *	  noisy_doubles	full-precision random doubles at 10 s
- *	  and a line "codec_use" counting the codecs chosen per column.
+ *	  and for each data set a "+shared_ts" line: the same, with the timestamp
+ *	  column of each chunk (every series' rows of one 1024-row block span)
+ *	  in the shared-vector form of codec_shared_ts.h; and a line "codec_use"
+ *	  counting the codecs chosen per column.
  *	  Decode speeds are single-threaded, best of 3 passes.
  */
 #include <algorithm>
@@ -32,6 +35,7 @@
 
 #include "ztsdb/core/codec.h"
 #include "ztsdb/core/codec_internal.h"
+#include "ztsdb/core/codec_shared_ts.h"
 
 using namespace ztsdb::core;
 
@@ -286,6 +290,69 @@ Report(const char *name, const std::vector<Series> &data)
 		   DecodeRate(ColumnType::kTimestamp, ts) / 1e6, DecodeRate(ColumnType::kFloat8, val) / 1e6,
 		   DecodeRate(ColumnType::kTimestamp, g_ts) / 1e6,
 		   DecodeRate(ColumnType::kFloat8, g_val) / 1e6);
+
+	/* the shared-vector form: one chunk per 1024-row span of every series */
+	size_t		shared_bytes = 0;
+	std::vector<std::vector<uint8_t>> chunks;
+	std::vector<std::vector<uint32_t>> chunk_starts;
+	size_t		npoints = data.empty() ? 0 : data[0].ts.size();
+
+	for (size_t off = 0; off < npoints; off += kBlockRows)
+	{
+		std::vector<int64_t> col;
+		std::vector<uint32_t> starts{0};
+
+		for (const Series &ser : data)
+		{
+			size_t		n = std::min<size_t>(kBlockRows, ser.ts.size() - off);
+
+			col.insert(col.end(), ser.ts.begin() + static_cast<long>(off),
+					   ser.ts.begin() + static_cast<long>(off + n));
+			starts.push_back(static_cast<uint32_t>(col.size()));
+		}
+		uint32_t	nseries = static_cast<uint32_t>(data.size());
+		std::vector<uint8_t> out(MaxSharedTimestampsSize(nseries, starts.back()));
+		size_t		len = 0;
+
+		if (!EncodeSharedTimestamps(col.data(), starts.data(), nseries, out.data(), out.size(), &len).ok())
+		{
+			fprintf(stderr, "shared encode failed\n");
+			exit(1);
+		}
+		out.resize(len);
+		shared_bytes += len;
+		chunks.push_back(std::move(out));
+		chunk_starts.push_back(std::move(starts));
+	}
+
+	double		best = 0;
+
+	for (int rep = 0; rep < 3; rep++)
+	{
+		std::vector<int64_t> dec;
+		size_t		total = 0;
+		auto		start = std::chrono::steady_clock::now();
+
+		for (size_t c = 0; c < chunks.size(); c++)
+		{
+			dec.resize(chunk_starts[c].back());
+			if (!DecodeSharedTimestamps(chunks[c].data(), chunks[c].size(), chunk_starts[c].data(),
+										static_cast<uint32_t>(data.size()), dec.data()).ok())
+			{
+				fprintf(stderr, "shared decode failed\n");
+				exit(1);
+			}
+			total += dec.size();
+		}
+		double		sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+		best = std::max(best, static_cast<double>(total) / sec);
+	}
+	printf("{\"dataset\": \"%s+shared_ts\", \"points\": %zu, "
+		   "\"ztsdb_bits_per_ts\": %.3f, \"ztsdb_bits_per_value\": %.3f, \"ztsdb_bytes_per_point\": %.3f, "
+		   "\"decode_ts_mvalues_per_s\": %.1f}\n",
+		   name, points, 8.0 * shared_bytes / np, 8.0 * val.bytes / np,
+		   static_cast<double>(shared_bytes + val.bytes + sid.bytes) / np, best / 1e6);
 	fflush(stdout);
 }
 
