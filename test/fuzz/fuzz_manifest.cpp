@@ -11,7 +11,7 @@
 
 #include "ztsdb/core/chunk_file.h"
 
-#include "../support/chunk_checksums.h"
+#include "../support/chunk_test_support.h"
 
 using namespace ztsdb::core;
 

@@ -1,8 +1,10 @@
 /*-------------------------------------------------------------------------
  *
- * chunk_checksums.h
- *	  Test-only helpers that recompute every checksum of a chunk file or a
- *	  manifest after its bytes were changed.
+ * chunk_test_support.h
+ *	  Test-only helpers for chunk files and manifests, shared by the unit
+ *	  tests and the fuzz targets: recompute every checksum after bytes were
+ *	  changed, and read an accepted file in full checking what readers are
+ *	  promised.
  *
  * A flipped byte is nearly always caught by a CRC32C, so a test or a fuzzer
  * that only flips bytes never reaches the structural checks behind the
@@ -23,8 +25,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <vector>
 
 #include "ztsdb/core/chunk_file.h"
+#include "ztsdb/core/codec.h"
 #include "ztsdb/core/crc.h"
 
 namespace ztsdb::test {
@@ -151,6 +155,102 @@ RepairManifestChecksum(uint8_t *data, size_t len)
 		return false;
 	StoreAt<uint32_t>(data, len - 4, ztsdb::core::Crc32c(data, len - 4));
 	return true;
+}
+
+/*
+ * ExerciseChunkFile opens data[0 .. len) and, when it opens, calls every
+ * accessor on every batch, block and column, touching every byte a warm
+ * column hands out and decoding every cold block into exactly sized
+ * arrays, so that ASan reports any access out of bounds.  Returns nullptr
+ * when the file was refused or kept every promise of chunk_file.h, else
+ * what it broke.  *opened tells whether OpenChunkFile accepted it.
+ */
+inline const char *
+ExerciseChunkFile(const uint8_t *data, size_t len, bool verify_data, bool *opened)
+{
+	using namespace ztsdb::core;
+
+	ChunkReader r;
+	volatile uint8_t sink = 0;
+	uint64_t	next_row = 0;
+
+	*opened = OpenChunkFile(data, len, &r, verify_data).ok();
+	if (!*opened)
+		return nullptr;
+	if (r.layout.ncols < 1 || r.layout.ncols > kMaxColumns)
+		return "column count out of range";
+	for (uint16_t c = 0; c < r.layout.ncols; c++)
+		if (!ColumnTypeValid(static_cast<uint8_t>(r.layout.types[c])))
+			return "invalid column type";
+	if (r.layout.time_col < 0 || r.layout.time_col >= r.layout.ncols ||
+		(r.layout.types[r.layout.time_col] != ColumnType::kTimestamp &&
+		 r.layout.types[r.layout.time_col] != ColumnType::kTimestampNoTz))
+		return "invalid time column";
+	if (r.layout.series_col < -1 || r.layout.series_col >= r.layout.ncols ||
+		(r.layout.series_col >= 0 && r.layout.types[r.layout.series_col] != ColumnType::kInt2 &&
+		 r.layout.types[r.layout.series_col] != ColumnType::kInt4 &&
+		 r.layout.types[r.layout.series_col] != ColumnType::kInt8))
+		return "invalid series column";
+	if (((r.meta.flags & kChunkSorted) != 0) != (r.nbatches == 0))
+		return "batch table does not match the sort flag";
+	for (uint32_t i = 0; i < r.nbatches; i++)
+	{
+		BatchEntry	e;
+		BatchEntry	prev;
+
+		GetBatch(r, i, &e);
+		if (e.row_start > r.meta.nrows || (i == 0 && e.row_start != 0))
+			return "batch out of range";
+		if (i > 0)
+		{
+			GetBatch(r, i - 1, &prev);
+			if (prev.row_start > e.row_start)
+				return "batch table not in row order";
+		}
+	}
+	if (r.meta.tier == kTierWarm ? r.nblocks != (r.meta.nrows > 0 ? 1u : 0u)
+		: r.meta.tier != kTierCold)
+		return "invalid tier or block count";
+	for (uint32_t b = 0; b < r.nblocks; b++)
+	{
+		BlockInfo	info;
+
+		GetBlockInfo(r, b, &info);
+		if (info.row_start != next_row || info.nrows == 0 || info.nrows > kMaxBlockRows)
+			return "blocks do not cover the rows in order";
+		next_row += info.nrows;
+		for (uint16_t c = 0; c < r.layout.ncols; c++)
+		{
+			size_t		w = ColumnWidth(r.layout.types[c]);
+
+			if (r.meta.tier == kTierWarm)
+			{
+				const void *v;
+				const uint8_t *bits;
+
+				if (!WarmColumn(r, c, &v, &bits).ok())
+					return "warm column refused";
+				if ((static_cast<const uint8_t *>(v) - r.data) % 8 != 0)
+					return "warm values not aligned to 8";
+				for (size_t i = 0; i < (size_t) r.meta.nrows * w; i++)
+					sink = sink + static_cast<const uint8_t *>(v)[i];
+				if (bits != nullptr)
+					for (size_t i = 0; i < (r.meta.nrows + 7) / 8; i++)
+						sink = sink + bits[i];
+			}
+			else
+			{
+				std::vector<uint8_t> vals((size_t) info.nrows * w);
+				std::vector<uint8_t> valid((info.nrows + 7) / 8);
+
+				(void) DecodeColdColumn(r, b, c, vals.data(), valid.data());
+			}
+		}
+	}
+	if (next_row != r.meta.nrows)
+		return "blocks do not add up to the rows";
+	(void) sink;
+	return nullptr;
 }
 
 } // namespace ztsdb::test
