@@ -123,6 +123,25 @@ CheckLayout(const ChunkLayout &l)
 	return Status::Ok();
 }
 
+/*
+ * CheckBatches tells whether a batch table is one OpenChunkFile accepts:
+ * runs in row order, the first at row 0, none past the last row.  The
+ * encoder refuses any other, so it never writes a file no reader can open.
+ */
+Status
+CheckBatches(const BatchEntry *batches, uint32_t nbatches, uint32_t nrows)
+{
+	if (nbatches > 0 && batches == nullptr)
+		return Status::Invalid("chunk file batch table missing");
+	if (nbatches > (uint64_t) nrows + 1)
+		return Status::Invalid("chunk file batch table has more runs than rows");
+	for (uint32_t i = 0; i < nbatches; i++)
+		if ((i == 0 && batches[i].row_start != 0) || batches[i].row_start > nrows ||
+			(i > 0 && batches[i].row_start < batches[i - 1].row_start))
+			return Status::Invalid("chunk file batch table is not in row order from row 0");
+	return Status::Ok();
+}
+
 inline bool
 Bit(const uint8_t *bits, uint32_t i)
 {
@@ -283,8 +302,18 @@ EncodeChunkFile(const ChunkLayout &layout, const ChunkMeta &meta, const ColumnIn
 			return Status::Invalid("invalid chunk layout");
 		if (meta.tier != kTierWarm && meta.tier != kTierCold)
 			return Status::Invalid("chunk files are warm or cold");
+		if ((meta.flags & ~kChunkSorted) != 0)
+			return Status::Invalid("unknown chunk file flags");
 		if (((meta.flags & kChunkSorted) != 0) != (nbatches == 0))
 			return Status::Invalid("a chunk file has a batch table exactly when unsorted");
+		st = CheckBatches(batches, nbatches, meta.nrows);
+		if (!st.ok())
+			return st;
+		if (meta.nrows > 0 && columns == nullptr)
+			return Status::Invalid("chunk file columns missing");
+		for (uint16_t c = 0; c < layout.ncols && meta.nrows > 0; c++)
+			if (columns[c].values == nullptr)
+				return Status::Invalid("chunk file column values missing");
 
 		h.tier = meta.tier;
 		h.layout = layout;
@@ -492,7 +521,8 @@ OpenChunkFile(const uint8_t *data, size_t len, ChunkReader *reader, bool verify_
 			return Status::Corrupt("chunk file has unknown flags");
 		if (((h.meta.flags & kChunkSorted) != 0) != (h.nbatches == 0))
 			return Status::Corrupt("chunk file batch table does not match its sort flag");
-		if (h.nbatches > h.meta.nrows + 1 || h.nblocks > h.meta.nrows + 1)
+		if (h.nbatches > (uint64_t) h.meta.nrows + 1 ||
+			h.nblocks > (uint64_t) h.meta.nrows + 1)
 			return Status::Corrupt("chunk file has more batches or blocks than rows");
 		bool		cold = h.tier == kTierCold;
 		uint64_t	ndir = cold ? (uint64_t) h.nblocks * h.layout.ncols : h.layout.ncols;

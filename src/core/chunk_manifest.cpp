@@ -31,6 +31,30 @@ constexpr size_t kFixedBytes = 8 + 8 + kMaxColumns + 16;
 constexpr size_t kChunkBytes = 8 + 8 + 8 + 4 + 4 + 8 + 8 + 8;
 constexpr size_t kWindowBytes = 8 + 8 + 4 + 4;
 
+/*
+ * LayoutValid tells whether a manifest's table layout is one a chunk file
+ * could have: 1..kMaxColumns columns of known types, a timestamp time
+ * column, and no series column or an integer one.
+ */
+bool
+LayoutValid(const ChunkLayout &l)
+{
+	if (l.ncols == 0 || l.ncols > kMaxColumns)
+		return false;
+	for (uint16_t c = 0; c < l.ncols; c++)
+		if (!ColumnTypeValid(static_cast<uint8_t>(l.types[c])))
+			return false;
+	if (l.time_col < 0 || l.time_col >= l.ncols ||
+		(l.types[l.time_col] != ColumnType::kTimestamp &&
+		 l.types[l.time_col] != ColumnType::kTimestampNoTz))
+		return false;
+	if (l.series_col < -1 || l.series_col >= l.ncols)
+		return false;
+	return l.series_col < 0 || l.types[l.series_col] == ColumnType::kInt2 ||
+		l.types[l.series_col] == ColumnType::kInt4 ||
+		l.types[l.series_col] == ColumnType::kInt8;
+}
+
 } // namespace
 
 size_t
@@ -46,8 +70,13 @@ EncodeManifest(const ManifestHeader &header, const ManifestChunk *chunks,
 {
 	ByteWriter	w(out, out_cap);
 
-	if (header.layout.ncols == 0 || header.layout.ncols > kMaxColumns)
+	if (!LayoutValid(header.layout))
 		return Status::Invalid("invalid manifest layout");
+	if ((header.nchunks > 0 && chunks == nullptr) || (header.nwindows > 0 && windows == nullptr))
+		return Status::Invalid("manifest entries missing");
+	for (uint32_t i = 0; i < header.nchunks; i++)
+		if (chunks[i].meta.tier != kTierWarm && chunks[i].meta.tier != kTierCold)
+			return Status::Invalid("a manifest lists only warm and cold chunks");
 	w.Put<uint32_t>(kMagic);
 	w.Put<uint16_t>(kVersion);
 	w.Put<uint16_t>(0);
@@ -119,13 +148,8 @@ DecodeManifest(const uint8_t *data, size_t len, ManifestHeader *header, const ui
 	header->nwindows = r.Get<uint32_t>();
 	if (r.bad())
 		return Status::Corrupt("manifest truncated");
-	if (header->layout.ncols == 0 || header->layout.ncols > kMaxColumns ||
-		header->layout.time_col < 0 || header->layout.time_col >= header->layout.ncols ||
-		header->layout.series_col < -1 || header->layout.series_col >= header->layout.ncols)
+	if (!LayoutValid(header->layout))
 		return Status::Corrupt("manifest has an invalid table layout");
-	for (uint16_t c = 0; c < header->layout.ncols; c++)
-		if (!ColumnTypeValid(static_cast<uint8_t>(header->layout.types[c])))
-			return Status::Corrupt("manifest has an invalid column type");
 	if ((uint64_t) header->nchunks * kChunkBytes + (uint64_t) header->nwindows * kWindowBytes !=
 		len - 4 - kFixedBytes)
 		return Status::Corrupt("manifest length does not match its entries");

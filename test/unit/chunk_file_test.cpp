@@ -5,12 +5,15 @@
  */
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <random>
 #include <vector>
 
 #include "ztsdb/core/chunk_file.h"
 #include "ztsdb/core/codec.h"
+
+#include "../support/chunk_test_support.h"
 
 using namespace ztsdb::core;
 
@@ -306,4 +309,673 @@ TEST(Manifest, RoundTripAndCorruption)
 		EXPECT_FALSE(DecodeManifest(bad.data(), bad.size(), &out, &c, &w).ok()) << i;
 	}
 	EXPECT_FALSE(DecodeManifest(buf.data(), buf.size() - 1, &out, &c, &w).ok());
+}
+
+/*
+ * The tests below build tables of any layout: every column type, the time
+ * column anywhere, a series column of each integer type or none, NULLs in
+ * every column but the time column.
+ */
+namespace {
+
+const ColumnType kAllTypes[] = {ColumnType::kBool, ColumnType::kInt2, ColumnType::kInt4,
+								ColumnType::kInt8, ColumnType::kFloat4, ColumnType::kFloat8,
+								ColumnType::kTimestamp, ColumnType::kTimestampNoTz};
+
+struct Spec
+{
+	ColumnType	time_type = ColumnType::kTimestamp;
+	int			series = 4;		/* ColumnType of the series column, 0 for none */
+	uint32_t	nrows = 0;
+	uint32_t	run = 100;		/* rows per series value */
+	bool		nulls = false;	/* NULLs in every nullable column, series included */
+};
+
+/*
+ * MakeAnyTable builds columns: every type in kAllTypes, then the time
+ * column, then the series column; rows sorted by series (runs of spec.run
+ * rows), NULL series first.
+ */
+Table
+MakeAnyTable(const Spec &spec, std::mt19937_64 &rng)
+{
+	Table		t;
+	uint16_t	ncols = 0;
+
+	for (ColumnType ty : kAllTypes)
+		t.layout.types[ncols++] = ty;
+	t.layout.time_col = static_cast<int16_t>(ncols);
+	t.layout.types[ncols++] = spec.time_type;
+	t.layout.series_col = -1;
+	if (spec.series != 0)
+	{
+		t.layout.series_col = static_cast<int16_t>(ncols);
+		t.layout.types[ncols++] = static_cast<ColumnType>(spec.series);
+	}
+	t.layout.ncols = ncols;
+	t.nrows = spec.nrows;
+	t.values.resize(ncols);
+	t.validity.resize(ncols);
+	for (uint16_t c = 0; c < ncols; c++)
+	{
+		size_t		w = ColumnWidth(t.layout.types[c]);
+
+		t.values[c].resize((size_t) spec.nrows * w + 8);
+		t.validity[c].assign((spec.nrows + 7) / 8 + 1, 0xff);
+		for (uint32_t i = 0; i < spec.nrows; i++)
+		{
+			uint64_t	v = rng();
+
+			if (c == t.layout.time_col)
+				v = 757382400000000ULL + (uint64_t) (i % spec.run) * 1000000 + rng() % 7;
+			else if (c == t.layout.series_col)
+				v = static_cast<uint64_t>(static_cast<int64_t>(i / spec.run) - 2);
+			else if (t.layout.types[c] == ColumnType::kBool)
+				v &= 1;
+			memcpy(&t.values[c][(size_t) i * w], &v, w);
+			if (spec.nulls && c != t.layout.time_col &&
+				(c == t.layout.series_col ? i < spec.run : rng() % 4 == 0))
+				t.validity[c][i >> 3] &= static_cast<uint8_t>(~(1 << (i & 7)));
+		}
+	}
+	for (uint16_t c = 0; c < ncols; c++)
+		t.inputs.push_back({t.values[c].data(),
+							spec.nulls && c != t.layout.time_col ? t.validity[c].data() : nullptr});
+	return t;
+}
+
+/* Batches returns a batch table: a run every 37 rows, then an empty one. */
+std::vector<BatchEntry>
+Batches(uint32_t nrows)
+{
+	std::vector<BatchEntry> b;
+
+	for (uint32_t r = 0; r < nrows || r == 0; r += 37)
+		b.push_back({r, 1000 + r, r % 3, 7});
+	if (nrows > 0)
+		b.push_back({nrows, 99, 0, 7});
+	return b;
+}
+
+bool
+ValidAt(const uint8_t *bits, uint32_t i)
+{
+	return bits == nullptr || ((bits[i >> 3] >> (i & 7)) & 1);
+}
+
+int64_t
+SeriesAt(const Table &t, uint32_t row)
+{
+	return IntegerAt(t.layout.types[t.layout.series_col], t.values[t.layout.series_col].data(),
+					 row);
+}
+
+/*
+ * CheckBlocks verifies the block index of an opened file against t: blocks
+ * cover the rows in order, stats match the rows, and cold blocks end
+ * exactly where the series changes or kColdBlockRows is reached.
+ */
+void
+CheckBlocks(const ChunkReader &r, const Table &t)
+{
+	uint32_t	next = 0;
+
+	if (r.meta.tier == kTierWarm)
+	{
+		ASSERT_EQ(r.nblocks, t.nrows > 0 ? 1u : 0u);
+	}
+	for (uint32_t b = 0; b < r.nblocks; b++)
+	{
+		BlockInfo	info;
+		int64_t		min_ts = INT64_MAX;
+		int64_t		max_ts = INT64_MIN;
+		int64_t		min_s = INT64_MAX;
+		int64_t		max_s = INT64_MIN;
+
+		GetBlockInfo(r, b, &info);
+		ASSERT_EQ(info.row_start, next);
+		ASSERT_GT(info.nrows, 0u);
+		for (uint32_t i = info.row_start; i < info.row_start + info.nrows; i++)
+		{
+			int64_t		ts = IntegerAt(ColumnType::kInt8, t.values[t.layout.time_col].data(), i);
+
+			min_ts = std::min(min_ts, ts);
+			max_ts = std::max(max_ts, ts);
+			if (t.layout.series_col >= 0 &&
+				ValidAt(t.inputs[t.layout.series_col].validity, i))
+			{
+				min_s = std::min(min_s, SeriesAt(t, i));
+				max_s = std::max(max_s, SeriesAt(t, i));
+			}
+		}
+		if (min_s > max_s)
+			min_s = max_s = 0;
+		EXPECT_EQ(info.min_ts, min_ts);
+		EXPECT_EQ(info.max_ts, max_ts);
+		EXPECT_EQ(info.min_series, min_s);
+		EXPECT_EQ(info.max_series, max_s);
+		if (r.meta.tier == kTierCold)
+		{
+			uint32_t	end = info.row_start + info.nrows;
+
+			EXPECT_LE(info.nrows, kColdBlockRows);
+			if (t.layout.series_col >= 0)
+			{
+				const uint8_t *sv = t.inputs[t.layout.series_col].validity;
+
+				/* one series (or only NULLs) per block ... */
+				for (uint32_t i = info.row_start + 1; i < end; i++)
+				{
+					EXPECT_EQ(ValidAt(sv, i), ValidAt(sv, info.row_start));
+					if (ValidAt(sv, i))
+					{
+						EXPECT_EQ(SeriesAt(t, i), SeriesAt(t, info.row_start));
+					}
+				}
+				/* ... and a block is cut only where it must be */
+				if (end < t.nrows && info.nrows < kColdBlockRows)
+				{
+					EXPECT_TRUE(ValidAt(sv, end) != ValidAt(sv, end - 1) ||
+								(ValidAt(sv, end) && SeriesAt(t, end) != SeriesAt(t, end - 1)))
+						<< "block " << b << " cut inside a series run";
+				}
+			}
+			else if (end < t.nrows)
+			{
+				EXPECT_EQ(info.nrows, kColdBlockRows);
+			}
+		}
+		next += info.nrows;
+	}
+	EXPECT_EQ(next, t.nrows);
+}
+
+Table
+TableFor(uint32_t nrows, std::mt19937_64 &rng)
+{
+	Spec		spec;
+
+	spec.nrows = nrows;
+	spec.run = 40;
+	spec.nulls = true;
+	return MakeAnyTable(spec, rng);
+}
+
+ChunkMeta
+MetaFor(const Table &t, uint8_t tier, bool sorted)
+{
+	ChunkMeta	meta{};
+
+	meta.chunk_id = 7;
+	meta.nrows = t.nrows;
+	meta.flags = sorted ? kChunkSorted : 0;
+	meta.tier = tier;
+	return meta;
+}
+
+/*
+ * Opens tells whether OpenChunkFile accepts file; an accepted file is read
+ * in full (with and without verify_data) and must keep every promise.
+ */
+bool
+Opens(const std::vector<uint8_t> &file)
+{
+	/* exactly sized copy, so ASan sees any overread */
+	std::vector<uint8_t> copy(file.begin(), file.end());
+	bool		opened;
+	bool		opened_unverified;
+
+	EXPECT_STREQ(ztsdb::test::ExerciseChunkFile(copy.data(), copy.size(), false,
+											 &opened_unverified), nullptr);
+	EXPECT_STREQ(ztsdb::test::ExerciseChunkFile(copy.data(), copy.size(), true, &opened), nullptr);
+	EXPECT_TRUE(!opened || opened_unverified);
+	return opened;
+}
+
+} // namespace
+
+TEST(ChunkFile, EveryTypeAndLayoutRoundTrips)
+{
+	std::mt19937_64 rng(11);
+
+	for (ColumnType time_type : {ColumnType::kTimestamp, ColumnType::kTimestampNoTz})
+		for (int series : {0, 2, 3, 4})
+			for (uint32_t n : {0u, 1u, 2u, 1023u, 1024u, 1025u, 2500u})
+				for (bool nulls : {false, true})
+					for (uint32_t run : {1u, 100u, 1024u, 3000u})
+						for (bool sorted : {true, false})
+							for (uint8_t tier : {uint8_t(kTierWarm), uint8_t(kTierCold)})
+							{
+								Spec		spec;
+
+								spec.time_type = time_type;
+								spec.series = series;
+								spec.nrows = n;
+								spec.nulls = nulls;
+								spec.run = run;
+								if ((n > 1100 && run == 1) || (n <= 1024 && run == 3000))
+									continue;	/* slow, or the same as another case */
+								SCOPED_TRACE(testing::Message()
+											 << "series type " << series << " n " << n
+											 << " nulls " << nulls << " run " << run
+											 << " sorted " << sorted << " tier " << int(tier));
+
+								Table		t = MakeAnyTable(spec, rng);
+								auto		batches = sorted ? std::vector<BatchEntry>{} : Batches(n);
+								auto		file = Encode(t, tier, batches);
+								ChunkReader r;
+
+								ASSERT_TRUE(OpenChunkFile(file.data(), file.size(), &r).ok());
+								EXPECT_EQ(r.meta.tier, tier);
+								EXPECT_EQ(r.meta.nrows, n);
+								EXPECT_EQ(r.meta.flags, sorted ? kChunkSorted : 0u);
+								EXPECT_EQ(r.layout.ncols, t.layout.ncols);
+								EXPECT_EQ(r.layout.time_col, t.layout.time_col);
+								EXPECT_EQ(r.layout.series_col, t.layout.series_col);
+								for (uint16_t c = 0; c < t.layout.ncols; c++)
+									EXPECT_EQ(r.layout.types[c], t.layout.types[c]);
+								ASSERT_EQ(r.nbatches, batches.size());
+								for (uint32_t i = 0; i < r.nbatches; i++)
+								{
+									BatchEntry	e;
+
+									GetBatch(r, i, &e);
+									EXPECT_EQ(memcmp(&e, &batches[i], sizeof(e)), 0);
+								}
+								CheckBlocks(r, t);
+								EXPECT_TRUE(ReadAll(file, &t));
+								if (tier == kTierWarm)
+								{
+									for (uint16_t c = 0; c < t.layout.ncols; c++)
+									{
+										const void *v;
+										const uint8_t *bits;
+
+										ASSERT_TRUE(WarmColumn(r, c, &v, &bits).ok());
+										EXPECT_EQ((static_cast<const uint8_t *>(v) - file.data()) % 8, 0)
+											<< "warm values aligned to 8 within the file";
+										EXPECT_EQ(bits == nullptr, t.inputs[c].validity == nullptr);
+									}
+									EXPECT_EQ(file.size() <= MaxChunkFileSize(t.layout, n, batches.size()), true);
+								}
+							}
+}
+
+TEST(ChunkFile, ColdBlocksFollowSeriesRuns)
+{
+	std::mt19937_64 rng(12);
+	Spec		spec;
+
+	/* one series of 2500 rows: 1024 + 1024 + 452 */
+	spec.nrows = 2500;
+	spec.run = 5000;
+	Table		t = MakeAnyTable(spec, rng);
+	auto		file = Encode(t, kTierCold, {});
+	ChunkReader r;
+	BlockInfo	info;
+
+	ASSERT_TRUE(OpenChunkFile(file.data(), file.size(), &r).ok());
+	ASSERT_EQ(r.nblocks, 3u);
+	GetBlockInfo(r, 2, &info);
+	EXPECT_EQ(info.row_start, 2048u);
+	EXPECT_EQ(info.nrows, 452u);
+	EXPECT_EQ(info.min_series, -2);
+
+	/* runs of 10: one block each, NULL series first */
+	spec.run = 10;
+	spec.nrows = 95;
+	spec.nulls = true;
+	t = MakeAnyTable(spec, rng);
+	file = Encode(t, kTierCold, {});
+	ASSERT_TRUE(OpenChunkFile(file.data(), file.size(), &r).ok());
+	ASSERT_EQ(r.nblocks, 10u);
+	GetBlockInfo(r, 0, &info);
+	EXPECT_EQ(info.nrows, 10u);
+	EXPECT_EQ(info.min_series, 0) << "a block of NULL series reports 0";
+	GetBlockInfo(r, 9, &info);
+	EXPECT_EQ(info.nrows, 5u);
+	EXPECT_EQ(info.min_series, 7);
+	EXPECT_EQ(info.max_series, 7);
+	CheckBlocks(r, t);
+}
+
+TEST(ChunkFile, EncoderRefusesWhatReadersWouldReject)
+{
+	std::mt19937_64 rng(13);
+	Table		t = TableFor(50, rng);
+	std::vector<uint8_t> out(MaxChunkFileSize(t.layout, 50, 4));
+	size_t		len = 0;
+	ChunkMeta	meta = MetaFor(t, kTierWarm, false);
+	auto		encode = [&](const ChunkLayout &l, const ChunkMeta &m,
+							 std::vector<BatchEntry> b) {
+		return EncodeChunkFile(l, m, t.inputs.data(), b.data(), b.size(), out.data(),
+							   out.size(), &len).code;
+	};
+	const StatusCode bad = StatusCode::kInvalidArgument;
+
+	EXPECT_EQ(encode(t.layout, meta, {{0, 1, 0, 0}, {20, 2, 0, 0}}), StatusCode::kOk);
+	EXPECT_EQ(encode(t.layout, meta, {}), bad) << "unsorted without a batch table";
+	EXPECT_EQ(encode(t.layout, meta, {{1, 1, 0, 0}}), bad) << "first run not at row 0";
+	EXPECT_EQ(encode(t.layout, meta, {{0, 1, 0, 0}, {30, 1, 0, 0}, {20, 1, 0, 0}}), bad);
+	EXPECT_EQ(encode(t.layout, meta, {{0, 1, 0, 0}, {51, 1, 0, 0}}), bad) << "run past the rows";
+	meta.flags = kChunkSorted;
+	EXPECT_EQ(encode(t.layout, meta, {{0, 1, 0, 0}}), bad) << "sorted with a batch table";
+	meta.flags = kChunkSorted | 2;
+	EXPECT_EQ(encode(t.layout, meta, {}), bad) << "unknown flag";
+	meta = MetaFor(t, kTierHot, true);
+	EXPECT_EQ(encode(t.layout, meta, {}), bad) << "hot tier";
+	meta = MetaFor(t, kTierWarm, true);
+
+	ChunkLayout l = t.layout;
+
+	l.time_col = 0;				/* a bool */
+	EXPECT_EQ(encode(l, meta, {}), bad);
+	l = t.layout;
+	l.series_col = 5;			/* a float8 */
+	EXPECT_EQ(encode(l, meta, {}), bad);
+	l = t.layout;
+	l.ncols = 0;
+	EXPECT_EQ(encode(l, meta, {}), bad);
+	l.ncols = kMaxColumns + 1;
+	EXPECT_EQ(encode(l, meta, {}), bad);
+	l = t.layout;
+	l.types[3] = static_cast<ColumnType>(9);
+	EXPECT_EQ(encode(l, meta, {}), bad);
+
+	/* too small a buffer: kNoSpace with the size needed, for warm and cold */
+	for (uint8_t tier : {uint8_t(kTierWarm), uint8_t(kTierCold)})
+	{
+		std::vector<uint8_t> file = Encode(t, tier, {});
+
+		meta = MetaFor(t, tier, true);
+		EXPECT_EQ(EncodeChunkFile(t.layout, meta, t.inputs.data(), nullptr, 0, out.data(),
+								  file.size() - 1, &len).code, StatusCode::kNoSpace);
+		EXPECT_EQ(len, file.size());
+	}
+}
+
+TEST(ChunkFile, ReportsWhatIsWrong)
+{
+	std::mt19937_64 rng(14);
+	Table		t = TableFor(200, rng);
+	auto		file = Encode(t, kTierCold, {});
+	ChunkReader r;
+	Status		st;
+
+	st = OpenChunkFile(file.data(), 100, &r);
+	EXPECT_EQ(st.code, StatusCode::kCorrupt);
+	EXPECT_STREQ(st.message, "chunk file truncated");
+	st = OpenChunkFile(file.data(), file.size() - 1, &r);
+	EXPECT_STREQ(st.message, "chunk file length does not match its header");
+
+	auto		bad = file;
+
+	bad[0] ^= 1;
+	st = OpenChunkFile(bad.data(), bad.size(), &r);
+	EXPECT_STREQ(st.message, "not a ztsdb chunk file (bad magic)");
+	bad = file;
+	bad[80] ^= 1;				/* chunk_id */
+	st = OpenChunkFile(bad.data(), bad.size(), &r);
+	EXPECT_STREQ(st.message, "chunk file header checksum mismatch");
+	bad = file;
+	bad[ztsdb::test::kOffNcols] = 65;
+	ztsdb::test::RepairChunkChecksums(bad.data(), bad.size());
+	st = OpenChunkFile(bad.data(), bad.size(), &r);
+	EXPECT_STREQ(st.message, "chunk file has an invalid column count");
+
+	/* a damaged data byte: caught with verify_data, harmless without */
+	bad = file;
+	bad[bad.size() - 9] ^= 0x55;
+	st = OpenChunkFile(bad.data(), bad.size(), &r);
+	EXPECT_EQ(st.code, StatusCode::kCorrupt);
+	EXPECT_STREQ(st.message, "chunk file block checksum mismatch");
+	ASSERT_TRUE(OpenChunkFile(bad.data(), bad.size(), &r, false).ok());
+	for (uint32_t b = 0; b < r.nblocks; b++)
+		for (uint16_t c = 0; c < r.layout.ncols; c++)
+		{
+			BlockInfo	info;
+
+			GetBlockInfo(r, b, &info);
+			std::vector<uint8_t> vals((size_t) info.nrows * ColumnWidth(r.layout.types[c]));
+			std::vector<uint8_t> valid((info.nrows + 7) / 8);
+
+			(void) DecodeColdColumn(r, b, c, vals.data(), valid.data());
+		}
+
+	/* accessors refuse the wrong tier and out-of-range indexes */
+	const void *v;
+	const uint8_t *bits;
+	std::vector<uint8_t> vals(8 * 2048);
+	std::vector<uint8_t> valid(256);
+
+	ASSERT_TRUE(OpenChunkFile(file.data(), file.size(), &r).ok());
+	EXPECT_EQ(WarmColumn(r, 0, &v, &bits).code, StatusCode::kInvalidArgument);
+	EXPECT_EQ(DecodeColdColumn(r, r.nblocks, 0, vals.data(), valid.data()).code,
+			  StatusCode::kInvalidArgument);
+	EXPECT_EQ(DecodeColdColumn(r, 0, r.layout.ncols, vals.data(), valid.data()).code,
+			  StatusCode::kInvalidArgument);
+	file = Encode(t, kTierWarm, {});
+	ASSERT_TRUE(OpenChunkFile(file.data(), file.size(), &r).ok());
+	EXPECT_EQ(WarmColumn(r, r.layout.ncols, &v, &bits).code, StatusCode::kInvalidArgument);
+	EXPECT_EQ(DecodeColdColumn(r, 0, 0, vals.data(), valid.data()).code,
+			  StatusCode::kInvalidArgument);
+}
+
+/*
+ * Every byte of small files (warm and cold, sorted and unsorted, 0, 1 and
+ * 70 rows) replaced by several values: caught, or the file still reads
+ * back its own rows.  Then the same with every checksum recomputed after
+ * the change, so only the structural checks stand between the damage and
+ * the accessors: the file is refused, or every accessor stays in bounds
+ * (ASan).  And every truncation and extension is refused.
+ */
+TEST(ChunkFile, EveryByteDamagedOrCut)
+{
+	std::mt19937_64 rng(15);
+
+	for (uint32_t n : {0u, 1u, 70u})
+		for (bool sorted : {true, false})
+			for (uint8_t tier : {uint8_t(kTierWarm), uint8_t(kTierCold)})
+			{
+				SCOPED_TRACE(testing::Message() << "n " << n << " sorted " << sorted
+											 << " tier " << int(tier));
+				Table		t = TableFor(n, rng);
+				auto		file = Encode(t, tier, sorted ? std::vector<BatchEntry>{} : Batches(n));
+
+				ASSERT_TRUE(ReadAll(file, &t));
+				for (size_t i = 0; i < file.size(); i++)
+					for (uint8_t x : {0x01, 0x80, 0xff, 0x10, static_cast<int>(1 + rng() % 255)})
+					{
+						auto		bad = file;
+
+						bad[i] ^= x;
+						if (Opens(bad))
+						{
+							EXPECT_TRUE(ReadAll(bad, &t)) << "undetected damage at byte " << i;
+						}
+						ztsdb::test::RepairChunkChecksums(bad.data(), bad.size());
+						(void) Opens(bad);
+					}
+				/* header fields set to extreme values, checksums repaired */
+				for (size_t i = 0; i + 4 <= ztsdb::test::kOffHeaderCrc; i += 2)
+					for (uint32_t v : {0u, 1u, 7u, 8u, 0xffffffffu, 0x80000000u,
+									   static_cast<uint32_t>(file.size()),
+									   static_cast<uint32_t>(file.size() - 8)})
+					{
+						auto		bad = file;
+
+						memcpy(&bad[i], &v, 4);
+						ztsdb::test::RepairChunkChecksums(bad.data(), bad.size());
+						(void) Opens(bad);
+					}
+				for (size_t cut = 0; cut < file.size(); cut++)
+				{
+					std::vector<uint8_t> bad(file.begin(), file.begin() + cut);
+
+					EXPECT_FALSE(Opens(bad)) << "truncated at " << cut;
+					ztsdb::test::RepairChunkChecksums(bad.data(), bad.size());
+					(void) Opens(bad);
+				}
+				auto		longer = file;
+
+				longer.push_back(0);
+				EXPECT_FALSE(Opens(longer));
+			}
+}
+
+TEST(Manifest, EmptyAndLarge)
+{
+	for (uint32_t nchunks : {0u, 1u, 500u})
+		for (uint32_t nwindows : {0u, 1u, 300u})
+		{
+			ManifestHeader h{};
+			std::vector<ManifestChunk> chunks(nchunks);
+			std::vector<ManifestWindow> windows(nwindows);
+
+			h.layout.ncols = 3;
+			h.layout.time_col = 2;
+			h.layout.series_col = nchunks == 1 ? -1 : 0;
+			h.layout.types[0] = ColumnType::kInt2;
+			h.layout.types[1] = ColumnType::kFloat4;
+			h.layout.types[2] = ColumnType::kTimestampNoTz;
+			h.next_chunk_id = UINT64_MAX;
+			h.nchunks = nchunks;
+			h.nwindows = nwindows;
+			for (uint32_t i = 0; i < nchunks; i++)
+				chunks[i] = {{i * 3ull, INT64_MIN + i, INT64_MAX - i, i, i % 2 ? kChunkSorted : 0,
+							  static_cast<uint8_t>(i % 2 ? kTierCold : kTierWarm)},
+							 i * 100ull, i * 1000ull};
+			for (uint32_t i = 0; i < nwindows; i++)
+				windows[i] = {static_cast<int64_t>(i) * 3600000000LL, ~0ull - i, i, 0};
+
+			std::vector<uint8_t> buf(MaxManifestSize(nchunks, nwindows));
+			size_t		len = 0;
+
+			ASSERT_TRUE(EncodeManifest(h, chunks.data(), windows.data(), buf.data(),
+									   buf.size(), &len).ok());
+			EXPECT_EQ(len, buf.size()) << "MaxManifestSize is exact";
+			EXPECT_EQ(EncodeManifest(h, chunks.data(), windows.data(), buf.data(),
+									 buf.size() - 1, &len).code, StatusCode::kNoSpace);
+
+			ManifestHeader out;
+			const uint8_t *c;
+			const uint8_t *w;
+
+			ASSERT_TRUE(DecodeManifest(buf.data(), buf.size(), &out, &c, &w).ok());
+			EXPECT_EQ(out.next_chunk_id, UINT64_MAX);
+			EXPECT_EQ(out.layout.ncols, 3);
+			EXPECT_EQ(out.layout.time_col, 2);
+			EXPECT_EQ(out.layout.series_col, h.layout.series_col);
+			EXPECT_EQ(out.layout.types[1], ColumnType::kFloat4);
+			ASSERT_EQ(out.nchunks, nchunks);
+			ASSERT_EQ(out.nwindows, nwindows);
+			for (uint32_t i = 0; i < nchunks; i++)
+			{
+				ManifestChunk mc;
+
+				GetManifestChunk(c, i, &mc);
+				EXPECT_EQ(mc.meta.chunk_id, chunks[i].meta.chunk_id);
+				EXPECT_EQ(mc.meta.min_ts, chunks[i].meta.min_ts);
+				EXPECT_EQ(mc.meta.max_ts, chunks[i].meta.max_ts);
+				EXPECT_EQ(mc.meta.nrows, chunks[i].meta.nrows);
+				EXPECT_EQ(mc.meta.flags, chunks[i].meta.flags);
+				EXPECT_EQ(mc.meta.tier, chunks[i].meta.tier);
+				EXPECT_EQ(mc.file_bytes, chunks[i].file_bytes);
+				EXPECT_EQ(mc.raw_bytes, chunks[i].raw_bytes);
+			}
+			for (uint32_t i = 0; i < nwindows; i++)
+			{
+				ManifestWindow mw;
+
+				GetManifestWindow(w, i, &mw);
+				EXPECT_EQ(mw.window_start, windows[i].window_start);
+				EXPECT_EQ(mw.cover_lsn, windows[i].cover_lsn);
+				EXPECT_EQ(mw.cover_row, windows[i].cover_row);
+			}
+		}
+}
+
+TEST(Manifest, EveryByteDamagedOrCut)
+{
+	ManifestHeader h{};
+	std::vector<ManifestChunk> chunks(2);
+	std::vector<ManifestWindow> windows(1);
+
+	h.layout.ncols = 2;
+	h.layout.time_col = 0;
+	h.layout.series_col = 1;
+	h.layout.types[0] = ColumnType::kTimestamp;
+	h.layout.types[1] = ColumnType::kInt8;
+	h.next_chunk_id = 3;
+	h.nchunks = 2;
+	h.nwindows = 1;
+	chunks[0].meta = {1, 0, 10, 5, kChunkSorted, kTierWarm};
+	chunks[1].meta = {2, 11, 20, 6, 0, kTierCold};
+	windows[0] = {0, 4096, 2, 0};
+
+	std::vector<uint8_t> buf(MaxManifestSize(2, 1));
+	size_t		len;
+	ManifestHeader out;
+	const uint8_t *c;
+	const uint8_t *w;
+
+	ASSERT_TRUE(EncodeManifest(h, chunks.data(), windows.data(), buf.data(), buf.size(), &len).ok());
+
+	/* CRC32C catches every error within 32 bits: every byte, every value */
+	for (size_t i = 0; i < buf.size(); i++)
+		for (int x = 1; x < 256; x++)
+		{
+			auto		bad = buf;
+
+			bad[i] ^= static_cast<uint8_t>(x);
+			ASSERT_EQ(DecodeManifest(bad.data(), bad.size(), &out, &c, &w).code,
+					  StatusCode::kCorrupt) << i;
+			/* checksum repaired: refused, or entries within the bytes */
+			ztsdb::test::RepairManifestChecksum(bad.data(), bad.size());
+			bad.shrink_to_fit();
+			if (DecodeManifest(bad.data(), bad.size(), &out, &c, &w).ok())
+			{
+				ASSERT_EQ(out.nchunks, 2u);
+				ASSERT_EQ(out.nwindows, 1u);
+				for (uint32_t k = 0; k < out.nchunks; k++)
+				{
+					ManifestChunk mc;
+
+					GetManifestChunk(c, k, &mc);
+					EXPECT_TRUE(mc.meta.tier == kTierWarm || mc.meta.tier == kTierCold);
+				}
+			}
+		}
+	for (size_t cut = 0; cut < buf.size(); cut++)
+	{
+		std::vector<uint8_t> bad(buf.begin(), buf.begin() + cut);
+
+		EXPECT_FALSE(DecodeManifest(bad.data(), bad.size(), &out, &c, &w).ok()) << cut;
+		ztsdb::test::RepairManifestChecksum(bad.data(), bad.size());
+		EXPECT_FALSE(DecodeManifest(bad.data(), bad.size(), &out, &c, &w).ok()) << cut;
+	}
+	auto		longer = buf;
+
+	longer.insert(longer.end() - 4, 0);
+	ztsdb::test::RepairManifestChecksum(longer.data(), longer.size());
+	EXPECT_FALSE(DecodeManifest(longer.data(), longer.size(), &out, &c, &w).ok());
+
+	/* layouts no chunk file can have are refused both ways */
+	std::vector<uint8_t> ok_buf = buf;
+
+	h.layout.types[0] = ColumnType::kInt8;	/* time column not a timestamp */
+	EXPECT_EQ(EncodeManifest(h, chunks.data(), windows.data(), buf.data(), buf.size(), &len).code,
+			  StatusCode::kInvalidArgument);
+	ok_buf[16] = static_cast<uint8_t>(ColumnType::kInt8);	/* types[0] */
+	ztsdb::test::RepairManifestChecksum(ok_buf.data(), ok_buf.size());
+	EXPECT_STREQ(DecodeManifest(ok_buf.data(), ok_buf.size(), &out, &c, &w).message,
+				 "manifest has an invalid table layout");
+	h.layout.types[0] = ColumnType::kTimestamp;
+	h.layout.types[1] = ColumnType::kFloat8;	/* series column not an integer */
+	EXPECT_EQ(EncodeManifest(h, chunks.data(), windows.data(), buf.data(), buf.size(), &len).code,
+			  StatusCode::kInvalidArgument);
+	h.layout.types[1] = ColumnType::kInt8;
+	chunks[1].meta.tier = kTierHot;
+	EXPECT_EQ(EncodeManifest(h, chunks.data(), windows.data(), buf.data(), buf.size(), &len).code,
+			  StatusCode::kInvalidArgument);
 }
