@@ -43,17 +43,18 @@ PG_PKGLIBDIR_STATIC := $(shell $(PG_CONFIG) --libdir)
 # ---------------------------------------------------------------------------
 BUILD_TEST = build/test
 TEST_SUPPORT = test/support/crc_support.cpp
+TEST_SUPPORT_H = $(wildcard test/support/*.h)
 UNIT_SRCS = $(sort $(wildcard test/unit/*_test.cpp))
 FUZZ_SRCS = $(sort $(wildcard test/fuzz/fuzz_*.cpp))
 PGPORT_A = $(shell $(PG_CONFIG) --pkglibdir)/libpgport.a
 TEST_CXXFLAGS = -std=c++20 -g -O1 -Wall -Wextra -Werror -Iinclude -I$(PG_INCLUDEDIR_SERVER)
 
-$(BUILD_TEST)/unit_tests: $(CORE_SRCS) $(UNIT_SRCS) $(TEST_SUPPORT) $(wildcard include/ztsdb/core/*.h)
+$(BUILD_TEST)/unit_tests: $(CORE_SRCS) $(UNIT_SRCS) $(TEST_SUPPORT) $(TEST_SUPPORT_H) $(wildcard include/ztsdb/core/*.h)
 	@mkdir -p $(BUILD_TEST)
 	g++ $(TEST_CXXFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=all \
 		$(CORE_SRCS) $(UNIT_SRCS) $(TEST_SUPPORT) $(PGPORT_A) -lgtest -lgtest_main -pthread -o $@
 
-$(BUILD_TEST)/fuzz_%: test/fuzz/fuzz_%.cpp $(CORE_SRCS) $(TEST_SUPPORT) $(wildcard include/ztsdb/core/*.h)
+$(BUILD_TEST)/fuzz_%: test/fuzz/fuzz_%.cpp $(CORE_SRCS) $(TEST_SUPPORT) $(TEST_SUPPORT_H) $(wildcard include/ztsdb/core/*.h)
 	@mkdir -p $(BUILD_TEST)
 	clang++-14 $(TEST_CXXFLAGS) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		$< $(CORE_SRCS) $(TEST_SUPPORT) $(PGPORT_A) -o $@

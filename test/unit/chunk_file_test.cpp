@@ -725,7 +725,19 @@ TEST(ChunkFile, ReportsWhatIsWrong)
 
 	/* a damaged data byte: caught with verify_data, harmless without */
 	bad = file;
-	bad[bad.size() - 9] ^= 0x55;
+	{
+		/* the first byte of the last non-empty encoded column (padding between columns is not data) */
+		uint64_t	dir_off = ztsdb::test::LoadAt<uint64_t>(bad.data(), ztsdb::test::kOffDirOff);
+		uint32_t	nblocks = ztsdb::test::LoadAt<uint32_t>(bad.data(), ztsdb::test::kOffNblocks);
+		uint16_t	ncols = ztsdb::test::LoadAt<uint16_t>(bad.data(), ztsdb::test::kOffNcols);
+		uint64_t	target = 0;
+
+		for (size_t i = 0; i < (size_t) nblocks * ncols; i++)
+			if (ztsdb::test::LoadAt<uint64_t>(bad.data(), dir_off + i * 24 + 8) > 0)
+				target = ztsdb::test::LoadAt<uint64_t>(bad.data(), dir_off + i * 24);
+		ASSERT_GT(target, 0u);
+		bad[target] ^= 0x55;
+	}
 	st = OpenChunkFile(bad.data(), bad.size(), &r);
 	EXPECT_EQ(st.code, StatusCode::kCorrupt);
 	EXPECT_STREQ(st.message, "chunk file block checksum mismatch");
