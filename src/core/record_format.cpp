@@ -76,7 +76,8 @@ ValidateBatch(const uint8_t *payload, size_t len)
 		return Status::Corrupt("batch record has an invalid time column");
 	if (hdr.series_col < -1 || hdr.series_col >= hdr.ncols)
 		return Status::Corrupt("batch record has an invalid series column");
-	if ((hdr.flags & ~(kBatchCommits | kCommitDurable)) != 0)
+	if ((hdr.flags & ~(kBatchCommits | kCommitDurable | kCommitSelf)) != 0 ||
+		((hdr.flags & (kCommitDurable | kCommitSelf)) != 0 && (hdr.flags & kBatchCommits) == 0))
 		return Status::Corrupt("batch record has unknown flags");
 	if (hdr.nrows > (1u << 24))
 		return Status::Corrupt("batch record has too many rows");
@@ -100,8 +101,13 @@ ValidateRecord(const uint8_t *payload, size_t len) noexcept
 		case kRecCommit:
 			if (len != sizeof(CommitRecord))
 				return Status::Corrupt("commit record has the wrong length");
-			return (payload[1] & ~kCommitDurable) == 0 ? Status::Ok()
+			return (payload[1] & ~(kCommitDurable | kCommitSelf)) == 0 ? Status::Ok()
 				: Status::Corrupt("commit record has unknown flags");
+		case kRecAbort:
+			if (len != sizeof(CommitRecord))
+				return Status::Corrupt("abort record has the wrong length");
+			return payload[1] == 0 ? Status::Ok()
+				: Status::Corrupt("abort record has unknown flags");
 		case kRecDropIfCommitted:
 		case kRecDropIfAborted:
 		case kRecTruncate:

@@ -16,6 +16,19 @@
  * applied it; only then does PostgreSQL write its own commit record, so an
  * acknowledged commit is always whole in the sidecar WAL, and replay keeps a
  * transaction only if both its marker and PostgreSQL's commit are there.
+ *
+ * A transaction that wrote no PostgreSQL WAL (the usual ztsdb-only
+ * INSERT) would pay a second fsync for PostgreSQL's commit record, which
+ * says nothing its durable marker does not.  Its marker gets kCommitSelf
+ * instead and PostgreSQL commits without flushing: replay trusts the marker
+ * alone (record_format.h).  The marker is durable before PostgreSQL
+ * commits, so nothing is visible before it is durable.  Should the
+ * transaction fail after its marker (an error in a later pre-commit step,
+ * such as NOTIFY's queue being full), the abort callback writes a kRecAbort
+ * record and waits until it is durable.  Not used for SERIALIZABLE
+ * transactions (their commit-time check can fail), nor once a
+ * subtransaction that pushed rows aborted (only clog knows that).
+ *
  * Abort: drop the buffers; pushed batches stay invisible (their xid
  * aborted) and replay skips them.  Subtransaction abort drops the buffers of
  * that subtransaction and its children.
@@ -51,6 +64,8 @@ static WriteBuffer *buffers = NULL;
 static bool xact_pushed = false;
 static uint64 xact_first_pos = 0;
 static uint64 xact_last_pos = 0;
+static bool xact_sub_aborted = false;	/* a subtransaction aborted after a push */
+static TransactionId xact_self_marker = InvalidTransactionId;	/* kCommitSelf sent */
 
 static void
 ResetXactState(void)
@@ -59,6 +74,8 @@ ResetXactState(void)
 	xact_pushed = false;
 	xact_first_pos = 0;
 	xact_last_pos = 0;
+	xact_sub_aborted = false;
+	xact_self_marker = InvalidTransactionId;
 }
 
 static void
@@ -95,7 +112,7 @@ RowsPerRecord(const core::ChunkLayout &layout)
  * that record's ring position.
  */
 static uint64
-FlushBuffer(WriteBuffer *buf, bool commits = false, bool durable = false)
+FlushBuffer(WriteBuffer *buf, bool commits = false, uint8 commit_flags = 0)
 {
 	uint64		last = 0;
 
@@ -123,7 +140,7 @@ FlushBuffer(WriteBuffer *buf, bool commits = false, bool durable = false)
 		hdr.nrows = n;
 		hdr.generation = CurrentGeneration();
 		if (commits && r0 + n >= buf->nrows)
-			hdr.flags = core::kBatchCommits | (durable ? core::kCommitDurable : 0);
+			hdr.flags = core::kBatchCommits | commit_flags;
 		for (uint16 c = 0; c < buf->layout.ncols; c++)
 			hdr.types[c] = static_cast<uint8>(buf->layout.types[c]);
 
@@ -292,6 +309,31 @@ BufferDiscard(Relation rel)
 			buf->nrows = 0;
 }
 
+/*
+ * SendAbortRecord says durably that the transaction of a kCommitSelf marker
+ * aborted after all.  It runs inside AbortTransaction and must not throw:
+ * interrupts are held there, and a failure to write only leaves a LOG line
+ * (the failed write also failed every committer behind it).
+ */
+static void
+SendAbortRecord(TransactionId top_xid)
+{
+	core::CommitRecord rec;
+	uint64		pos;
+
+	memset(&rec, 0, sizeof(rec));
+	rec.type = core::kRecAbort;
+	rec.generation = CurrentGeneration();
+	rec.top_xid = top_xid;
+	pos = RingPush(&rec, sizeof(rec));
+	if (!WaitForDurableNoError(pos))
+		ereport(LOG,
+				(errcode(ERRCODE_IO_ERROR),
+				 errmsg("ztsdb could not record durably that transaction %u aborted after its commit marker",
+						top_xid),
+				 errdetail("If the server crashes before the next checkpoint, its rows may reappear.")));
+}
+
 static void
 XactCallback(XactEvent event, void *arg)
 {
@@ -307,6 +349,8 @@ XactCallback(XactEvent event, void *arg)
 				WriteBuffer *last = NULL;
 				bool		durable = synchronous_commit > SYNCHRONOUS_COMMIT_OFF ||
 					guc_durable_commit;
+				bool		self;
+				uint8		flags;
 
 				/* the last buffer's last record carries the commit marker */
 				for (WriteBuffer *buf = buffers; buf != NULL; buf = buf->next)
@@ -316,19 +360,30 @@ XactCallback(XactEvent event, void *arg)
 							FlushBuffer(last);
 						last = buf;
 					}
+				if (last == NULL && !xact_pushed)
+					break;
+
+				/*
+				 * Decided after the other buffers' flushes, which write no
+				 * PostgreSQL WAL either: XactLastRecEnd is this
+				 * transaction's last PostgreSQL WAL record, if any.
+				 */
+				self = XactLastRecEnd == 0 && !IsolationIsSerializable() &&
+					!xact_sub_aborted;
+				flags = (durable ? core::kCommitDurable : 0) | (self ? core::kCommitSelf : 0);
+				if (self)
+					xact_self_marker = GetTopTransactionId();
 				if (last != NULL)
-					pos = FlushBuffer(last, true, durable);
-				else if (xact_pushed)
+					pos = FlushBuffer(last, true, flags);
+				else
 				{
 					memset(&rec, 0, sizeof(rec));
 					rec.type = core::kRecCommit;
-					rec.flags = durable ? core::kCommitDurable : 0;
+					rec.flags = flags;
 					rec.generation = CurrentGeneration();
 					rec.top_xid = GetTopTransactionId();
 					pos = RingPush(&rec, sizeof(rec));
 				}
-				else
-					break;
 				/*
 				 * Durable commits wait for the fdatasync; asynchronous ones
 				 * only until their rows are applied, so the session reads
@@ -337,15 +392,22 @@ XactCallback(XactEvent event, void *arg)
 				 */
 				WaitForApplied(pos, xact_first_pos, durable);
 				StatLatency(kHistCommit, GetCurrentTimestamp() - start);
+				if (guc_debug_fault == kFaultAfterMarker)
+					ereport(ERROR,
+							(errcode(ERRCODE_INTERNAL_ERROR),
+							 errmsg("transaction failed after its ztsdb commit marker"),
+							 errdetail("Injected by ztsdb.debug_fault.")));
 
 				/*
-				 * ztsdb rows write no PostgreSQL WAL, so PostgreSQL would
-				 * treat this commit as asynchronous and not flush its commit
-				 * record: a crash could then forget a commit we acknowledged
-				 * (replay keeps a transaction only if clog says committed).
-				 * Flush it as a heap insert's commit would be.
+				 * Otherwise replay needs clog to say committed, so
+				 * PostgreSQL's commit record must be durable too:
+				 * ForceSyncCommit flushes it even when synchronous_commit
+				 * is off (ztsdb.durable_commit) or this transaction wrote
+				 * no PostgreSQL WAL.
 				 */
-				if (durable)
+				if (self)
+					StatAdd(kStatCommitsSidecarOnly, 1);
+				else if (durable)
 					ForceSyncCommit();
 				break;
 			}
@@ -355,8 +417,12 @@ XactCallback(XactEvent event, void *arg)
 						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 						 errmsg("cannot PREPARE a transaction that wrote to a ztsdb table")));
 			break;
-		case XACT_EVENT_COMMIT:
 		case XACT_EVENT_ABORT:
+			if (TransactionIdIsValid(xact_self_marker))
+				SendAbortRecord(xact_self_marker);
+			ResetXactState();
+			break;
+		case XACT_EVENT_COMMIT:
 		case XACT_EVENT_PARALLEL_COMMIT:
 		case XACT_EVENT_PARALLEL_ABORT:
 		case XACT_EVENT_PREPARE:
@@ -380,6 +446,8 @@ SubXactCallback(SubXactEvent event, SubTransactionId mySubid, SubTransactionId p
 	}
 	else if (event == SUBXACT_EVENT_ABORT_SUB)
 	{
+		if (xact_pushed)
+			xact_sub_aborted = true;
 		for (WriteBuffer *buf = buffers; buf != NULL; buf = buf->next)
 			if (buf->subid >= mySubid)
 				buf->nrows = 0;

@@ -65,6 +65,8 @@ IngestShmemInit(void *mem, bool found)
 	ConditionVariableInit(&ingest_shared->progress_cv);
 	ConditionVariableInit(&ingest_shared->space_cv);
 	pg_atomic_init_u64(&ingest_shared->failed_upto, 0);
+	pg_atomic_init_u32(&ingest_shared->failed_sqlerrcode, 0);
+	ingest_shared->failed_message[0] = '\0';
 	core::RingInit(ingest_ring, guc_ring_slots, (Size) guc_ring_slot_kb * 1024);
 	memset(ingest_answers, 0, sizeof(RequestAnswer) * AnswerSlots());
 }
@@ -150,11 +152,33 @@ WaitForApplied(uint64 pos, uint64 first_pos, bool durable)
 	}
 	pg_read_barrier();
 	if (pg_atomic_read_u64(&ingest_shared->failed_upto) > first_pos)
+	{
+		char		msg[256];
+		int			code = (int) pg_atomic_read_u32(&ingest_shared->failed_sqlerrcode);
+
+		strlcpy(msg, ingest_shared->failed_message, sizeof(msg));
 		ereport(ERROR,
-				(errcode(ERRCODE_IO_ERROR),
+				(errcode(code == ERRCODE_DISK_FULL ? ERRCODE_DISK_FULL : ERRCODE_IO_ERROR),
 				 errmsg("could not make this transaction's ztsdb rows durable"),
-				 errdetail("Writing the sidecar WAL failed; see the server log."),
+				 errdetail("Writing the sidecar WAL failed: %s.", msg),
 				 errhint("Check free space and I/O errors on the data directory, then retry.")));
+	}
+}
+
+bool
+WaitForDurableNoError(uint64 pos)
+{
+	Assert(INTERRUPTS_CAN_BE_PROCESSED() == false);
+	if (pg_atomic_read_u64(&ingest_shared->flushed_pos) <= pos)
+	{
+		ConditionVariablePrepareToSleep(&ingest_shared->progress_cv);
+		while (pg_atomic_read_u64(&ingest_shared->flushed_pos) <= pos &&
+			   pg_atomic_read_u64(&ingest_shared->failed_upto) <= pos)
+			ConditionVariableSleep(&ingest_shared->progress_cv, PG_WAIT_EXTENSION);
+		ConditionVariableCancelSleep();
+	}
+	pg_read_barrier();
+	return pg_atomic_read_u64(&ingest_shared->failed_upto) <= pos;
 }
 
 void

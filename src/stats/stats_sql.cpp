@@ -86,6 +86,7 @@ static const char *const stat_names[kStatCount] = {
 	"queries",
 	"recovery_records",
 	"recovery_ms",
+	"commits_sidecar_only",
 };
 
 static int64

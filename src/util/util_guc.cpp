@@ -27,12 +27,22 @@ int			guc_wal_io = kWalIoAuto;
 int			guc_wal_segment_mb = 16;
 int			guc_wal_flush_delay_ms = 200;
 bool		guc_durable_commit = false;
+int			guc_debug_fault = kFaultNone;
 bool		guc_wal_skip_corrupt = false;
 
 static const struct config_enum_entry wal_io_options[] = {
 	{"auto", kWalIoAuto, false},
 	{"io_uring", kWalIoUring, false},
 	{"sync", kWalIoSync, false},
+	{NULL, 0, false}
+};
+
+static const struct config_enum_entry debug_fault_options[] = {
+	{"none", kFaultNone, false},
+	{"wal_enospc", kFaultWalEnospc, false},
+	{"wal_eio", kFaultWalEio, false},
+	{"io_uring_refused", kFaultUringRefused, false},
+	{"after_commit_marker", kFaultAfterMarker, false},
 	{NULL, 0, false}
 };
 
@@ -112,6 +122,11 @@ GucInit(void)
 							 "Off, recovery stops at such a record with an error naming the file and offset; turn it on (and reload) only to give up the damaged part.",
 							 &guc_wal_skip_corrupt, false,
 							 PGC_SIGHUP, 0, NULL, NULL, NULL);
+	DefineCustomEnumVariable("ztsdb.debug_fault",
+							 "Injects a fault, for ztsdb's own tests.",
+							 "Never set it on a server that holds data you need.",
+							 &guc_debug_fault, kFaultNone, debug_fault_options,
+							 PGC_SUSET, GUC_NOT_IN_SAMPLE, NULL, NULL, NULL);
 	MarkGUCPrefixReserved("ztsdb");
 }
 

@@ -79,7 +79,8 @@ WalOpen(void)
 	use_uring = false;
 	if (guc_wal_io != kWalIoSync)
 	{
-		int			rc = io_uring_queue_init(64, &uring, 0);
+		int			rc = guc_debug_fault == kFaultUringRefused ? -EPERM :
+			io_uring_queue_init(64, &uring, 0);
 
 		if (rc == 0)
 			use_uring = true;
@@ -285,6 +286,16 @@ WalFlush(void)
 	if (len == 0)
 		return;
 	off = (off_t) (flush_lsn - seg_start);
+	if (guc_debug_fault == kFaultWalEnospc || guc_debug_fault == kFaultWalEio)
+	{
+		errno = guc_debug_fault == kFaultWalEnospc ? ENOSPC : EIO;
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not %s ztsdb WAL file \"%s\": %m",
+						guc_debug_fault == kFaultWalEnospc ? "write" : "fdatasync",
+						SegmentPath(seg_start)),
+				 errdetail("Injected by ztsdb.debug_fault.")));
+	}
 	if (use_uring)
 		FlushUring(group_buf + flush_from, len, off);
 	else

@@ -347,6 +347,8 @@ RecordNeedsFlush(const uint8 *payload, bool *async_commit)
 		case core::kRecDropIfAborted:
 		case core::kRecTruncate:
 			return true;		/* PostgreSQL's own commit of the DDL follows */
+		case core::kRecAbort:
+			return true;		/* the aborting backend waits for it */
 		default:
 			return false;
 	}
@@ -423,6 +425,32 @@ struct ReplayXid
 	uint32		generation;
 };
 
+/* What the first pass learned of a transaction that has a commit marker. */
+struct ReplayCommit
+{
+	ReplayXid	key;
+	bool		self;			/* kCommitSelf: the marker decides */
+	bool		aborted;		/* a kRecAbort followed the marker */
+};
+
+/*
+ * MarkerCommitted decides a transaction with a marker: an ordinary one needs
+ * PostgreSQL's commit (and an xid that cannot have been reused); a
+ * kCommitSelf one stands unless it was cancelled by a kRecAbort or clog
+ * says, of a trustworthy xid, that it aborted.
+ */
+static bool
+MarkerCommitted(const ReplayCommit *c)
+{
+	bool		trusted = XidTrusted(c->key.xid, c->key.generation);
+
+	if (!c->self)
+		return trusted && TransactionIdDidCommit(c->key.xid);
+	if (c->aborted)
+		return false;
+	return !(trusted && TransactionIdDidAbort(c->key.xid));
+}
+
 struct ReplayState
 {
 	HTAB	   *committed;		/* ReplayXids with a commit marker */
@@ -435,19 +463,19 @@ ReplayScan(const uint8 *payload, uint32 len, uint64 lsn, void *arg)
 {
 	ReplayState *rs = static_cast<ReplayState *>(arg);
 
-	(void) len;
 	if (!rs->second_pass)
 	{
 		ReplayXid	key;
+		ReplayCommit *c;
 
-		if (payload[0] == core::kRecCommit)
+		memset(&key, 0, sizeof(key));
+		if (payload[0] == core::kRecCommit || payload[0] == core::kRecAbort)
 		{
 			core::CommitRecord rec;
 
 			memcpy(&rec, payload, sizeof(rec));
 			key.xid = rec.top_xid;
 			key.generation = rec.generation;
-			hash_search(rs->committed, &key, HASH_ENTER, NULL);
 		}
 		else if (payload[0] == core::kRecBatch && (payload[1] & core::kBatchCommits))
 		{
@@ -456,8 +484,19 @@ ReplayScan(const uint8 *payload, uint32 len, uint64 lsn, void *arg)
 			memcpy(&hdr, payload, sizeof(hdr));
 			key.xid = hdr.top_xid;
 			key.generation = hdr.generation;
-			hash_search(rs->committed, &key, HASH_ENTER, NULL);
 		}
+		else
+			return;
+		if (payload[0] == core::kRecAbort)
+		{
+			c = static_cast<ReplayCommit *>(hash_search(rs->committed, &key, HASH_FIND, NULL));
+			if (c != NULL)
+				c->aborted = true;
+			return;
+		}
+		c = static_cast<ReplayCommit *>(hash_search(rs->committed, &key, HASH_ENTER, NULL));
+		c->self = (payload[1] & core::kCommitSelf) != 0;
+		c->aborted = false;
 		return;
 	}
 	rs->records++;
@@ -467,15 +506,36 @@ ReplayScan(const uint8 *payload, uint32 len, uint64 lsn, void *arg)
 			{
 				core::BatchHeader hdr;
 				ReplayXid	key;
+				ReplayCommit *c;
 
 				memcpy(&hdr, payload, sizeof(hdr));
+				memset(&key, 0, sizeof(key));
 				key.xid = hdr.top_xid;
 				key.generation = hdr.generation;
-				if (hash_search(rs->committed, &key, HASH_FIND, NULL) != NULL &&
-					XidTrusted(hdr.top_xid, hdr.generation) &&
-					TransactionIdDidCommit(hdr.top_xid) &&
-					(hdr.xid == hdr.top_xid ||
-					 (XidTrusted(hdr.xid, hdr.generation) && TransactionIdDidCommit(hdr.xid))))
+				c = static_cast<ReplayCommit *>(hash_search(rs->committed, &key, HASH_FIND, NULL));
+				if (c == NULL || !MarkerCommitted(c))
+					break;
+				if (c->self)
+				{
+					/*
+					 * Clog may not know this transaction, and its xid may be
+					 * handed out again: its rows are stored as committed to
+					 * everyone, stamped with this generation.  (No
+					 * subtransaction of it aborted after pushing rows.)
+					 */
+					uint8	   *copy = static_cast<uint8 *>(palloc(len));
+
+					memcpy(copy, payload, len);
+					hdr.top_xid = FrozenTransactionId;
+					hdr.xid = FrozenTransactionId;
+					hdr.cid = FirstCommandId;
+					hdr.generation = CurrentGeneration();
+					memcpy(copy, &hdr, sizeof(hdr));
+					ApplyBatch(copy, lsn, true);
+					pfree(copy);
+				}
+				else if (hdr.xid == hdr.top_xid ||
+						 (XidTrusted(hdr.xid, hdr.generation) && TransactionIdDidCommit(hdr.xid)))
 					ApplyBatch(payload, lsn, true);
 				break;
 			}
@@ -503,7 +563,7 @@ Recover(void)
 
 	memset(&info, 0, sizeof(info));
 	info.keysize = sizeof(ReplayXid);
-	info.entrysize = sizeof(ReplayXid);
+	info.entrysize = sizeof(ReplayCommit);
 	info.hcxt = CurrentMemoryContext;
 	rs.committed = hash_create("ztsdb replay commits", 1024, &info,
 							   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
@@ -689,6 +749,10 @@ ztsdb_writer_main(Datum arg)
 								edata->message)));
 			WalDiscard();
 			unflushed = false;
+			strlcpy(ingest_shared->failed_message, edata->message,
+					sizeof(ingest_shared->failed_message));
+			pg_atomic_write_u32(&ingest_shared->failed_sqlerrcode, (uint32) edata->sqlerrcode);
+			pg_write_barrier();
 			pg_atomic_write_u64(&ingest_shared->failed_upto, end);
 			ereport(LOG,
 					(errmsg("ztsdb: records up to ring position %llu could not be written to the sidecar WAL; their transactions fail",

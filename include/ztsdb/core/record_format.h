@@ -21,7 +21,12 @@
  *
  * A transaction's commit marker is either a kRecCommit record or, when its
  * last record is a batch, that batch's kBatchCommits flag (one record for a
- * single-row transaction).
+ * single-row transaction).  A marker with kCommitSelf decides alone: the
+ * transaction wrote no PostgreSQL WAL, so PostgreSQL did not flush its commit
+ * record and clog may have forgotten it after a crash; replay keeps such a
+ * transaction unless a kRecAbort record for it follows (it failed after its
+ * marker was written) or clog, for an xid that cannot have been reused,
+ * says it aborted.
  *
  * WAL record: WalRecordHeader { total_len, crc, lsn } then the payload,
  * padded to 8.  crc is CRC32C over the header (crc field zero) and the
@@ -50,7 +55,8 @@ enum RecordType : uint8_t
 	kRecDropIfAborted = 4,		/* remove it once xid aborts */
 	kRecTruncate = 5,			/* remove a table's data now (same-xact truncate) */
 	kRecRequest = 6,			/* seal/compress/drop_chunks; never WAL-logged */
-	kRecRunStart = 7			/* first record of every writer run */
+	kRecRunStart = 7,			/* first record of every writer run */
+	kRecAbort = 8				/* a kCommitSelf marker's transaction aborted */
 };
 
 /* Identifies a table's storage: PostgreSQL's RelFileNode. */
@@ -65,6 +71,7 @@ struct TableKey
 /* BatchHeader.flags and CommitRecord.flags */
 constexpr uint8_t kBatchCommits = 0x1;	/* also the commit marker of top_xid */
 constexpr uint8_t kCommitDurable = 0x2; /* the committer waits for fdatasync */
+constexpr uint8_t kCommitSelf = 0x4;	/* the marker alone decides (see above) */
 
 struct BatchHeader
 {
@@ -85,8 +92,8 @@ struct BatchHeader
 
 struct CommitRecord
 {
-	uint8_t		type;			/* kRecCommit */
-	uint8_t		flags;			/* kCommitDurable */
+	uint8_t		type;			/* kRecCommit, kRecAbort */
+	uint8_t		flags;			/* kCommitDurable, kCommitSelf (kRecCommit only) */
 	uint8_t		reserved[2];
 	uint32_t	top_xid;
 	uint32_t	generation;

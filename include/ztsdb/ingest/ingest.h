@@ -44,6 +44,8 @@ struct IngestShared
 	ConditionVariable space_cv; /* the writer freed ring slots */
 	pg_atomic_uint64 failed_upto;	/* records below this position may have been
 									 * lost by a failed WAL write (0: none) */
+	pg_atomic_uint32 failed_sqlerrcode; /* the last failed write's error */
+	char		failed_message[256];	/* and its message; writer only */
 	/* the ring and the answers (one per PGPROC) follow, cache-line aligned */
 };
 
@@ -73,6 +75,13 @@ void		RingPublishWake(uint64 pos, uint32 len);
  * after first_pos (the oldest record the caller depends on).  May ereport.
  */
 void		WaitForApplied(uint64 pos, uint64 first_pos, bool durable = false);
+
+/*
+ * WaitForDurableNoError waits, without checking for interrupts or throwing,
+ * until the record at pos is durable; false if writing it failed.  For the
+ * abort path, where interrupts are held.
+ */
+bool		WaitForDurableNoError(uint64 pos);
 
 /* WaitForRecovery waits until the writer has replayed the WAL.  May ereport. */
 void		WaitForRecovery(void);

@@ -39,6 +39,7 @@ enum StatId
 	kStatQueries,				/* scans started on ztsdb tables */
 	kStatRecoveryRecords,		/* WAL records replayed at the last start */
 	kStatRecoveryMs,			/* time the last replay took */
+	kStatCommitsSidecarOnly,	/* durable commits decided by the sidecar WAL alone */
 	kStatCount
 };
 

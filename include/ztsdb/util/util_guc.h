@@ -16,6 +16,19 @@ enum WalIoMode
 	kWalIoSync = 2
 };
 
+/*
+ * Faults the tests inject through ztsdb.debug_fault (superuser only, not in
+ * the sample file): each makes the real error path run.
+ */
+enum DebugFault
+{
+	kFaultNone = 0,
+	kFaultWalEnospc = 1,		/* WAL writes fail with ENOSPC */
+	kFaultWalEio = 2,			/* WAL fdatasyncs fail with EIO */
+	kFaultUringRefused = 3,		/* io_uring_queue_init fails with EPERM (at writer start) */
+	kFaultAfterMarker = 4		/* a committing transaction fails after its durable marker */
+};
+
 extern int	guc_write_buffer_capacity;	/* rows a backend buffers per table */
 extern int	guc_ring_slots;				/* slots in the shared ring (power of 2) */
 extern int	guc_ring_slot_kb;			/* payload of one ring slot */
@@ -26,6 +39,7 @@ extern int	guc_chunk_time_interval_s;	/* time window of a chunk */
 extern int	guc_seal_idle_s;			/* seal a closed window idle this long */
 extern int	guc_cold_after_s;			/* compress chunks older than this; -1 off */
 extern int	guc_wal_io;					/* WalIoMode */
+extern int	guc_debug_fault;			/* DebugFault; tests only */
 extern int	guc_wal_segment_mb;			/* size of one sidecar WAL file */
 extern int	guc_wal_flush_delay_ms;		/* longest an async commit stays unflushed */
 extern bool guc_durable_commit;			/* wait for fdatasync even if sync commit off */

@@ -1,0 +1,137 @@
+# Commits decided by the sidecar WAL alone, and injected faults.
+#
+# A ztsdb-only transaction writes no PostgreSQL WAL, so its durable commit
+# marker (kCommitSelf) is all replay needs and PostgreSQL does not flush its
+# own commit record: one fdatasync per commit group instead of two.  Such a
+# transaction that fails after its marker is durable must not come back
+# after a crash.  ztsdb.debug_fault injects the failures: an error after the
+# marker, ENOSPC and EIO on the sidecar WAL, io_uring refused at start.
+use strict;
+use warnings;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+my $node = PostgreSQL::Test::Cluster->new('faults');
+$node->init;
+$node->append_conf('postgresql.conf', qq{
+shared_preload_libraries = 'ztsdb'
+ztsdb.cold_after = -1
+ztsdb.seal_idle_timeout = 1h
+});
+$node->start;
+$node->safe_psql('postgres', q{
+CREATE EXTENSION ztsdb;
+CREATE TABLE m (ts timestamptz NOT NULL, series_id int NOT NULL, value float8) USING ztsdb;
+CREATE TABLE h (id int);
+});
+
+sub stat_value
+{
+	my ($name) = @_;
+	return $node->safe_psql('postgres', "SELECT value FROM ztsdb.stats() WHERE metric = '$name'");
+}
+
+sub count_series
+{
+	my ($s) = @_;
+	return $node->safe_psql('postgres', "SELECT count(*) FROM m WHERE series_id = $s");
+}
+
+sub set_fault
+{
+	my ($fault) = @_;
+	$node->safe_psql('postgres', "ALTER SYSTEM SET ztsdb.debug_fault = '$fault'");
+	$node->reload;
+	# the writer applies the reload at its next turn
+	$node->poll_query_until('postgres',
+		"SELECT pg_sleep(0.2) IS NOT NULL AND current_setting('ztsdb.debug_fault') = '$fault'")
+	  or die "fault $fault not set";
+	sleep 1;
+}
+
+# --- single-row commits decided by the sidecar WAL survive a crash ---------
+my $self = stat_value('commits_sidecar_only');
+my $dir = PostgreSQL::Test::Utils::tempdir;
+PostgreSQL::Test::Utils::append_to_file("$dir/one.sql",
+	"INSERT INTO m VALUES (now(), 1, random());\n");
+system('pgbench', '-n', '-c', '4', '-t', '100', '-f', "$dir/one.sql", '-h', $node->host,
+	'-p', $node->port, 'postgres') == 0
+  or die "pgbench failed";
+cmp_ok(stat_value('commits_sidecar_only') - $self, '>=', 400,
+	'ztsdb-only commits are decided by the sidecar WAL');
+
+# a transaction that also writes a heap table still needs PostgreSQL's commit
+$self = stat_value('commits_sidecar_only');
+$node->safe_psql('postgres', q{
+BEGIN; INSERT INTO m VALUES (now(), 2, 1); INSERT INTO h VALUES (2); COMMIT;
+});
+is(stat_value('commits_sidecar_only') - $self, 0, 'a commit that wrote heap rows is not sidecar-only');
+
+# so does a SERIALIZABLE one (its commit-time check may still fail)
+$node->safe_psql('postgres', q{
+BEGIN ISOLATION LEVEL SERIALIZABLE; INSERT INTO m VALUES (now(), 3, 1); COMMIT;
+});
+is(stat_value('commits_sidecar_only') - $self, 0, 'a SERIALIZABLE commit is not sidecar-only');
+
+$node->stop('immediate');
+$node->start;
+is(count_series(1), '400', 'every sidecar-only commit survives an immediate stop');
+is(count_series(2) . '/' . $node->safe_psql('postgres', 'SELECT count(*) FROM h'), '1/1',
+	'the mixed transaction survives whole');
+is(count_series(3), '1', 'the serializable transaction survives');
+
+# --- a failure after the durable marker ---------------------------------------
+my ($ret, $stdout, $stderr) = $node->psql('postgres', q{
+SET ztsdb.debug_fault = after_commit_marker;
+INSERT INTO m VALUES (now(), 4, 1);
+});
+isnt($ret, 0, 'a transaction failing after its marker reports an error');
+like($stderr, qr/transaction failed after its ztsdb commit marker/, 'with the injected message');
+is(count_series(4), '0', 'its row is not visible');
+$node->stop('immediate');
+$node->start;
+is(count_series(4), '0', 'its row does not come back after a crash');
+
+# --- ENOSPC and EIO on the sidecar WAL -----------------------------------------
+for my $case (['wal_enospc', '53100', qr/No space left on device/],
+	['wal_eio', '58030', qr/Input\/output error/])
+{
+	my ($fault, $state, $why) = @$case;
+
+	set_fault($fault);
+	($ret, $stdout, $stderr) = $node->psql('postgres', q{
+\set VERBOSITY verbose
+INSERT INTO m VALUES (now(), 5, 1);
+});
+	isnt($ret, 0, "$fault: the committing INSERT fails");
+	like($stderr, qr/ERROR:  $state: could not make this transaction's ztsdb rows durable/,
+		"$fault: SQLSTATE $state, never an acknowledgement");
+	like($stderr, qr/ztsdb\/wal\/[0-9A-F]+.*$why/, "$fault: the detail names the WAL file and the cause");
+	is(count_series(5), '0', "$fault: the failed row is invisible");
+
+	set_fault('none');
+	$node->safe_psql('postgres', 'INSERT INTO m VALUES (now(), 6, 1)');
+}
+is(count_series(6), '2', 'ingestion resumes once the fault is gone');
+$node->stop('immediate');
+$node->start;
+is(count_series(5) . '/' . count_series(6), '0/2', 'after a crash: failed rows absent, later rows present');
+
+# --- io_uring refused at writer start ---------------------------------------------
+$node->safe_psql('postgres', "ALTER SYSTEM SET ztsdb.debug_fault = 'io_uring_refused'");
+my $log_offset = -s $node->logfile;
+$node->restart;
+ok($node->log_contains(qr/io_uring is not available \(Operation not permitted\); the sidecar WAL uses pwrite and fdatasync/,
+		$log_offset), 'io_uring refused: the writer logs the fallback');
+my $submits = stat_value('io_uring_submits');
+my $fsyncs = stat_value('wal_fsyncs');
+$node->safe_psql('postgres', 'INSERT INTO m SELECT now(), 7, g FROM generate_series(1, 1000) g');
+is(stat_value('io_uring_submits') - $submits, 0, 'io_uring refused: no io_uring submissions');
+cmp_ok(stat_value('wal_fsyncs') - $fsyncs, '>=', 1, 'io_uring refused: fdatasync makes commits durable');
+$node->stop('immediate');
+$node->start;
+is(count_series(7), '1000', 'io_uring refused: the rows survive a crash');
+
+$node->stop;
+done_testing();
