@@ -104,10 +104,11 @@ ValidateRecord(const uint8_t *payload, size_t len) noexcept
 			return (payload[1] & ~(kCommitDurable | kCommitSelf)) == 0 ? Status::Ok()
 				: Status::Corrupt("commit record has unknown flags");
 		case kRecAbort:
+		case kRecStamped:
 			if (len != sizeof(CommitRecord))
-				return Status::Corrupt("abort record has the wrong length");
+				return Status::Corrupt("abort or stamp record has the wrong length");
 			return payload[1] == 0 ? Status::Ok()
-				: Status::Corrupt("abort record has unknown flags");
+				: Status::Corrupt("abort or stamp record has unknown flags");
 		case kRecDropIfCommitted:
 		case kRecDropIfAborted:
 		case kRecTruncate:

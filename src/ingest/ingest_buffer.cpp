@@ -26,8 +26,9 @@
  * transaction fail after its marker (an error in a later pre-commit step,
  * such as NOTIFY's queue being full), the abort callback writes a kRecAbort
  * record and waits until it is durable.  Not used for SERIALIZABLE
- * transactions (their commit-time check can fail), nor once a
- * subtransaction that pushed rows aborted (only clog knows that).
+ * transactions (their commit-time check can fail), nor once rows were
+ * pushed under a subtransaction's xid (only clog knows those fates, and
+ * chunk files stamp rows with them: wal_generation.h, sidecar commits).
  *
  * Abort: drop the buffers; pushed batches stay invisible (their xid
  * aborted) and replay skips them.  Subtransaction abort drops the buffers of
@@ -65,6 +66,7 @@ static bool xact_pushed = false;
 static uint64 xact_first_pos = 0;
 static uint64 xact_last_pos = 0;
 static bool xact_sub_aborted = false;	/* a subtransaction aborted after a push */
+static bool xact_sub_pushed = false;	/* a batch carried a subtransaction's xid */
 static TransactionId xact_self_marker = InvalidTransactionId;	/* kCommitSelf sent */
 
 static void
@@ -75,6 +77,7 @@ ResetXactState(void)
 	xact_first_pos = 0;
 	xact_last_pos = 0;
 	xact_sub_aborted = false;
+	xact_sub_pushed = false;
 	xact_self_marker = InvalidTransactionId;
 }
 
@@ -139,6 +142,8 @@ FlushBuffer(WriteBuffer *buf, bool commits = false, uint8 commit_flags = 0)
 		hdr.cid = buf->cid;
 		hdr.nrows = n;
 		hdr.generation = CurrentGeneration();
+		if (buf->xid != buf->top_xid)
+			xact_sub_pushed = true;
 		if (commits && r0 + n >= buf->nrows)
 			hdr.flags = core::kBatchCommits | commit_flags;
 		for (uint16 c = 0; c < buf->layout.ncols; c++)
@@ -369,7 +374,8 @@ XactCallback(XactEvent event, void *arg)
 				 * transaction's last PostgreSQL WAL record, if any.
 				 */
 				self = XactLastRecEnd == 0 && !IsolationIsSerializable() &&
-					!xact_sub_aborted;
+					!xact_sub_aborted && !xact_sub_pushed &&
+					(last == NULL || last->xid == last->top_xid);
 				flags = (durable ? core::kCommitDurable : 0) | (self ? core::kCommitSelf : 0);
 				if (self)
 					xact_self_marker = GetTopTransactionId();

@@ -59,12 +59,18 @@ enum BatchFate
 };
 
 static BatchFate
-FateOf(TransactionId xid, uint32 gen, TransactionId horizon)
+FateOf(TransactionId xid, uint32 gen, TransactionId horizon, bool *running)
 {
+	*running = false;
+	if (gen < CurrentGeneration() && SidecarCommitted(xid, gen))
+		return kFateKeep;		/* committed by its marker alone, before a crash */
 	if (!XidTrusted(xid, gen))
 		return kFateDrop;		/* died in a crash before its xid was durable */
 	if (TransactionIdIsInProgress(xid))
+	{
+		*running = true;
 		return kFateOpen;
+	}
 	if (TransactionIdDidCommit(xid))
 		return TransactionIdPrecedes(xid, horizon) ? kFateKeep : kFateOpen;
 	return kFateDrop;
@@ -104,12 +110,29 @@ BuildChunkFile(const core::ChunkLayout &layout, const RowSource &src, uint64 chu
 	*empty = false;
 	for (uint32 b = 0; b < src.nbatches; b++)
 	{
-		fates[b] = FateOf(src.batches[b].xid, src.batches[b].reserved, horizon);
+		bool		running;
+
+		fates[b] = FateOf(src.batches[b].xid, src.batches[b].reserved, horizon, &running);
 		if (fates[b] == kFateOpen)
 			any_open = true;
+		if (running && force &&
+			(b == 0 || src.batches[b].xid != src.batches[b - 1].xid))
+			WriterNoteRunningStamp(src.batches[b].xid, src.batches[b].reserved);
 	}
 	if (any_open && !force)
 		return NULL;
+	if (any_open)
+	{
+		/*
+		 * The file stamps rows with xids whose fate clog must remember after
+		 * a crash.  Commits decided by the sidecar WAL alone leave
+		 * PostgreSQL's commit record unflushed: flush it for every
+		 * transaction that has committed, and make the records of running
+		 * ones (WriterNoteRunningStamp) durable before the file is.
+		 */
+		XLogFlush(GetXLogInsertRecPtr());
+		WriterFlushStamps();
+	}
 
 	if (any_open)
 		out_batches = static_cast<core::BatchEntry *>(

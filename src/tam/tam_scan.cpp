@@ -176,6 +176,8 @@ SeriesRanges(ZtsScanDesc *scan, uint32 nrows)
 bool
 BatchVisible(TransactionId xid, CommandId cid, uint32 gen, Snapshot snapshot)
 {
+	if (gen < CurrentGeneration() && SidecarCommitted(xid, gen))
+		return true;			/* committed by its marker alone, before a crash */
 	if (!XidTrusted(xid, gen))
 		return false;			/* its transaction died in a crash; the xid may be reused */
 	if (TransactionIdIsCurrentTransactionId(xid))

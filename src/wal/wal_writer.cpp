@@ -73,6 +73,69 @@ static PendingDrop *pending = NULL;
 static int	npending = 0;
 static int	pending_cap = 0;
 
+/*
+ * Running transactions whose rows a chunk file stamped (forced seals).  The
+ * WAL checkpoint waits until they have ended and flushes PostgreSQL's WAL
+ * first, so that clog knows their fate once their records are gone
+ * (wal_generation.h, sidecar commits).
+ */
+static TransactionId *stamped = NULL;
+static int	nstamped = 0;
+static int	stamped_cap = 0;
+static bool stamps_unflushed = false;
+static bool wal_live = false;	/* replay done, new records go to the WAL */
+
+void
+WriterNoteRunningStamp(TransactionId xid, uint32 gen)
+{
+	core::CommitRecord rec;
+	uint64		lsn;
+
+	if (!wal_live)
+		return;					/* replay: nothing runs */
+	for (int i = 0; i < nstamped; i++)
+		if (stamped[i] == xid)
+			return;
+	if (WalBufferFree() < sizeof(rec) + 64)
+		elog(ERROR, "ztsdb WAL group buffer full");
+	memset(&rec, 0, sizeof(rec));
+	rec.type = core::kRecStamped;
+	rec.top_xid = xid;
+	rec.generation = gen;
+	(void) WalAppend(reinterpret_cast<const uint8 *>(&rec), sizeof(rec), &lsn);
+	stamps_unflushed = true;
+	if (nstamped == stamped_cap)
+	{
+		stamped_cap = Max(16, stamped_cap * 2);
+		stamped = static_cast<TransactionId *>(
+			stamped == NULL ? MemoryContextAlloc(TopMemoryContext, sizeof(TransactionId) * stamped_cap)
+			: repalloc(stamped, sizeof(TransactionId) * stamped_cap));
+	}
+	stamped[nstamped++] = xid;
+}
+
+void
+WriterFlushStamps(void)
+{
+	if (!stamps_unflushed)
+		return;
+	WalFlush();
+	stamps_unflushed = false;
+}
+
+/* StampsRunning forgets stamped transactions that ended; true if any runs. */
+static bool
+StampsRunning(void)
+{
+	int			keep = 0;
+
+	for (int i = 0; i < nstamped; i++)
+		if (TransactionIdIsInProgress(stamped[i]))
+			stamped[keep++] = stamped[i];
+	nstamped = keep;
+	return nstamped > 0;
+}
+
 /* One record of the current group, as applied after the flush. */
 struct GroupRecord
 {
@@ -454,6 +517,7 @@ MarkerCommitted(const ReplayCommit *c)
 struct ReplayState
 {
 	HTAB	   *committed;		/* ReplayXids with a commit marker */
+	HTAB	   *stamped;		/* ReplayXids with a kRecStamped record */
 	uint64		records;
 	bool		second_pass;
 };
@@ -469,7 +533,8 @@ ReplayScan(const uint8 *payload, uint32 len, uint64 lsn, void *arg)
 		ReplayCommit *c;
 
 		memset(&key, 0, sizeof(key));
-		if (payload[0] == core::kRecCommit || payload[0] == core::kRecAbort)
+		if (payload[0] == core::kRecCommit || payload[0] == core::kRecAbort ||
+			payload[0] == core::kRecStamped)
 		{
 			core::CommitRecord rec;
 
@@ -487,6 +552,11 @@ ReplayScan(const uint8 *payload, uint32 len, uint64 lsn, void *arg)
 		}
 		else
 			return;
+		if (payload[0] == core::kRecStamped)
+		{
+			hash_search(rs->stamped, &key, HASH_ENTER, NULL);
+			return;
+		}
 		if (payload[0] == core::kRecAbort)
 		{
 			c = static_cast<ReplayCommit *>(hash_search(rs->committed, &key, HASH_FIND, NULL));
@@ -567,6 +637,8 @@ Recover(void)
 	info.hcxt = CurrentMemoryContext;
 	rs.committed = hash_create("ztsdb replay commits", 1024, &info,
 							   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	rs.stamped = hash_create("ztsdb replay stamps", 64, &info,
+							 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	rs.records = 0;
 	rs.second_pass = false;
 	for (;;)
@@ -602,10 +674,38 @@ Recover(void)
 			ProcessConfigFile(PGC_SIGHUP);
 		}
 		hash_destroy(rs.committed);
+		hash_destroy(rs.stamped);
 		rs.committed = hash_create("ztsdb replay commits", 1024, &info,
 								   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+		rs.stamped = hash_create("ztsdb replay stamps", 64, &info,
+								 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	}
 	pg_atomic_write_u32(&ingest_shared->recovery_failed, 0);
+
+	/*
+	 * Transactions committed by their marker alone that clog does not know
+	 * and whose rows a chunk file stamped while they ran: record them before
+	 * anything reads those files.
+	 */
+	{
+		HASH_SEQ_STATUS seq;
+		ReplayCommit *c;
+		uint64	   *keys = static_cast<uint64 *>(palloc(sizeof(uint64) * (hash_get_num_entries(rs.stamped) + 1)));
+		int			nkeys = 0;
+
+		hash_seq_init(&seq, rs.stamped);
+		while ((c = static_cast<ReplayCommit *>(hash_seq_search(&seq))) != NULL)
+		{
+			ReplayCommit *m = static_cast<ReplayCommit *>(hash_search(rs.committed, &c->key, HASH_FIND, NULL));
+
+			if (m != NULL && m->self && MarkerCommitted(m) &&
+				!(XidTrusted(m->key.xid, m->key.generation) && TransactionIdDidCommit(m->key.xid)) &&
+				!SidecarCommitted(m->key.xid, m->key.generation))
+				keys[nkeys++] = SidecarKey(m->key.xid, m->key.generation);
+		}
+		SidecarCommitsAdd(keys, nkeys);
+		pfree(keys);
+	}
 	rs.second_pass = true;
 	{
 		char		damage[256];
@@ -619,6 +719,7 @@ Recover(void)
 	/* new records start in a fresh file, never among a torn tail's bytes */
 	WalStartAt(end - end % seg + seg);
 	WalStartRun(CurrentGeneration());
+	wal_live = true;
 	RefreshTierStats();
 	TimestampDifference(start, GetCurrentTimestamp(), &secs, &usecs);
 	StatSet(kStatRecoveryRecords, rs.records);
@@ -661,6 +762,7 @@ Tiering(void)
 	TimestampTz now = GetCurrentTimestamp();
 
 	FreeUnpinnedChunks();
+	WalPrepareNext();
 	if (!TimestampDifferenceExceeds(last_tier, now, 1000))
 		return;
 	last_tier = now;
@@ -674,9 +776,17 @@ Tiering(void)
 
 		for (int i = 0; i < npending; i++)
 			cp = Min(cp, pending[i].lsn);
-		if (cp != last_cp)
+
+		/*
+		 * Records before cp are forgotten: commits they decided alone must
+		 * be in PostgreSQL's WAL by then (see stamped above).
+		 */
+		if (cp != last_cp && !StampsRunning())
+		{
+			XLogFlush(GetXLogInsertRecPtr());
 			WalCheckpoint(cp);
-		last_cp = cp;
+			last_cp = cp;
+		}
 	}
 	RefreshTierStats();
 }
@@ -712,6 +822,7 @@ ztsdb_writer_main(Datum arg)
 	MemoryContextSwitchTo(loop_cxt);
 	WalOpen();
 	GenerationStart();
+	SidecarCommitsLoad();
 	Recover();
 	ForEachTableDir(CountTableFiles, 0);
 	pg_atomic_write_u32(&ingest_shared->writer_procno, MyProc->pgprocno);

@@ -18,6 +18,8 @@ $node->append_conf('postgresql.conf', qq{
 shared_preload_libraries = 'ztsdb'
 ztsdb.cold_after = -1
 ztsdb.seal_idle_timeout = 1h
+ztsdb.hot_chunk_size = 256kB
+wal_writer_delay = 10s
 });
 $node->start;
 $node->safe_psql('postgres', q{
@@ -81,6 +83,29 @@ is(count_series(2) . '/' . $node->safe_psql('postgres', 'SELECT count(*) FROM h'
 	'the mixed transaction survives whole');
 is(count_series(3), '1', 'the serializable transaction survives');
 
+# --- rows of a running transaction stamped into a chunk file ----------------
+# 30000 rows overflow a 256 kB hot chunk: the chunk is sealed (forced) while
+# the transaction still runs, so the file stamps its rows with its xid.  Its
+# commit is decided by the marker; if PostgreSQL's commit record was not yet
+# flushed at the crash, replay records it in ztsdb/wal/sidecar_commits.
+$self = stat_value('commits_sidecar_only');
+$node->safe_psql('postgres', q{
+INSERT INTO m SELECT '2024-02-01'::timestamptz + i * interval '1 s', 10, i FROM generate_series(1, 30000) i;
+});
+is(stat_value('commits_sidecar_only') - $self, 1, 'the large INSERT was a sidecar-only commit');
+cmp_ok($node->safe_psql('postgres', q{SELECT count(*) FROM ztsdb.chunks('m') WHERE tier = 'warm'}), '>=', 1,
+	'a chunk was sealed while the INSERT ran');
+my $log_offset = -s $node->logfile;
+$node->stop('immediate');
+$node->start;
+is($node->safe_psql('postgres', 'SELECT count(*), sum(value) FROM m WHERE series_id = 10'), '30000|450015000',
+	'stamped and hot rows of the sidecar-only commit survive a crash');
+diag($node->log_contains(qr/committed by the sidecar WAL alone recorded/, $log_offset)
+	? 'replay recorded the commit in sidecar_commits' : 'clog knew the commit (its record was flushed)');
+$node->restart;
+is($node->safe_psql('postgres', 'SELECT count(*) FROM m WHERE series_id = 10'), '30000',
+	'and a second restart');
+
 # --- a failure after the durable marker ---------------------------------------
 my ($ret, $stdout, $stderr) = $node->psql('postgres', q{
 SET ztsdb.debug_fault = after_commit_marker;
@@ -120,7 +145,7 @@ is(count_series(5) . '/' . count_series(6), '0/2', 'after a crash: failed rows a
 
 # --- io_uring refused at writer start ---------------------------------------------
 $node->safe_psql('postgres', "ALTER SYSTEM SET ztsdb.debug_fault = 'io_uring_refused'");
-my $log_offset = -s $node->logfile;
+$log_offset = -s $node->logfile;
 $node->restart;
 ok($node->log_contains(qr/io_uring is not available \(Operation not permitted\); the sidecar WAL uses pwrite and fdatasync/,
 		$log_offset), 'io_uring refused: the writer logs the fallback');

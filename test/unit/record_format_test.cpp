@@ -88,7 +88,7 @@ TEST(RecordFormat, RejectsMalformedRecords)
 		for (auto &b : junk)
 			b = static_cast<uint8_t>(rng());
 		if (!junk.empty())
-			junk[0] = static_cast<uint8_t>(1 + rng() % 6);
+			junk[0] = static_cast<uint8_t>(1 + rng() % 9);
 		(void) ValidateRecord(junk.data(), junk.size());
 	}
 }
@@ -104,4 +104,37 @@ TEST(RecordFormat, WalCrcCoversHeaderAndPayload)
 	hdr.lsn = 4096;
 	rec[sizeof(BatchHeader)] ^= 1;
 	EXPECT_NE(WalRecordCrc(hdr, rec.data(), rec.size()), crc);
+}
+
+TEST(RecordFormat, CommitFlagsAndTransactionRecords)
+{
+	auto		rec = MakeBatch(4);
+	auto		set_flags = [&](uint8_t flags) {
+		auto		b = rec;
+
+		b[1] = flags;
+		return ValidateRecord(b.data(), b.size()).ok();
+	};
+
+	EXPECT_TRUE(set_flags(kBatchCommits));
+	EXPECT_TRUE(set_flags(kBatchCommits | kCommitDurable | kCommitSelf));
+	EXPECT_FALSE(set_flags(kCommitSelf));		/* only a commit marker decides */
+	EXPECT_FALSE(set_flags(kCommitDurable));
+	EXPECT_FALSE(set_flags(0x8));
+
+	for (uint8_t type : {kRecCommit, kRecAbort, kRecStamped})
+	{
+		CommitRecord c{};
+		uint8_t		buf[sizeof(CommitRecord) + 8] = {};
+
+		c.type = type;
+		c.top_xid = 1234;
+		memcpy(buf, &c, sizeof(c));
+		EXPECT_TRUE(ValidateRecord(buf, sizeof(c)).ok()) << int(type);
+		EXPECT_FALSE(ValidateRecord(buf, sizeof(c) + 8).ok()) << int(type);
+		buf[1] = kCommitSelf;
+		EXPECT_EQ(ValidateRecord(buf, sizeof(c)).ok(), type == kRecCommit) << int(type);
+		buf[1] = 0x80;
+		EXPECT_FALSE(ValidateRecord(buf, sizeof(c)).ok()) << int(type);
+	}
 }

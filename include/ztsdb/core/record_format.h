@@ -56,7 +56,8 @@ enum RecordType : uint8_t
 	kRecTruncate = 5,			/* remove a table's data now (same-xact truncate) */
 	kRecRequest = 6,			/* seal/compress/drop_chunks; never WAL-logged */
 	kRecRunStart = 7,			/* first record of every writer run */
-	kRecAbort = 8				/* a kCommitSelf marker's transaction aborted */
+	kRecAbort = 8,				/* a kCommitSelf marker's transaction aborted */
+	kRecStamped = 9				/* rows of running xid went into a chunk file */
 };
 
 /* Identifies a table's storage: PostgreSQL's RelFileNode. */
@@ -92,7 +93,7 @@ struct BatchHeader
 
 struct CommitRecord
 {
-	uint8_t		type;			/* kRecCommit, kRecAbort */
+	uint8_t		type;			/* kRecCommit, kRecAbort, kRecStamped */
 	uint8_t		flags;			/* kCommitDurable, kCommitSelf (kRecCommit only) */
 	uint8_t		reserved[2];
 	uint32_t	top_xid;

@@ -64,6 +64,15 @@ int			SweepOrphanDirs(void);
 /* RefreshTierStats recomputes the chunks_* and bytes_* gauges. */
 void		RefreshTierStats(void);
 
+/*
+ * Provided by the writer (wal_writer.cpp) to the tier moves:
+ * WriterNoteRunningStamp records in the sidecar WAL that a chunk file
+ * stamps rows of a running transaction; WriterFlushStamps makes such
+ * records durable (before the file is).
+ */
+void		WriterNoteRunningStamp(TransactionId xid, uint32 gen);
+void		WriterFlushStamps(void);
+
 /* UpdateApparentSize makes pg_relation_size report the table's file bytes. */
 void		UpdateApparentSize(const core::TableKey &key, uint64 bytes);
 

@@ -26,6 +26,9 @@ void		WalOpen(void);
 /* WalStartAt makes the next record go to lsn (a fresh file's start). */
 void		WalStartAt(uint64 lsn);
 
+/* WalPrepareNext zero-fills the WAL file after the open one (writer idle time). */
+void		WalPrepareNext(void);
+
 /*
  * WalAppend copies a record into the group buffer and returns its LSN and
  * a pointer to the stored payload (valid until WalEndGroup).  Writes out

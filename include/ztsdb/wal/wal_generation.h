@@ -25,12 +25,15 @@
 namespace ztsdb {
 
 constexpr int kMaxGenerations = 4096;
+constexpr int kMaxSidecarCommits = 8192;
 
 struct GenerationShared
 {
 	pg_atomic_uint32 current;	/* generation of the running writer, 0 before */
 	uint32		count;			/* entries in boundary[], set before current */
 	TransactionId boundary[kMaxGenerations];	/* boundary[g] for g < count */
+	uint32		nsidecar;		/* entries in sidecar[], set before recovery ends */
+	uint64		sidecar[kMaxSidecarCommits];	/* SidecarKey()s, sorted */
 };
 
 extern GenerationShared *generation_shared;
@@ -63,5 +66,45 @@ XidTrusted(TransactionId xid, uint32 gen)
 
 /* GenerationStart begins a new generation durably (writer, at start). */
 void		GenerationStart(void);
+
+/*
+ * Sidecar commits.  A transaction whose commit marker decided alone
+ * (kCommitSelf, record_format.h) may be unknown to clog after a crash.
+ * Rows of it that sit in hot chunks are replayed as frozen; rows that a
+ * chunk file stamped with its xid while it was running (a forced seal)
+ * would then look aborted.  Replay records such transactions durably in
+ * ztsdb/wal/sidecar_commits, and visibility asks SidecarCommitted for
+ * stamps of earlier generations.
+ */
+inline uint64
+SidecarKey(TransactionId xid, uint32 gen)
+{
+	return ((uint64) gen << 32) | xid;
+}
+
+inline bool
+SidecarCommitted(TransactionId xid, uint32 gen)
+{
+	uint64		key = SidecarKey(xid, gen);
+	uint32		lo = 0;
+	uint32		hi = generation_shared->nsidecar;
+
+	while (lo < hi)
+	{
+		uint32		mid = (lo + hi) / 2;
+
+		if (generation_shared->sidecar[mid] < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < generation_shared->nsidecar && generation_shared->sidecar[lo] == key;
+}
+
+/* SidecarCommitsLoad reads the file into shared memory (writer, at start). */
+void		SidecarCommitsLoad(void);
+
+/* SidecarCommitsAdd adds keys durably (writer, end of replay). */
+void		SidecarCommitsAdd(const uint64 *keys, int n);
 
 } // namespace ztsdb
