@@ -111,4 +111,14 @@ SELECT scanned >= 1 AS scanned, blocks_skipped > 0 AS cold_blocks_skipped
 SELECT scanned = 0 AS nothing_scanned
   FROM pruning($$SELECT count(*) FROM z WHERE ts > '2030-01-01'$$);
 
+-- hot chunks find a series' rows through their series index
+CREATE FUNCTION hot_rows(q text) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE plan json;
+BEGIN
+  EXECUTE 'EXPLAIN (ANALYZE, FORMAT JSON) ' || q INTO plan;
+  RETURN (plan -> 0 -> 'Plan' -> 'Plans' -> 0 ->> 'Hot Rows Read')::bigint;
+END $$;
+SELECT hot_rows($$SELECT count(*) FROM z WHERE series_id = 7 AND ts >= '2024-01-04'$$) AS one_series,
+       hot_rows($$SELECT count(*) FROM z WHERE series_id IN (7, 99) AND ts >= '2024-01-04'$$) AS two_series,
+       hot_rows($$SELECT count(*) FROM z WHERE ts >= '2024-01-04'$$) AS all_series;
 DROP SCHEMA query_pushdown CASCADE;

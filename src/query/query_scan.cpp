@@ -475,6 +475,7 @@ EndScanOne(ZtsdbScanState *state)
 		state->counters.chunks_skipped += c.chunks_skipped;
 		state->counters.blocks_scanned += c.blocks_scanned;
 		state->counters.blocks_skipped += c.blocks_skipped;
+		state->counters.hot_rows_read += c.hot_rows_read;
 		table_endscan(state->scan);
 		state->scan = NULL;
 	}
@@ -539,11 +540,13 @@ Explain(CustomScanState *node, List *ancestors, ExplainState *es)
 			c.chunks_skipped += now.chunks_skipped;
 			c.blocks_scanned += now.blocks_scanned;
 			c.blocks_skipped += now.blocks_skipped;
+			c.hot_rows_read += now.hot_rows_read;
 		}
 		ExplainPropertyInteger("Chunks Scanned", NULL, (int64) c.chunks_scanned, es);
 		ExplainPropertyInteger("Chunks Skipped", NULL, (int64) c.chunks_skipped, es);
 		ExplainPropertyInteger("Blocks Scanned", NULL, (int64) c.blocks_scanned, es);
 		ExplainPropertyInteger("Blocks Skipped", NULL, (int64) c.blocks_skipped, es);
+		ExplainPropertyInteger("Hot Rows Read", NULL, (int64) c.hot_rows_read, es);
 	}
 }
 

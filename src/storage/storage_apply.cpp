@@ -232,7 +232,17 @@ SetupChunkLayout(HotChunk *c, const core::ChunkLayout &layout)
 
 	for (uint16 i = 0; i < layout.ncols; i++)
 		per_row += core::ColumnWidth(layout.types[i]) + 1;
+	if (layout.series_col >= 0)
+		per_row += sizeof(uint32);
 	rows = (uint32) ((bytes - 32 * layout.ncols - 64) / per_row);
+	c->nslots = 0;
+	if (layout.series_col >= 0)
+	{
+		/* a slot per 8 rows, 64..4096 (tables with more series filter rows) */
+		c->nslots = 64;
+		while (c->nslots < 4096 && c->nslots * 8 < rows)
+			c->nslots *= 2;
+	}
 	for (;;)
 	{
 		Size		off = 0;
@@ -247,6 +257,11 @@ SetupChunkLayout(HotChunk *c, const core::ChunkLayout &layout)
 		}
 		c->batches_off = (uint32) off;
 		off += (Size) batches * sizeof(HotBatch);
+		c->next_off = (uint32) off;
+		if (c->nslots > 0)
+			off += core::Align8(sizeof(uint32) * (Size) rows);
+		c->slots_off = (uint32) off;
+		off += (Size) c->nslots * sizeof(HotSeriesSlot);
 		if (off <= bytes)
 		{
 			c->capacity_rows = rows;
@@ -288,6 +303,10 @@ AllocChunk(TableEntry *entry, int64 window)
 	c->window_start = window;
 	c->chunk_id = entry->next_chunk_id++;
 	SetupChunkLayout(c, entry->layout);
+	if (c->nslots > 0)
+		memset(HotChunkData(idx) + c->slots_off, 0xFF, c->nslots * sizeof(HotSeriesSlot));
+	c->nseries = 0;
+	pg_atomic_write_u32(&c->series_index_ok, c->nslots > 0 ? 1 : 0);
 	pg_atomic_write_u32(&c->nrows, 0);
 	pg_atomic_write_u32(&c->nbatches, 0);
 	pg_atomic_write_u32(&c->refcount, 0);
@@ -338,6 +357,64 @@ CopyBits(uint8 *dst, uint32 d, const uint8 *src, uint32 s, uint32 n)
 	}
 }
 
+/* SeriesSlotOf is the first slot to probe for series s. */
+static inline uint32
+SeriesSlotOf(int64 s, uint32 nslots)
+{
+	return (uint32) (((uint64) s * UINT64CONST(0x9E3779B97F4A7C15)) >> 40) & (nslots - 1);
+}
+
+/* IndexSeries links rows [at, at + n) (rows [r0, ...) of the batch) into c's series index. */
+static void
+IndexSeries(HotChunk *c, char *data, const core::BatchHeader &hdr, uint8 **validity,
+			uint8 **values, uint32 r0, uint32 n, uint32 at)
+{
+	uint32	   *next = reinterpret_cast<uint32 *>(data + c->next_off);
+	HotSeriesSlot *slots = reinterpret_cast<HotSeriesSlot *>(data + c->slots_off);
+	core::ColumnType st = static_cast<core::ColumnType>(hdr.types[hdr.series_col]);
+	const uint8 *valid = validity[hdr.series_col];
+
+	if (pg_atomic_read_u32(&c->series_index_ok) == 0)
+		return;
+	for (uint32 i = 0; i < n; i++)
+	{
+		uint32		row = at + i;
+		uint32		r = r0 + i;
+		int64		s;
+		uint32		k;
+
+		next[row] = kNoRow;
+		if (!((valid[r >> 3] >> (r & 7)) & 1))
+			continue;			/* NULL series: never wanted by a series filter */
+		s = core::IntegerAt(st, values[hdr.series_col], r);
+		for (k = SeriesSlotOf(s, c->nslots);; k = (k + 1) & (c->nslots - 1))
+		{
+			HotSeriesSlot *slot = &slots[k];
+
+			if (slot->first == kNoRow)
+			{
+				if (c->nseries + 1 > c->nslots / 4 * 3)
+				{
+					pg_atomic_write_u32(&c->series_index_ok, 0);
+					return;
+				}
+				slot->series = s;
+				slot->last = row;
+				pg_write_barrier();
+				slot->first = row;
+				c->nseries++;
+				break;
+			}
+			if (slot->series == s)
+			{
+				next[slot->last] = row;
+				slot->last = row;
+				break;
+			}
+		}
+	}
+}
+
 /*
  * AppendRun copies rows [r0, r0 + n) of a batch into chunk c (which has
  * room for them and for one more batch entry).
@@ -359,6 +436,8 @@ AppendRun(HotChunk *c, const core::BatchHeader &hdr, uint8 **validity, uint8 **v
 		CopyBits(reinterpret_cast<uint8 *>(data + c->validity_off[col]), at,
 				 validity[col], r0, n);
 	}
+	if (c->nslots > 0)
+		IndexSeries(c, data, hdr, validity, values, r0, n, at);
 	if (nb == 0 || c->last_xid != hdr.xid || c->last_cid != hdr.cid || c->last_gen != hdr.generation)
 	{
 		HotBatch   *b = reinterpret_cast<HotBatch *>(data + c->batches_off) + nb;

@@ -19,6 +19,7 @@ extern "C" {
 #include "utils/hsearch.h"
 }
 
+#include <algorithm>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -237,6 +238,59 @@ HotColumns(const TableView *view, int h, const void **values, const uint8 **vali
 		validity[col] = reinterpret_cast<const uint8 *>(data + c->validity_off[col]);
 	}
 	*batches = reinterpret_cast<const core::BatchEntry *>(data + c->batches_off);
+}
+
+bool
+HotSeriesRows(const TableView *view, int h, const int64 *series, int nseries, uint32 **rows,
+			  uint32 *nrows)
+{
+	int			idx = view->hot[h].idx;
+	const HotChunk *c = &hot_chunks[idx];
+	const char *data = HotChunkData(idx);
+	const volatile uint32 *next = reinterpret_cast<const volatile uint32 *>(data + c->next_off);
+	const volatile HotSeriesSlot *slots =
+		reinterpret_cast<const volatile HotSeriesSlot *>(data + c->slots_off);
+	uint32		pinned = view->hot[h].nrows;
+	uint32		n = 0;
+	uint32	   *out;
+
+	pg_read_barrier();			/* the pin's nrows before the flag */
+	if (c->nslots == 0 || pg_atomic_read_u32(const_cast<pg_atomic_uint32 *>(&c->series_index_ok)) == 0)
+		return false;
+	out = static_cast<uint32 *>(palloc(sizeof(uint32) * Max(pinned, 1)));
+	for (int i = 0; i < nseries; i++)
+	{
+		int64		s = series[i];
+		uint32		k = (uint32) (((uint64) s * UINT64CONST(0x9E3779B97F4A7C15)) >> 40) & (c->nslots - 1);
+
+		for (uint32 probes = 0; probes < c->nslots; probes++, k = (k + 1) & (c->nslots - 1))
+		{
+			uint32		r = slots[k].first;
+
+			if (r == kNoRow)
+				break;
+			pg_read_barrier();
+			if (slots[k].series != s)
+				continue;
+			while (r < pinned && n < pinned)
+			{
+				out[n++] = r;
+				r = next[r];
+			}
+			break;
+		}
+	}
+	if (nseries > 1)
+		std::sort(out, out + n);
+	/* the index was disabled meanwhile: it may miss rows; filter instead */
+	if (pg_atomic_read_u32(const_cast<pg_atomic_uint32 *>(&c->series_index_ok)) == 0)
+	{
+		pfree(out);
+		return false;
+	}
+	*rows = out;
+	*nrows = n;
+	return true;
 }
 
 } // namespace ztsdb

@@ -58,6 +58,9 @@ enum BatchFate
 	kFateOpen					/* in progress or not yet visible to all */
 };
 
+/* an unsorted warm file may exist (set at start: earlier runs may have left some) */
+static bool unsorted_pending = true;
+
 static BatchFate
 FateOf(TransactionId xid, uint32 gen, TransactionId horizon, bool *running)
 {
@@ -123,6 +126,8 @@ BuildChunkFile(const core::ChunkLayout &layout, const RowSource &src, uint64 chu
 		return NULL;
 	if (any_open)
 	{
+		unsorted_pending = true;
+
 		/*
 		 * The file stamps rows with xids whose fate clog must remember after
 		 * a crash.  Commits decided by the sidecar WAL alone leave
@@ -588,9 +593,18 @@ OpenChunkOrError(const uint8 *data, size_t len, const char *path, core::ChunkRea
 				 errmsg("ztsdb chunk file \"%s\" is corrupt: %s", path, st.message)));
 }
 
-/* CompressTable compresses one table's qualifying warm chunks. */
+/*
+ * RewriteWarm rewrites one table's qualifying warm chunks: compressed to
+ * cold (resort false: those with max_ts < older_than), or, for unsorted warm
+ * files (a forced seal stamped rows of running transactions), once their
+ * transactions have ended, as sorted warm files without a batch table under
+ * a new chunk id (resort true).  Each move is a new file, then the manifest
+ * swap, then the old file's removal: a crash leaves each row once.
+ * XXX: a crash between the new file and the manifest leaves the new file
+ * behind unused.
+ */
 static int
-CompressTable(const core::TableKey &key, int64 older_than)
+RewriteWarm(const core::TableKey &key, int64 older_than, bool resort)
 {
 	Manifest	m;
 	TableEntry *entry;
@@ -613,9 +627,13 @@ CompressTable(const core::TableKey &key, int64 older_than)
 		uint8	   *file;
 		Manifest	next;
 
+		uint64		new_id = mc->meta.chunk_id;
+		uint8		new_tier = resort ? core::kTierWarm : core::kTierCold;
+
 		/* PG_INT64_MAX: every chunk, +infinity timestamps included */
 		if (mc->meta.tier != core::kTierWarm ||
-			(mc->meta.max_ts >= older_than && older_than != PG_INT64_MAX))
+			(resort ? (mc->meta.flags & core::kChunkSorted) != 0
+			 : (mc->meta.max_ts >= older_than && older_than != PG_INT64_MAX)))
 			continue;
 		warm_path = ChunkPath(key, mc->meta.chunk_id, core::kTierWarm);
 		data = ReadWholeFile(warm_path, &len);
@@ -626,12 +644,21 @@ CompressTable(const core::TableKey &key, int64 older_than)
 							warm_path)));
 		OpenChunkOrError(data, len, warm_path, &reader);
 		WarmSource(reader, &src, warm_path);
-		file = BuildChunkFile(m.header.layout, src, mc->meta.chunk_id, core::kTierCold, false,
+		if (resort)
+		{
+			new_id = Max(entry->next_chunk_id, m.header.next_chunk_id);
+			entry->next_chunk_id = new_id + 1;
+		}
+		file = BuildChunkFile(m.header.layout, src, new_id, new_tier, false,
 							  &out_len, &meta, &empty);
 		if (file == NULL && !empty)
+		{
+			if (resort)
+				unsorted_pending = true;
 			continue;			/* open transactions: try again later */
+		}
 		if (file != NULL)
-			WriteFileDurably(ChunkPath(key, mc->meta.chunk_id, core::kTierCold), file, out_len);
+			WriteFileDurably(ChunkPath(key, new_id, new_tier), file, out_len);
 
 		/* swap the entry in a fresh copy of the manifest */
 		LoadOrInitManifest(entry, &next, 0);
@@ -643,6 +670,8 @@ CompressTable(const core::TableKey &key, int64 older_than)
 			{
 				next.chunks[j].meta = meta;
 				next.chunks[j].file_bytes = out_len;
+				if (resort)
+					next.chunks[j].raw_bytes = next.chunks[j].raw_bytes / Max(mc->meta.nrows, 1) * meta.nrows;
 			}
 			else
 			{
@@ -664,10 +693,11 @@ CompressTable(const core::TableKey &key, int64 older_than)
 		StatAdd(kStatBytesWarm, (uint64) -(int64) mc->file_bytes);
 		if (file != NULL)
 		{
-			StatAdd(kStatChunksCold, 1);
-			StatAdd(kStatBytesCold, out_len);
+			StatAdd(resort ? kStatChunksWarm : kStatChunksCold, 1);
+			StatAdd(resort ? kStatBytesWarm : kStatBytesCold, out_len);
 		}
-		StatAdd(kStatChunksCompressed, 1);
+		if (!resort)
+			StatAdd(kStatChunksCompressed, 1);
 		moved++;
 	}
 	return moved;
@@ -742,12 +772,34 @@ SweepOrphanDirs(void)
 	return ForEachTableDir(SweepOrphan, 0);
 }
 
+static int
+CompressTable(const core::TableKey &key, int64 older_than)
+{
+	return RewriteWarm(key, older_than, false);
+}
+
+static int
+ResortTable(const core::TableKey &key, int64 arg)
+{
+	(void) arg;
+	return RewriteWarm(key, 0, true);
+}
+
 int
 CompressChunks(const core::TableKey *key, int64 older_than)
 {
 	if (key != NULL)
 		return CompressTable(*key, older_than);
 	return ForEachTableDir(CompressTable, older_than);
+}
+
+int
+ResortChunks(void)
+{
+	if (!unsorted_pending)
+		return 0;
+	unsorted_pending = false;
+	return ForEachTableDir(ResortTable, 0);
 }
 
 int

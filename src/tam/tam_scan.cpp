@@ -75,6 +75,12 @@ struct ZtsScanDesc
 	/* sorted warm file with a series filter: row ranges of those series */
 	uint32	   *ranges;			/* pairs [lo, hi) */
 	uint32		nranges;
+	/* hot chunk with a series filter: its wanted rows, from the series index */
+	uint32	   *hot_rows;		/* ascending; NULL: walk the batches */
+	uint32		hot_nrows;
+	uint32		hot_pos;
+	int			vis_part;		/* batch whose visibility vis_ok holds, -1 none */
+	bool		vis_ok;
 };
 
 static bool
@@ -407,6 +413,57 @@ NextRun(ZtsScanDesc *scan)
 					scan->nrows = scan->view->hot[scan->source].nrows;
 					scan->part = 0;
 					scan->started = true;
+					scan->hot_rows = NULL;
+					if (scan->bounded && scan->bounds.nseries >= 0 && scan->layout.series_col >= 0)
+					{
+						MemoryContext old;
+
+						MemoryContextReset(scan->scratch);
+						old = MemoryContextSwitchTo(scan->scratch);
+						if (scan->bounds.nseries == 0 ||
+							!HotSeriesRows(scan->view, scan->source, scan->bounds.series,
+										   scan->bounds.nseries, &scan->hot_rows, &scan->hot_nrows))
+							scan->hot_rows = NULL;
+						MemoryContextSwitchTo(old);
+						scan->hot_pos = 0;
+						scan->vis_part = -1;
+						if (scan->bounds.nseries == 0)
+						{
+							/* no series can match (e.g. = ANY of an empty array) */
+							scan->hot_nrows = 0;
+							scan->hot_rows = static_cast<uint32 *>(MemoryContextAlloc(scan->scratch, sizeof(uint32)));
+						}
+						if (scan->hot_rows != NULL)
+							scan->counters.hot_rows_read += scan->hot_nrows;
+					}
+				}
+				if (scan->hot_rows != NULL)
+				{
+					/* rows of the wanted series, one at a time; batches give visibility */
+					while (scan->hot_pos < scan->hot_nrows)
+					{
+						uint32		r = scan->hot_rows[scan->hot_pos++];
+
+						while (scan->part + 1 < scan->nbatches &&
+							   scan->batches[scan->part + 1].row_start <= r)
+							scan->part++;
+						if ((int) scan->part != scan->vis_part)
+						{
+							const core::BatchEntry *b = &scan->batches[scan->part];
+
+							scan->vis_part = (int) scan->part;
+							scan->vis_ok = BatchVisible(b->xid, b->cid, b->reserved,
+														scan->base.rs_snapshot);
+						}
+						if (!scan->vis_ok)
+							continue;
+						scan->row = r;
+						scan->row_end = r + 1;
+						return true;
+					}
+					scan->source++;
+					scan->started = false;
+					break;
 				}
 				while (scan->part < scan->nbatches)
 				{
@@ -419,6 +476,7 @@ NextRun(ZtsScanDesc *scan)
 					if (b->row_start >= end ||
 						!BatchVisible(b->xid, b->cid, b->reserved, scan->base.rs_snapshot))
 						continue;
+					scan->counters.hot_rows_read += end - b->row_start;
 					scan->row = b->row_start;
 					scan->row_end = end;
 					return true;
@@ -506,6 +564,28 @@ NextRun(ZtsScanDesc *scan)
 							scan->part = 0;
 							scan->started = true;
 							scan->counters.chunks_scanned++;
+							if (scan->bounded && scan->bounds.nseries > 0 &&
+								scan->layout.series_col >= 0 &&
+								(f->reader.meta.flags & core::kChunkSorted))
+							{
+								/* blocks follow (series, ts): start at the first wanted series */
+								uint32		lo = 0;
+								uint32		hi = f->reader.nblocks;
+
+								while (lo < hi)
+								{
+									uint32		mid = lo + (hi - lo) / 2;
+									core::BlockInfo mi;
+
+									core::GetBlockInfo(f->reader, mid, &mi);
+									if (mi.max_series < scan->bounds.series[0])
+										lo = mid + 1;
+									else
+										hi = mid;
+								}
+								scan->counters.blocks_skipped += lo;
+								scan->part = lo;
+							}
 						}
 						if (scan->part < f->reader.nblocks)
 						{
@@ -513,6 +593,16 @@ NextRun(ZtsScanDesc *scan)
 							MemoryContext old;
 
 							core::GetBlockInfo(f->reader, scan->part, &info);
+							if (scan->bounded && scan->bounds.nseries > 0 &&
+								scan->layout.series_col >= 0 &&
+								(f->reader.meta.flags & core::kChunkSorted) &&
+								info.min_series > scan->bounds.series[scan->bounds.nseries - 1])
+							{
+								/* past the last wanted series: the rest of the file is skipped */
+								scan->counters.blocks_skipped += f->reader.nblocks - scan->part;
+								scan->part = f->reader.nblocks;
+								break;
+							}
 							if (scan->bounded &&
 								(info.max_ts < scan->bounds.min_ts || info.min_ts > scan->bounds.max_ts ||
 								 (scan->bounds.nseries >= 0 && scan->layout.series_col >= 0 &&

@@ -768,6 +768,7 @@ Tiering(void)
 	last_tier = now;
 	ResolvePending();
 	SealChunks(NULL, false, false);
+	(void) ResortChunks();
 	if (guc_cold_after_s >= 0)
 		CompressChunks(NULL, now - (int64) guc_cold_after_s * USECS_PER_SEC);
 	{

@@ -12,7 +12,7 @@ $node->init;
 $node->append_conf('postgresql.conf', qq{
 shared_preload_libraries = 'ztsdb'
 ztsdb.hot_pool_size = 16MB
-ztsdb.hot_chunk_size = 256kB
+ztsdb.hot_chunk_size = 512kB
 ztsdb.cold_after = -1
 ztsdb.seal_idle_timeout = 1h
 });

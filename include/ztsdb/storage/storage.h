@@ -34,6 +34,24 @@ namespace ztsdb {
 /* Batch run inside a hot chunk; same shape as the file's BatchEntry. */
 using HotBatch = core::BatchEntry;
 
+/*
+ * Series index of a hot chunk (tables with a series column): a small
+ * open-addressing table from series value to its first and last row, and
+ * per row the next row of the same series (kNoRow ends).  The writer fills
+ * a slot's series before its first row (write barrier), and row links
+ * before it publishes nrows; a reader that stops at rows >= the nrows it
+ * pinned sees a consistent index.  Too many distinct series for the table:
+ * series_index_ok drops to 0 and readers filter rows instead.
+ */
+constexpr uint32 kNoRow = 0xFFFFFFFFu;
+
+struct HotSeriesSlot
+{
+	int64		series;
+	uint32		first;			/* kNoRow: empty slot */
+	uint32		last;			/* writer only */
+};
+
 struct HotChunk
 {
 	/* set by the writer before the chunk is linked into its table */
@@ -45,10 +63,14 @@ struct HotChunk
 	uint32		values_off[core::kMaxColumns];	/* from chunk data start */
 	uint32		validity_off[core::kMaxColumns];
 	uint32		batches_off;
+	uint32		next_off;		/* series index: uint32 per row */
+	uint32		slots_off;		/* series index: HotSeriesSlot[nslots] */
+	uint32		nslots;			/* power of two; 0: no series index */
 
 	/* published by the writer (write barrier first), read by anyone */
 	pg_atomic_uint32 nrows;
 	pg_atomic_uint32 nbatches;
+	pg_atomic_uint32 series_index_ok;
 	pg_atomic_uint32 refcount;	/* readers' pins */
 
 	/* writer only */
@@ -65,6 +87,7 @@ struct HotChunk
 	uint32		last_cid;
 	uint32		last_gen;
 	uint32		row_bytes;		/* plain bytes of one row (for bytes_hot) */
+	uint32		nseries;		/* slots in use */
 };
 
 /* Registry entry of one table with hot state. */

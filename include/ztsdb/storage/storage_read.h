@@ -72,4 +72,13 @@ TableView  *OpenTableView(Relation rel, bool open_files, int64 min_ts = PG_INT64
 void		HotColumns(const TableView *view, int h, const void **values,
 					   const uint8 **validity, const core::BatchEntry **batches);
 
+/*
+ * HotSeriesRows lists, in ascending order, the pinned rows of hot chunk h
+ * whose series is one of series[0 .. nseries) (sorted, distinct), using
+ * the chunk's series index; false if the chunk has no usable index.  The
+ * list is allocated in CurrentMemoryContext.
+ */
+bool		HotSeriesRows(const TableView *view, int h, const int64 *series, int nseries,
+						  uint32 **rows, uint32 *nrows);
+
 } // namespace ztsdb

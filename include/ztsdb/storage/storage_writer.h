@@ -43,6 +43,12 @@ int			SealChunks(const core::TableKey *key, bool sealall, bool force);
 /* CompressChunks moves warm chunks whose max_ts < older_than to cold. */
 int			CompressChunks(const core::TableKey *key, int64 older_than);
 
+/*
+ * ResortChunks rewrites unsorted warm files (stamped by forced seals) as
+ * sorted ones once their transactions have ended; returns how many.
+ */
+int			ResortChunks(void);
+
 /* DropChunks removes whole chunks (any tier) whose max_ts < older_than. */
 int			DropChunks(const core::TableKey &key, int64 older_than);
 

@@ -41,6 +41,7 @@ struct ScanCounters
 	uint64		chunks_skipped;
 	uint64		blocks_scanned;
 	uint64		blocks_skipped;
+	uint64		hot_rows_read;	/* rows of hot chunks looked at */
 };
 
 /* ScanBeginBounded starts a scan that skips what bounds excludes. */
