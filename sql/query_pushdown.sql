@@ -102,24 +102,24 @@ BEGIN
   EXECUTE 'EXPLAIN (ANALYZE, FORMAT JSON) ' || q INTO plan;
   RETURN QUERY SELECT (p ->> 'Chunks Scanned')::bigint, (p ->> 'Chunks Skipped')::bigint,
                       (p ->> 'Blocks Skipped')::bigint
-    FROM json_array_elements(json_build_array(plan -> 0 -> 'Plan' -> 'Plans' -> 0)) p;
+    FROM json_array_elements(json_build_array(plan -> 0 -> 'Plan')) p;
 END $$;
 SELECT scanned <= 2 AS few_scanned, skipped >= 3 AS chunks_skipped
-  FROM pruning($$SELECT count(*) FROM z WHERE ts >= '2024-01-03 10:00' AND ts < '2024-01-03 11:00'$$);
+  FROM pruning($$SELECT ts FROM z WHERE ts >= '2024-01-03 10:00' AND ts < '2024-01-03 11:00'$$);
 SELECT scanned >= 1 AS scanned, blocks_skipped > 0 AS cold_blocks_skipped
-  FROM pruning($$SELECT count(*) FROM z WHERE series_id = 4 AND ts < '2024-01-02'$$);
+  FROM pruning($$SELECT ts FROM z WHERE series_id = 4 AND ts < '2024-01-02'$$);
 SELECT scanned = 0 AS nothing_scanned
-  FROM pruning($$SELECT count(*) FROM z WHERE ts > '2030-01-01'$$);
+  FROM pruning($$SELECT ts FROM z WHERE ts > '2030-01-01'$$);
 
 -- hot chunks find a series' rows through their series index
 CREATE FUNCTION hot_rows(q text) RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE plan json;
 BEGIN
   EXECUTE 'EXPLAIN (ANALYZE, FORMAT JSON) ' || q INTO plan;
-  RETURN (plan -> 0 -> 'Plan' -> 'Plans' -> 0 ->> 'Hot Rows Read')::bigint;
+  RETURN (plan -> 0 -> 'Plan' ->> 'Hot Rows Read')::bigint;
 END $$;
 SELECT one > 0 AND one * 10 < total AS one_series_read_alone, two = one + 1 AS plus_the_single_row_series
-  FROM (SELECT hot_rows($$SELECT count(*) FROM z WHERE series_id = 7 AND ts >= '2024-01-04'$$) AS one,
-               hot_rows($$SELECT count(*) FROM z WHERE series_id IN (7, 99) AND ts >= '2024-01-04'$$) AS two,
-               hot_rows($$SELECT count(*) FROM z WHERE ts >= '2024-01-04'$$) AS total) r;
+  FROM (SELECT hot_rows($$SELECT ts FROM z WHERE series_id = 7 AND ts >= '2024-01-04'$$) AS one,
+               hot_rows($$SELECT ts FROM z WHERE series_id IN (7, 99) AND ts >= '2024-01-04'$$) AS two,
+               hot_rows($$SELECT ts FROM z WHERE ts >= '2024-01-04'$$) AS total) r;
 DROP SCHEMA query_pushdown CASCADE;

@@ -36,4 +36,5 @@ _PG_init(void)
 	ztsdb::BufferInit();
 	ztsdb::HooksInit();
 	ztsdb::QueryScanInit();
+	ztsdb::QueryAggInit();
 }

@@ -26,6 +26,7 @@
 
 #include "ztsdb/pg.h"
 #include "ztsdb/tam/tam.h"
+#include "ztsdb/query/query_pushdown.h"
 #include "ztsdb/tam/tam_scan.h"
 
 extern "C" {
@@ -104,7 +105,7 @@ IsColumn(Node *n, Index relid, int attno)
  * MatchClause recognises one restriction clause; on success appends the
  * bound expression and its kind.
  */
-static bool
+bool
 MatchClause(Expr *clause, Index relid, const core::ChunkLayout &layout, Oid time_type,
 			Oid series_type, List **exprs, List **kinds)
 {
@@ -299,7 +300,13 @@ IntDatum(Datum d, Oid type)
 static bool
 ComputeBounds(ZtsdbScanState *state, ScanBounds *b)
 {
-	ExprContext *econtext = state->css.ss.ps.ps_ExprContext;
+	return EvalBounds(state->css.ss.ps.ps_ExprContext, state->exprs, state->kinds,
+					  state->expr_types, b);
+}
+
+bool
+EvalBounds(ExprContext *econtext, List *exprstates, List *kinds, List *types, ScanBounds *b)
+{
 	ListCell   *le;
 	ListCell   *lk;
 	ListCell   *lt;
@@ -312,7 +319,7 @@ ComputeBounds(ZtsdbScanState *state, ScanBounds *b)
 	b->nseries = -1;
 	b->series = NULL;
 	ResetExprContext(econtext);
-	forthree(le, state->exprs, lk, state->kinds, lt, state->expr_types)
+	forthree(le, exprstates, lk, kinds, lt, types)
 	{
 		ExprState  *es = (ExprState *) lfirst(le);
 		int			kind = lfirst_int(lk);

@@ -83,7 +83,7 @@ struct ZtsScanDesc
 	bool		vis_ok;
 };
 
-static bool
+bool
 SeriesWanted(const ScanBounds &b, int64 s)
 {
 	int			lo = 0;
@@ -686,6 +686,23 @@ ztsdb_scan_getnextslot(TableScanDesc sscan, ScanDirection direction, TupleTableS
 	ExecStoreVirtualTuple(slot);
 	ItemPointerSet(&slot->tts_tid, 0, 1);
 	slot->tts_tableOid = RelationGetRelid(scan->base.rs_rd);
+	return true;
+}
+
+bool
+ScanNextRun(TableScanDesc sscan, const void *const **values, const uint8 *const **validity,
+			uint32 *row, uint32 *row_end)
+{
+	ZtsScanDesc *scan = reinterpret_cast<ZtsScanDesc *>(sscan);
+
+	while (scan->row >= scan->row_end)
+		if (!NextRun(scan))
+			return false;
+	*values = scan->values;
+	*validity = scan->validity;
+	*row = scan->row;
+	*row_end = scan->row_end;
+	scan->row = scan->row_end;
 	return true;
 }
 

@@ -49,6 +49,9 @@ void		HooksInit(void);
 /* The ZtsdbScan custom scan and its planner hook (query_scan.cpp) */
 void		QueryScanInit(void);
 
+/* The ZtsdbAgg custom scan: aggregates computed in the scan (query_agg.cpp) */
+void		QueryAggInit(void);
+
 /* Push a conditional drop or a truncate record (tam_handler.cpp). */
 void		PushTableRecord(uint8 type, const RelFileNode &node);
 

@@ -44,9 +44,23 @@ struct ScanCounters
 	uint64		hot_rows_read;	/* rows of hot chunks looked at */
 };
 
+/* SeriesWanted tells whether series s passes b's series filter (binary search). */
+bool		SeriesWanted(const ScanBounds &b, int64 s);
+
 /* ScanBeginBounded starts a scan that skips what bounds excludes. */
 TableScanDesc ScanBeginBounded(Relation rel, Snapshot snapshot, const ScanBounds *bounds);
 void		ScanGetCounters(TableScanDesc scan, ScanCounters *counters);
+
+/*
+ * ScanNextRun hands out the next run of visible rows [*row, *row_end) of
+ * the column arrays *values / *validity (NULL validity: no NULLs), valid
+ * until the next call; false at the end.  The bounds skipped chunks,
+ * blocks and series ranges, but rows of a run may still fall outside them:
+ * the caller checks each row.  Instead of getnextslot, for column-at-a-time
+ * consumers (ZtsdbAgg).
+ */
+bool		ScanNextRun(TableScanDesc scan, const void *const **values,
+						const uint8 *const **validity, uint32 *row, uint32 *row_end);
 
 /* AnalyzeNextBlock accepts the first block ANALYZE asks for, then no more. */
 bool		AnalyzeNextBlock(TableScanDesc scan, BlockNumber blockno);

@@ -1,0 +1,1031 @@
+/*-------------------------------------------------------------------------
+ *
+ * query_agg.cpp
+ *	  ZtsdbAgg: aggregates over a ztsdb table computed inside the scan,
+ *	  column at a time, instead of producing a tuple per row for an Agg
+ *	  node.
+ *
+ * Planning (create_upper_paths_hook, UPPERREL_GROUP_AGG): a query over one
+ * ztsdb table whose WHERE clauses are all pushable (query_pushdown.h: the
+ * bounds are then exact), grouped by nothing, by the series column and/or by
+ * date_bin(constant, time column, constant), with no HAVING or grouping
+ * sets, whose aggregates are all among
+ *		count(*), count(col), sum(float8 | int2 | int4 col), avg(float8 col),
+ *		min/max(int2 | int4 | int8 | float8 | timestamp | timestamptz col)
+ * (plain columns, no DISTINCT, ORDER BY or FILTER), gets a CustomScan path
+ * with scanrelid 0 whose custom_scan_tlist holds the group column and the
+ * Aggrefs, as postgres_fdw does for remote aggregation; the planner keeps
+ * the Agg plan if it is cheaper (it never is).
+ *
+ * Execution: the first call scans runs of visible rows (ScanNextRun), checks
+ * each row against the bounds, finds its group (the last group is cached:
+ * sorted files give long runs of one series) and updates every aggregate;
+ * then it returns one group per call.  Results equal PostgreSQL's own
+ * aggregates over the rows in the same order: sums and averages follow
+ * float8pl / float8_accum (same overflow errors), min/max order NaN above
+ * every number as float8_cmp does.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "ztsdb/pg.h"
+#include "ztsdb/query/query_pushdown.h"
+#include "ztsdb/tam/tam.h"
+#include "ztsdb/tam/tam_scan.h"
+
+extern "C" {
+#include "access/table.h"
+#include "catalog/pg_aggregate_d.h"
+#include "commands/explain.h"
+#include "executor/executor.h"
+#include "nodes/extensible.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "optimizer/optimizer.h"
+#include "optimizer/pathnode.h"
+#include "optimizer/paths.h"
+#include "optimizer/planner.h"
+#include "optimizer/tlist.h"
+#include "parser/parsetree.h"
+#include "utils/float.h"
+#include "utils/fmgroids.h"
+#include "utils/hsearch.h"
+#include "utils/lsyscache.h"
+#include "utils/ruleutils.h"
+}
+
+#include <cmath>
+
+namespace ztsdb {
+
+enum AggOp
+{
+	kAggCountStar = 1,
+	kAggCount,
+	kAggSumFloat8,
+	kAggSumInt,					/* int2/int4 -> int8 */
+	kAggAvgFloat8,
+	kAggMin,
+	kAggMax
+};
+
+/* One aggregate: its operation and the column it reads (-1: count(*)). */
+struct AggDesc
+{
+	int			op;
+	int			col;
+	Oid			type;			/* column type (min/max result type) */
+};
+
+/* The running state of one aggregate of one group. */
+struct AggValue
+{
+	int64		n;				/* rows seen (count, avg's N, "any" for min/max/sum) */
+	double		sx;				/* float sum, avg's Sx */
+	double		sxx;			/* avg's Sxx (for float8_accum's overflow check) */
+	int64		i;				/* int sum, int/timestamp min/max */
+	double		f;				/* float min/max */
+};
+
+struct AggState
+{
+	CustomScanState css;
+	Relation	rel;
+	core::ChunkLayout layout;
+	List	   *exprs;			/* ExprStates of the pushed bounds */
+	List	   *kinds;
+	List	   *expr_types;
+	bool		grouped;		/* GROUP BY anything */
+	bool		by_series;		/* a group column is the series column */
+	bool		by_bin;			/* a group column is date_bin(stride, time, origin) */
+	int			ngroupcols;
+	int			groupcols[2];	/* kGroupSeries / kGroupBin, in output order */
+	FmgrInfo	bin_fn;
+	Datum		bin_stride;
+	Datum		bin_origin;
+	int			naggs;
+	AggDesc    *aggs;
+	bool		done;			/* groups computed */
+	int			ngroups;
+	int			next_group;
+	struct GroupKey *keys;		/* per group */
+	AggValue   *values;			/* ngroups x naggs */
+	ScanCounters counters;
+	uint64		rows;			/* rows aggregated */
+};
+
+enum GroupCol
+{
+	kGroupSeries = 1,
+	kGroupBin = 2
+};
+
+/* A group's key; zero-filled before use (hashed as bytes). */
+struct GroupKey
+{
+	int64		series;
+	int64		bin;
+	int32		series_null;
+	int32		pad;
+};
+
+static create_upper_paths_hook_type prev_upper_paths = NULL;
+static CustomPathMethods agg_path_methods;
+static CustomScanMethods agg_scan_methods;
+static CustomExecMethods agg_exec_methods;
+
+/* ---------------------------------------------------------------------
+ * Planning
+ * ---------------------------------------------------------------------
+ */
+
+/* ColumnOf returns the 0-based column of a plain Var of relid, or -1. */
+static int
+ColumnOf(Node *n, Index relid)
+{
+	if (n != NULL && IsA(n, Var) && ((Var *) n)->varno == (int) relid &&
+		((Var *) n)->varlevelsup == 0 && ((Var *) n)->varattno > 0)
+		return ((Var *) n)->varattno - 1;
+	return -1;
+}
+
+/* DescribeAggref fills d for a supported aggregate call; false otherwise. */
+static bool
+DescribeAggref(Aggref *a, Index relid, TupleDesc desc, AggDesc *d)
+{
+	Node	   *arg = NULL;
+	Oid			type = InvalidOid;
+
+	if (a->aggfilter != NULL || a->aggdistinct != NIL || a->aggorder != NIL ||
+		a->aggkind != AGGKIND_NORMAL || a->agglevelsup != 0 || a->aggsplit != AGGSPLIT_SIMPLE ||
+		a->aggvariadic)
+		return false;
+	if (a->aggfnoid == F_COUNT_)
+	{
+		d->op = kAggCountStar;
+		d->col = -1;
+		d->type = InvalidOid;
+		return true;
+	}
+	if (list_length(a->args) != 1)
+		return false;
+	arg = (Node *) ((TargetEntry *) linitial(a->args))->expr;
+	d->col = ColumnOf(arg, relid);
+	if (d->col < 0 || d->col >= desc->natts)
+		return false;
+	type = TupleDescAttr(desc, d->col)->atttypid;
+	d->type = type;
+	switch (a->aggfnoid)
+	{
+		case F_COUNT_ANY:
+			d->op = kAggCount;
+			return true;
+		case F_SUM_FLOAT8:
+			d->op = kAggSumFloat8;
+			return type == FLOAT8OID;
+		case F_SUM_INT4:
+		case F_SUM_INT2:
+			d->op = kAggSumInt;
+			return type == INT4OID || type == INT2OID;
+		case F_AVG_FLOAT8:
+			d->op = kAggAvgFloat8;
+			return type == FLOAT8OID;
+		case F_MIN_INT2:
+		case F_MIN_INT4:
+		case F_MIN_INT8:
+		case F_MIN_FLOAT8:
+		case F_MIN_TIMESTAMP:
+		case F_MIN_TIMESTAMPTZ:
+			d->op = kAggMin;
+			return type == INT2OID || type == INT4OID || type == INT8OID || type == FLOAT8OID ||
+				type == TIMESTAMPOID || type == TIMESTAMPTZOID;
+		case F_MAX_INT2:
+		case F_MAX_INT4:
+		case F_MAX_INT8:
+		case F_MAX_FLOAT8:
+		case F_MAX_TIMESTAMP:
+		case F_MAX_TIMESTAMPTZ:
+			d->op = kAggMax;
+			return type == INT2OID || type == INT4OID || type == INT8OID || type == FLOAT8OID ||
+				type == TIMESTAMPOID || type == TIMESTAMPTZOID;
+	}
+	return false;
+}
+
+/* IsBinExpr: date_bin(non-NULL constant, time column, non-NULL constant)? */
+static bool
+IsBinExpr(Node *n, Index relid, const core::ChunkLayout &layout, TupleDesc desc)
+{
+	FuncExpr   *f;
+	Node	   *stride;
+	Node	   *origin;
+
+	if (n == NULL || !IsA(n, FuncExpr))
+		return false;
+	f = (FuncExpr *) n;
+	if ((f->funcid != F_DATE_BIN_INTERVAL_TIMESTAMPTZ_TIMESTAMPTZ &&
+		 f->funcid != F_DATE_BIN_INTERVAL_TIMESTAMP_TIMESTAMP) ||
+		list_length(f->args) != 3 ||
+		f->funcresulttype != TupleDescAttr(desc, layout.time_col)->atttypid)
+		return false;
+	stride = (Node *) linitial(f->args);
+	origin = (Node *) lthird(f->args);
+	return IsA(stride, Const) && !((Const *) stride)->constisnull &&
+		IsA(origin, Const) && !((Const *) origin)->constisnull &&
+		ColumnOf((Node *) lsecond(f->args), relid) == layout.time_col;
+}
+
+static void
+UpperPaths(PlannerInfo *root, UpperRelationKind stage, RelOptInfo *input_rel,
+		   RelOptInfo *output_rel, void *extra)
+{
+	Query	   *parse = root->parse;
+	RangeTblEntry *rte;
+	Relation	r;
+	core::ChunkLayout layout;
+	bool		ok;
+	List	   *exprs = NIL;
+	List	   *kinds = NIL;
+	List	   *scan_tlist = NIL;
+	List	   *descs = NIL;
+	PathTarget *target;
+	List	   *vars;
+	ListCell   *lc;
+	bool		grouped = false;
+	List	   *groupcols = NIL;
+	List	   *group_exprs = NIL;
+	CustomPath *cpath;
+	Path	   *cheapest;
+	int			natts;
+	TupleDesc	desc;
+
+	if (prev_upper_paths)
+		prev_upper_paths(root, stage, input_rel, output_rel, extra);
+	if (stage != UPPERREL_GROUP_AGG || input_rel->reloptkind != RELOPT_BASEREL ||
+		!parse->hasAggs || parse->groupingSets != NIL || parse->havingQual != NULL ||
+		root->hasHavingQual || parse->hasTargetSRFs || list_length(parse->groupClause) > 2 ||
+		input_rel->cheapest_total_path == NULL)
+		return;
+	rte = planner_rt_fetch(input_rel->relid, root);
+	if (rte->rtekind != RTE_RELATION || rte->relkind != RELKIND_RELATION || rte->inh)
+		return;
+
+	r = relation_open(rte->relid, NoLock);
+	ok = IsZtsdbRelation(r) && LayoutFromTupleDesc(RelationGetDescr(r), &layout, false);
+	desc = RelationGetDescr(r);
+	natts = desc->natts;
+	if (ok)
+	{
+		Oid			time_type = TupleDescAttr(desc, layout.time_col)->atttypid;
+		Oid			series_type = layout.series_col >= 0
+			? TupleDescAttr(desc, layout.series_col)->atttypid : InvalidOid;
+
+		foreach(lc, input_rel->baserestrictinfo)
+		{
+			RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
+
+			if (ri->pseudoconstant ||
+				!MatchClause(ri->clause, input_rel->relid, layout, time_type, series_type,
+							 &exprs, &kinds))
+			{
+				ok = false;
+				break;
+			}
+		}
+	}
+
+	/* GROUP BY nothing, the series column, date_bin(const, time, const), or both */
+	foreach(lc, ok ? parse->groupClause : NIL)
+	{
+		SortGroupClause *sgc = lfirst_node(SortGroupClause, lc);
+		Node	   *gexpr = get_sortgroupclause_expr(sgc, parse->targetList);
+
+		if (layout.series_col >= 0 && ColumnOf(gexpr, input_rel->relid) == layout.series_col &&
+			!list_member_int(groupcols, kGroupSeries))
+			groupcols = lappend_int(groupcols, kGroupSeries);
+		else if (IsBinExpr(gexpr, input_rel->relid, layout, desc) &&
+				 !list_member_int(groupcols, kGroupBin))
+			groupcols = lappend_int(groupcols, kGroupBin);
+		else
+		{
+			ok = false;
+			break;
+		}
+		group_exprs = lappend(group_exprs, gexpr);
+		scan_tlist = lappend(scan_tlist, makeTargetEntry((Expr *) copyObjectImpl(gexpr),
+														 list_length(scan_tlist) + 1, NULL, false));
+	}
+	grouped = groupcols != NIL;
+
+	/*
+	 * Every Var must be the series group column (expressions equal to a
+	 * group expression count as it), every Aggref supported.
+	 */
+	target = root->upper_targets[UPPERREL_GROUP_AGG];
+	vars = NIL;
+	foreach(lc, ok ? target->exprs : NIL)
+	{
+		ListCell   *lg;
+		bool		is_group = false;
+
+		foreach(lg, group_exprs)
+			if (equal(lfirst(lg), lfirst(lc)))
+				is_group = true;
+		if (!is_group)
+			vars = list_concat(vars, pull_var_clause((Node *) lfirst(lc), PVC_INCLUDE_AGGREGATES));
+	}
+	foreach(lc, vars)
+	{
+		Node	   *n = (Node *) lfirst(lc);
+
+		if (!ok)
+			break;
+		if (IsA(n, Var))
+		{
+			ok = list_member_int(groupcols, kGroupSeries) &&
+				ColumnOf(n, input_rel->relid) == layout.series_col;
+			continue;
+		}
+		if (IsA(n, Aggref))
+		{
+			AggDesc		d;
+			bool		seen = false;
+			ListCell   *lt;
+
+			if (!DescribeAggref((Aggref *) n, input_rel->relid, desc, &d))
+			{
+				ok = false;
+				continue;
+			}
+			foreach(lt, scan_tlist)
+				if (equal(((TargetEntry *) lfirst(lt))->expr, n))
+					seen = true;
+			if (seen)
+				continue;
+			scan_tlist = lappend(scan_tlist,
+								 makeTargetEntry((Expr *) n, list_length(scan_tlist) + 1, NULL, false));
+			descs = lappend(descs, list_make3_int(d.op, d.col, (int) d.type));
+			continue;
+		}
+		ok = false;
+	}
+	relation_close(r, NoLock);
+	(void) natts;
+	if (!ok || descs == NIL)
+		return;
+
+	cheapest = input_rel->cheapest_total_path;
+	cpath = makeNode(CustomPath);
+	cpath->path.pathtype = T_CustomScan;
+	cpath->path.parent = output_rel;
+	cpath->path.pathtarget = target;
+	cpath->path.param_info = NULL;
+	cpath->path.parallel_aware = false;
+	cpath->path.parallel_safe = false;
+	cpath->path.rows = grouped ? Max(output_rel->rows, 1.0) : 1;
+	/* XXX: no cost model yet; reading columns in place is far cheaper than an Agg over tuples */
+	cpath->path.startup_cost = cheapest->total_cost * 0.2;
+	cpath->path.total_cost = cheapest->total_cost * 0.2 + cpath->path.rows * cpu_tuple_cost;
+	cpath->flags = 0;
+	cpath->custom_private = list_make5(exprs, kinds, scan_tlist, descs,
+									   list_make3_int((int) rte->relid, grouped ? 1 : 0,
+													  (int) input_rel->relid));
+	cpath->custom_private = lappend(cpath->custom_private, groupcols);
+	cpath->methods = &agg_path_methods;
+	add_path(output_rel, &cpath->path);
+}
+
+static Plan *
+PlanAggPath(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path, List *tlist,
+			List *clauses, List *custom_plans)
+{
+	CustomScan *cscan = makeNode(CustomScan);
+	List	   *info = (List *) list_nth(best_path->custom_private, 4);
+
+	(void) root;
+	(void) rel;
+	(void) clauses;
+	(void) custom_plans;
+	cscan->scan.plan.targetlist = tlist;
+	cscan->scan.plan.qual = NIL;
+	cscan->scan.scanrelid = 0;
+	cscan->flags = best_path->flags;
+	cscan->custom_exprs = (List *) linitial(best_path->custom_private);
+	cscan->custom_scan_tlist = (List *) list_nth(best_path->custom_private, 2);
+	cscan->custom_relids = bms_make_singleton(list_nth_int(info, 2));
+	cscan->custom_private = list_make4(lsecond(best_path->custom_private),
+									   list_nth(best_path->custom_private, 3), info,
+									   list_nth(best_path->custom_private, 5));
+	cscan->methods = &agg_scan_methods;
+	return &cscan->scan.plan;
+}
+
+/* ---------------------------------------------------------------------
+ * Execution
+ * ---------------------------------------------------------------------
+ */
+
+static Node *
+CreateAggState(CustomScan *cscan)
+{
+	AggState   *state = static_cast<AggState *>(palloc0(sizeof(AggState)));
+	List	   *descs = (List *) lsecond(cscan->custom_private);
+	List	   *info = (List *) lthird(cscan->custom_private);
+	ListCell   *lc;
+	int			i = 0;
+
+	NodeSetTag(state, T_CustomScanState);
+	state->css.methods = &agg_exec_methods;
+	state->kinds = (List *) linitial(cscan->custom_private);
+	state->grouped = list_nth_int(info, 1) != 0;
+	foreach(lc, (List *) lfourth(cscan->custom_private))
+	{
+		int			kind = lfirst_int(lc);
+
+		state->groupcols[state->ngroupcols] = kind;
+		if (kind == kGroupSeries)
+			state->by_series = true;
+		else
+		{
+			FuncExpr   *f = (FuncExpr *) ((TargetEntry *) list_nth(cscan->custom_scan_tlist,
+																	  state->ngroupcols))->expr;
+
+			state->by_bin = true;
+			fmgr_info(f->funcid, &state->bin_fn);
+			state->bin_stride = ((Const *) linitial(f->args))->constvalue;
+			state->bin_origin = ((Const *) lthird(f->args))->constvalue;
+		}
+		state->ngroupcols++;
+	}
+	state->naggs = list_length(descs);
+	state->aggs = static_cast<AggDesc *>(palloc(sizeof(AggDesc) * state->naggs));
+	foreach(lc, descs)
+	{
+		List	   *d = (List *) lfirst(lc);
+
+		state->aggs[i].op = linitial_int(d);
+		state->aggs[i].col = lsecond_int(d);
+		state->aggs[i].type = (Oid) lthird_int(d);
+		i++;
+	}
+	return (Node *) state;
+}
+
+static void
+BeginAgg(CustomScanState *node, EState *estate, int eflags)
+{
+	AggState   *state = reinterpret_cast<AggState *>(node);
+	CustomScan *cscan = (CustomScan *) node->ss.ps.plan;
+	List	   *info = (List *) lthird(cscan->custom_private);
+	ListCell   *lc;
+
+	(void) estate;
+	(void) eflags;
+	/* the executor holds the table's lock already (range table) */
+	state->rel = table_open((Oid) linitial_int(info), AccessShareLock);
+	(void) LayoutFromTupleDesc(RelationGetDescr(state->rel), &state->layout, true);
+	state->exprs = ExecInitExprList(cscan->custom_exprs, &node->ss.ps);
+	foreach(lc, cscan->custom_exprs)
+		state->expr_types = lappend_oid(state->expr_types, exprType((Node *) lfirst(lc)));
+}
+
+static inline bool
+BitSet(const uint8 *bits, uint32 r)
+{
+	return bits == nullptr || ((bits[r >> 3] >> (r & 7)) & 1);
+}
+
+/* FloatGreater orders as float8_cmp_internal: NaN above everything. */
+static inline bool
+FloatGreater(double a, double b)
+{
+	if (std::isnan(a))
+		return !std::isnan(b);
+	if (std::isnan(b))
+		return false;
+	return a > b;
+}
+
+static inline void
+AccumFloat8(AggValue *v, double x)
+{
+	/* float8_accum (PostgreSQL 15), including its overflow check */
+	double		n0 = (double) v->n;
+	double		n = n0 + 1.0;
+	double		sx = v->sx + x;
+	double		sxx = v->sxx;
+
+	if (n0 > 0.0)
+	{
+		double		tmp = x * n - sx;
+
+		sxx += tmp * tmp / (n * n0);
+		if (std::isinf(sx) || std::isinf(sxx))
+		{
+			if (!std::isinf(v->sx) && !std::isinf(x))
+				float_overflow_error();
+			sxx = get_float8_nan();
+		}
+	}
+	else if (std::isnan(x) || std::isinf(x))
+		sxx = get_float8_nan();
+	v->n++;
+	v->sx = sx;
+	v->sxx = sxx;
+}
+
+static void
+UpdateAgg(const AggDesc &d, AggValue *v, const void *const *values, const uint8 *const *validity,
+		  uint32 r)
+{
+	if (d.op == kAggCountStar)
+	{
+		v->n++;
+		return;
+	}
+	if (!BitSet(validity[d.col], r))
+		return;
+	switch (d.op)
+	{
+		case kAggCount:
+			v->n++;
+			break;
+		case kAggSumFloat8:
+			{
+				double		x = static_cast<const double *>(values[d.col])[r];
+
+				if (v->n == 0)
+					v->sx = x;
+				else
+				{
+					double		s = v->sx + x;
+
+					/* float8pl */
+					if (std::isinf(s) && !std::isinf(v->sx) && !std::isinf(x))
+						float_overflow_error();
+					v->sx = s;
+				}
+				v->n++;
+				break;
+			}
+		case kAggSumInt:
+			{
+				int64		x = d.type == INT2OID ? static_cast<const int16 *>(values[d.col])[r]
+					: static_cast<const int32 *>(values[d.col])[r];
+
+				/* int4_sum/int2_sum add without an overflow check (wrapping) */
+				v->i = (int64) ((uint64) v->i + (uint64) x);
+				v->n++;
+				break;
+			}
+		case kAggAvgFloat8:
+			AccumFloat8(v, static_cast<const double *>(values[d.col])[r]);
+			break;
+		case kAggMin:
+		case kAggMax:
+			if (d.type == FLOAT8OID)
+			{
+				double		x = static_cast<const double *>(values[d.col])[r];
+
+				if (v->n == 0 || (d.op == kAggMin ? FloatGreater(v->f, x) : FloatGreater(x, v->f)))
+					v->f = x;
+			}
+			else
+			{
+				int64		x = d.type == INT2OID ? static_cast<const int16 *>(values[d.col])[r]
+					: d.type == INT4OID ? static_cast<const int32 *>(values[d.col])[r]
+					: static_cast<const int64 *>(values[d.col])[r];
+
+				if (v->n == 0 || (d.op == kAggMin ? x < v->i : x > v->i))
+					v->i = x;
+			}
+			v->n++;
+			break;
+	}
+}
+
+/*
+ * UpdateAggRange folds rows [r, e) of one group into v: one loop per
+ * aggregate, the NULL check hoisted out when the column has no NULLs.
+ */
+template <bool kNulls>
+static void
+UpdateAggRangeT(const AggDesc &d, AggValue *v, const void *const *values, const uint8 *bits,
+				uint32 r, uint32 e)
+{
+	auto		valid = [&](uint32 i) {
+		return !kNulls || ((bits[i >> 3] >> (i & 7)) & 1);
+	};
+
+	switch (d.op)
+	{
+		case kAggCount:
+			for (uint32 i = r; i < e; i++)
+				v->n += valid(i);
+			return;
+		case kAggAvgFloat8:
+			{
+				const double *x = static_cast<const double *>(values[d.col]);
+
+				for (uint32 i = r; i < e; i++)
+					if (valid(i))
+						AccumFloat8(v, x[i]);
+				return;
+			}
+		case kAggMax:
+		case kAggMin:
+			if (d.type == FLOAT8OID)
+			{
+				const double *x = static_cast<const double *>(values[d.col]);
+				bool		is_max = d.op == kAggMax;
+
+				for (uint32 i = r; i < e; i++)
+					if (valid(i))
+					{
+						if (v->n == 0 || (is_max ? FloatGreater(x[i], v->f) : FloatGreater(v->f, x[i])))
+							v->f = x[i];
+						v->n++;
+					}
+				return;
+			}
+			break;
+		default:
+			break;
+	}
+	/* the rest row by row */
+	for (uint32 i = r; i < e; i++)
+		if (valid(i))
+		{
+			const uint8 *none[core::kMaxColumns] = {};
+
+			UpdateAgg(d, v, values, none, i);
+		}
+}
+
+static void
+UpdateAggRange(const AggDesc &d, AggValue *v, const void *const *values,
+			   const uint8 *const *validity, uint32 r, uint32 e)
+{
+	if (d.op == kAggCountStar)
+		v->n += e - r;
+	else if (validity[d.col] == nullptr)
+		UpdateAggRangeT<false>(d, v, values, nullptr, r, e);
+	else
+		UpdateAggRangeT<true>(d, v, values, validity[d.col], r, e);
+}
+
+/* A group of the key-to-group hash table. */
+struct GroupEntry
+{
+	GroupKey	key;
+	int			group;
+};
+
+/* Direct-mapped cache in front of the hash table (hot chunks interleave series). */
+constexpr int kGroupCache = 1024;
+
+/* KeyOf fills key for row r (series and/or date_bin bucket). */
+static inline void
+KeyOf(AggState *state, const void *const *values, const uint8 *const *validity, uint32 r,
+	  GroupKey *key)
+{
+	const core::ChunkLayout &layout = state->layout;
+
+	key->series = 0;
+	key->bin = 0;
+	key->series_null = 0;
+	key->pad = 0;
+	if (state->by_series)
+	{
+		if (BitSet(validity[layout.series_col], r))
+			key->series = core::IntegerAt(layout.types[layout.series_col],
+										  values[layout.series_col], r);
+		else
+			key->series_null = 1;
+	}
+	if (state->by_bin)
+	{
+		int64		ts = static_cast<const int64 *>(values[layout.time_col])[r];
+
+		/* PostgreSQL's own date_bin: same results, same errors */
+		key->bin = DatumGetInt64(FunctionCall3(&state->bin_fn, state->bin_stride,
+											   Int64GetDatum(ts), state->bin_origin));
+	}
+}
+
+static inline bool
+SameKey(const GroupKey &a, const GroupKey &b)
+{
+	return a.series == b.series && a.bin == b.bin && a.series_null == b.series_null;
+}
+
+/* ComputeGroups runs the whole scan and fills the groups. */
+static void
+ComputeGroups(AggState *state)
+{
+	EState	   *estate = state->css.ss.ps.state;
+	MemoryContext old = MemoryContextSwitchTo(estate->es_query_cxt);
+	ScanBounds	b;
+	bool		possible = EvalBounds(state->css.ss.ps.ps_ExprContext, state->exprs, state->kinds,
+									  state->expr_types, &b);
+	const core::ChunkLayout &layout = state->layout;
+	int			tcol = layout.time_col;
+	int			scol = layout.series_col;
+	core::ColumnType stype = scol >= 0 ? layout.types[scol] : core::ColumnType::kInt8;
+	HASHCTL		info;
+	HTAB	   *index;
+	GroupEntry *cache = static_cast<GroupEntry *>(palloc(sizeof(GroupEntry) * kGroupCache));
+	int			cap = 16;
+	TableScanDesc scan;
+	const void *const *values;
+	const uint8 *const *validity;
+	uint32		r0;
+	uint32		r1;
+	int			last_group = -1;
+	GroupKey	last_key;
+	bool		filter_ts;
+
+	state->ngroups = 0;
+	state->keys = static_cast<GroupKey *>(palloc0(sizeof(GroupKey) * cap));
+	state->values = static_cast<AggValue *>(palloc0(sizeof(AggValue) * cap * state->naggs));
+	if (!possible)
+	{
+		b.min_ts = 1;
+		b.max_ts = 0;
+		b.nseries = -1;
+	}
+	filter_ts = b.min_ts != PG_INT64_MIN || b.max_ts != PG_INT64_MAX;
+	memset(&info, 0, sizeof(info));
+	info.keysize = sizeof(GroupKey);
+	info.entrysize = sizeof(GroupEntry);
+	info.hcxt = CurrentMemoryContext;
+	index = hash_create("ztsdb agg groups", 1024, &info, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	for (int i = 0; i < kGroupCache; i++)
+		cache[i].group = -1;
+	memset(&last_key, 0, sizeof(last_key));
+	if (!state->grouped)
+	{
+		state->ngroups = 1;
+		last_group = 0;
+	}
+	scan = ScanBeginBounded(state->rel, estate->es_snapshot, &b);
+	while (possible && ScanNextRun(scan, &values, &validity, &r0, &r1))
+	{
+		const int64 *ts = static_cast<const int64 *>(values[tcol]);
+		auto		passes = [&](uint32 r) {
+			if (filter_ts && (ts[r] < b.min_ts || ts[r] > b.max_ts))
+				return false;
+			if (b.nseries >= 0)
+			{
+				if (!BitSet(validity[scol], r) ||
+					!SeriesWanted(b, core::IntegerAt(stype, values[scol], r)))
+					return false;
+			}
+			return true;
+		};
+
+		CHECK_FOR_INTERRUPTS();
+		for (uint32 r = r0; r < r1; r++)
+		{
+			GroupKey	key;
+			int			g;
+			uint32		e;
+
+			if (!passes(r))
+				continue;
+			if (!state->grouped)
+				g = 0;
+			else
+			{
+				KeyOf(state, values, validity, r, &key);
+				if (last_group >= 0 && SameKey(key, last_key))
+					g = last_group;
+				else
+				{
+					GroupEntry *ce = &cache[(uint64) (key.series * 31 + key.bin / 1000000 + key.series_null) &
+											(kGroupCache - 1)];
+
+					if (ce->group >= 0 && SameKey(ce->key, key))
+						g = ce->group;
+					else
+					{
+						bool		found;
+						GroupEntry *he = static_cast<GroupEntry *>(hash_search(index, &key, HASH_ENTER, &found));
+
+						if (!found)
+						{
+							if (state->ngroups == cap)
+							{
+								cap *= 2;
+								state->keys = static_cast<GroupKey *>(
+									repalloc(state->keys, sizeof(GroupKey) * cap));
+								state->values = static_cast<AggValue *>(
+									repalloc(state->values, sizeof(AggValue) * cap * state->naggs));
+							}
+							he->group = state->ngroups++;
+							memset(&state->values[(size_t) he->group * state->naggs], 0,
+								   sizeof(AggValue) * state->naggs);
+							state->keys[he->group] = key;
+						}
+						g = he->group;
+						ce->key = key;
+						ce->group = g;
+					}
+					last_group = g;
+					last_key = key;
+				}
+			}
+
+			/* the segment of following rows of the same group that pass the bounds */
+			for (e = r + 1; e < r1 && passes(e); e++)
+			{
+				GroupKey	ek;
+
+				if (!state->grouped)
+					continue;
+				KeyOf(state, values, validity, e, &ek);
+				if (!SameKey(ek, key))
+					break;
+			}
+			for (int a = 0; a < state->naggs; a++)
+				UpdateAggRange(state->aggs[a], &state->values[(size_t) g * state->naggs + a],
+							   values, validity, r, e);
+			state->rows += e - r;
+			r = e - 1;
+		}
+	}
+	hash_destroy(index);
+	ScanGetCounters(scan, &state->counters);
+	table_endscan(scan);
+	state->done = true;
+	state->next_group = 0;
+	MemoryContextSwitchTo(old);
+}
+
+static Datum
+ResultDatum(const AggDesc &d, const AggValue &v, bool *isnull)
+{
+	*isnull = false;
+	switch (d.op)
+	{
+		case kAggCountStar:
+		case kAggCount:
+			return Int64GetDatum(v.n);
+		case kAggSumFloat8:
+			*isnull = v.n == 0;
+			return Float8GetDatum(v.sx);
+		case kAggSumInt:
+			*isnull = v.n == 0;
+			return Int64GetDatum(v.i);
+		case kAggAvgFloat8:
+			*isnull = v.n == 0;
+			return Float8GetDatum(v.n == 0 ? 0.0 : v.sx / (double) v.n);
+		case kAggMin:
+		case kAggMax:
+			*isnull = v.n == 0;
+			switch (d.type)
+			{
+				case FLOAT8OID:
+					return Float8GetDatum(v.f);
+				case INT2OID:
+					return Int16GetDatum((int16) v.i);
+				case INT4OID:
+					return Int32GetDatum((int32) v.i);
+				default:
+					return Int64GetDatum(v.i);
+			}
+	}
+	*isnull = true;
+	return (Datum) 0;
+}
+
+static TupleTableSlot *
+NextGroup(ScanState *ss)
+{
+	AggState   *state = reinterpret_cast<AggState *>(ss);
+	TupleTableSlot *slot = ss->ss_ScanTupleSlot;
+	int			g;
+	int			att = 0;
+
+	if (!state->done)
+		ComputeGroups(state);
+	ExecClearTuple(slot);
+	if (state->next_group >= state->ngroups)
+		return slot;
+	g = state->next_group++;
+	for (int c = 0; c < state->ngroupcols; c++, att++)
+	{
+		const GroupKey &k = state->keys[g];
+
+		if (state->groupcols[c] == kGroupBin)
+		{
+			slot->tts_isnull[att] = false;
+			slot->tts_values[att] = Int64GetDatum(k.bin);
+		}
+		else
+		{
+			core::ColumnType st = state->layout.types[state->layout.series_col];
+
+			slot->tts_isnull[att] = k.series_null != 0;
+			slot->tts_values[att] = k.series_null ? (Datum) 0
+				: st == core::ColumnType::kInt2 ? Int16GetDatum((int16) k.series)
+				: st == core::ColumnType::kInt4 ? Int32GetDatum((int32) k.series)
+				: Int64GetDatum(k.series);
+		}
+	}
+	for (int a = 0; a < state->naggs; a++)
+		slot->tts_values[att + a] = ResultDatum(state->aggs[a],
+												state->values[(size_t) g * state->naggs + a],
+												&slot->tts_isnull[att + a]);
+	return ExecStoreVirtualTuple(slot);
+}
+
+static bool
+RecheckGroup(ScanState *ss, TupleTableSlot *slot)
+{
+	(void) ss;
+	(void) slot;
+	return true;
+}
+
+static TupleTableSlot *
+ExecAgg(CustomScanState *node)
+{
+	return ExecScan(&node->ss, NextGroup, RecheckGroup);
+}
+
+static void
+EndAgg(CustomScanState *node)
+{
+	AggState   *state = reinterpret_cast<AggState *>(node);
+
+	if (state->rel != NULL)
+		table_close(state->rel, AccessShareLock);
+	state->rel = NULL;
+}
+
+static void
+ReScanAgg(CustomScanState *node)
+{
+	AggState   *state = reinterpret_cast<AggState *>(node);
+
+	/* parameters may have changed: aggregate again */
+	state->done = false;
+	state->rows = 0;
+}
+
+static void
+ExplainAgg(CustomScanState *node, List *ancestors, ExplainState *es)
+{
+	AggState   *state = reinterpret_cast<AggState *>(node);
+	CustomScan *cscan = (CustomScan *) node->ss.ps.plan;
+	List	   *context;
+	List	   *texts = NIL;
+	ListCell   *lc;
+
+	context = set_deparse_context_plan(es->deparse_cxt, node->ss.ps.plan, ancestors);
+	foreach(lc, cscan->custom_exprs)
+		texts = lappend(texts, deparse_expression((Node *) lfirst(lc), context, false, false));
+	ExplainPropertyText("Relation", RelationGetRelationName(state->rel), es);
+	{
+		const char *by = state->by_series && state->by_bin ? "series, date_bin"
+			: state->by_series ? "series" : state->by_bin ? "date_bin" : "nothing";
+
+		ExplainPropertyText("Grouped By", by, es);
+	}
+	if (texts != NIL)
+		ExplainPropertyList("Pushed Bounds", texts, es);
+	if (es->analyze)
+	{
+		ExplainPropertyInteger("Rows Aggregated", NULL, (int64) state->rows, es);
+		ExplainPropertyInteger("Chunks Scanned", NULL, (int64) state->counters.chunks_scanned, es);
+		ExplainPropertyInteger("Chunks Skipped", NULL, (int64) state->counters.chunks_skipped, es);
+		ExplainPropertyInteger("Blocks Scanned", NULL, (int64) state->counters.blocks_scanned, es);
+		ExplainPropertyInteger("Blocks Skipped", NULL, (int64) state->counters.blocks_skipped, es);
+	}
+}
+
+void
+QueryAggInit(void)
+{
+	memset(&agg_path_methods, 0, sizeof(agg_path_methods));
+	agg_path_methods.CustomName = "ZtsdbAgg";
+	agg_path_methods.PlanCustomPath = PlanAggPath;
+
+	memset(&agg_scan_methods, 0, sizeof(agg_scan_methods));
+	agg_scan_methods.CustomName = "ZtsdbAgg";
+	agg_scan_methods.CreateCustomScanState = CreateAggState;
+	RegisterCustomScanMethods(&agg_scan_methods);
+
+	memset(&agg_exec_methods, 0, sizeof(agg_exec_methods));
+	agg_exec_methods.CustomName = "ZtsdbAgg";
+	agg_exec_methods.BeginCustomScan = BeginAgg;
+	agg_exec_methods.ExecCustomScan = ExecAgg;
+	agg_exec_methods.EndCustomScan = EndAgg;
+	agg_exec_methods.ReScanCustomScan = ReScanAgg;
+	agg_exec_methods.ExplainCustomScan = ExplainAgg;
+
+	prev_upper_paths = create_upper_paths_hook;
+	create_upper_paths_hook = UpperPaths;
+}
+
+} // namespace ztsdb
