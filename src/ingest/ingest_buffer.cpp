@@ -164,7 +164,7 @@ FlushBuffer(WriteBuffer *buf, bool commits = false, uint8 commit_flags = 0)
 			if ((n * w) % 8 != 0)
 				memset(values[c] + n * w, 0, 8 - (n * w) % 8);
 		}
-		RingPublishWake(pos, len);
+		RingPublishWake(pos, len, commits && r0 + n >= buf->nrows && !(commit_flags & core::kCommitDurable));
 		NotePush(pos);
 		last = pos;
 	}
@@ -388,15 +388,20 @@ XactCallback(XactEvent event, void *arg)
 					rec.flags = flags;
 					rec.generation = CurrentGeneration();
 					rec.top_xid = GetTopTransactionId();
-					pos = RingPush(&rec, sizeof(rec));
+					pos = RingPush(&rec, sizeof(rec), !durable);
 				}
 				/*
 				 * Durable commits wait for the fdatasync; asynchronous ones
-				 * only until their rows are applied, so the session reads
-				 * its own commit at once (ztsdb.wal_flush_delay bounds the
-				 * loss window, as wal_writer_delay does for PostgreSQL).
+				 * not at all: scans that start later wait until their rows
+				 * are applied (WaitForAsyncCommits), so every snapshot that
+				 * sees the commit sees its rows (ztsdb.wal_flush_delay
+				 * bounds the loss window, as wal_writer_delay does for
+				 * PostgreSQL).
 				 */
-				WaitForApplied(pos, xact_first_pos, durable);
+				if (durable)
+					WaitForApplied(pos, xact_first_pos, durable);
+				else
+					NoteAsyncCommit(pos);
 				StatLatency(kHistCommit, GetCurrentTimestamp() - start);
 				if (guc_debug_fault == kFaultAfterMarker)
 					ereport(ERROR,

@@ -66,6 +66,7 @@ IngestShmemInit(void *mem, bool found)
 	ConditionVariableInit(&ingest_shared->space_cv);
 	pg_atomic_init_u64(&ingest_shared->failed_upto, 0);
 	pg_atomic_init_u32(&ingest_shared->failed_sqlerrcode, 0);
+	pg_atomic_init_u64(&ingest_shared->async_commit_end, 0);
 	ingest_shared->failed_message[0] = '\0';
 	core::RingInit(ingest_ring, guc_ring_slots, (Size) guc_ring_slot_kb * 1024);
 	memset(ingest_answers, 0, sizeof(RequestAnswer) * AnswerSlots());
@@ -115,18 +116,25 @@ RingClaimWait(uint64 *pos)
 }
 
 void
-RingPublishWake(uint64 pos, uint32 len)
+RingPublishWake(uint64 pos, uint32 len, bool lazy)
 {
 	uint64		in_use;
 
 	core::RingPublish(ingest_ring, pos, len);
 	in_use = pos + 1 - ingest_ring->dequeue_pos.load(std::memory_order_relaxed);
 	StatMax(kStatRingHighWatermark, in_use);
-	WakeWriter();
+	/*
+	 * Lazy records (asynchronous commits) leave the writer asleep until the
+	 * ring is half full, a scan needs them (WaitForAsyncCommits) or its
+	 * timeout (at most ztsdb.wal_flush_delay) ends: fewer wakeups, bigger
+	 * groups.
+	 */
+	if (!lazy || in_use * 2 >= (uint64) guc_ring_slots)
+		WakeWriter();
 }
 
 uint64
-RingPush(const void *record, uint32 len)
+RingPush(const void *record, uint32 len, bool lazy)
 {
 	uint64		pos;
 	uint8	   *payload;
@@ -134,7 +142,7 @@ RingPush(const void *record, uint32 len)
 	Assert(len <= RingSlotBytes());
 	payload = RingClaimWait(&pos);
 	memcpy(payload, record, len);
-	RingPublishWake(pos, len);
+	RingPublishWake(pos, len, lazy);
 	return pos;
 }
 
@@ -179,6 +187,31 @@ WaitForDurableNoError(uint64 pos)
 	}
 	pg_read_barrier();
 	return pg_atomic_read_u64(&ingest_shared->failed_upto) <= pos;
+}
+
+void
+NoteAsyncCommit(uint64 pos)
+{
+	uint64		cur = pg_atomic_read_u64(&ingest_shared->async_commit_end);
+
+	while (cur < pos + 1 &&
+		   !pg_atomic_compare_exchange_u64(&ingest_shared->async_commit_end, &cur, pos + 1))
+		;
+}
+
+void
+WaitForAsyncCommits(void)
+{
+	uint64		target = pg_atomic_read_u64(&ingest_shared->async_commit_end);
+
+	if (pg_atomic_read_u64(&ingest_shared->applied_pos) >= target)
+		return;
+	WakeWriter();
+	ConditionVariablePrepareToSleep(&ingest_shared->progress_cv);
+	while (pg_atomic_read_u64(&ingest_shared->applied_pos) < target)
+		ConditionVariableSleep(&ingest_shared->progress_cv, PG_WAIT_EXTENSION);
+	ConditionVariableCancelSleep();
+	pg_read_barrier();
 }
 
 void

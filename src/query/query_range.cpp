@@ -282,6 +282,7 @@ RangeBegin(Oid relid, int64 series, int64 from, int64 to, MemoryContext cxt)
 				 errhint("Query the table with SELECT instead.")));
 
 	WaitForRecovery();
+	WaitForAsyncCommits();
 	buf_rows = BufferRowsForScan(rel, GetActiveSnapshot(), buf_values, buf_validity);
 	view = OpenTableView(rel, true);
 	st->cursors = static_cast<RangeCursor *>(

@@ -160,6 +160,8 @@ ztsdb_stats(PG_FUNCTION_ARGS)
 	uint64		queries = 0;
 	uint64		counts[core::kHistogramBuckets];
 
+	/* counters include every commit this session could see */
+	WaitForAsyncCommits();
 	InitMaterializedSRF(fcinfo, 0);
 	auto		put = [&](const char *name, double v) {
 		Datum		values[2];
@@ -220,6 +222,7 @@ ztsdb_chunks(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 	rel = OpenZtsdbTable(relid, AccessShareLock, kNeedSelect);
 	WaitForRecovery();
+	WaitForAsyncCommits();
 	view = OpenTableView(rel, false);
 	if (view->have_layout)
 		for (uint16 c = 0; c < view->layout.ncols; c++)

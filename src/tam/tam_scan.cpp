@@ -233,6 +233,7 @@ ScanSetup(ZtsScanDesc *scan)
 	Relation	rel = scan->base.rs_rd;
 
 	WaitForRecovery();
+	WaitForAsyncCommits();
 	(void) LayoutFromTupleDesc(RelationGetDescr(rel), &scan->layout, true);
 	scan->buf_rows = BufferRowsForScan(rel, scan->base.rs_snapshot, scan->buf_values,
 									   scan->buf_validity);

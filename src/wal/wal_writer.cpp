@@ -468,7 +468,7 @@ PendingTimeout(void)
 	long		left;
 
 	if (!unflushed)
-		return 1000L;
+		return Max(Min(1000L, (long) guc_wal_flush_delay_ms), 1L);	/* lazy pushes wait no longer */
 	TimestampDifference(GetCurrentTimestamp(),
 						TimestampTzPlusMilliseconds(pending_since, guc_wal_flush_delay_ms),
 						&secs, &usecs);

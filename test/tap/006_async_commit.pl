@@ -34,6 +34,15 @@ INSERT INTO m VALUES ('2024-01-01', 1, 1);
 SELECT count(*) FROM m;
 }), '1', 'an asynchronous commit is visible to the next statement');
 
+# another session sees an asynchronous commit at once (its scan waits until
+# the writer, which async commits do not wake, has applied it)
+$node->safe_psql('postgres', q{
+SET synchronous_commit = off;
+INSERT INTO m VALUES ('2024-01-02', 9, 9);
+});
+is($node->safe_psql('postgres', 'SELECT count(*) FROM m WHERE series_id = 9'), '1',
+	'another session sees an asynchronous commit at once');
+
 # many asynchronous commits share few fdatasyncs
 my $fsyncs = stat_value('wal_fsyncs');
 my $commits = stat_value('commits');

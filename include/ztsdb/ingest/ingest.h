@@ -45,6 +45,7 @@ struct IngestShared
 	pg_atomic_uint64 failed_upto;	/* records below this position may have been
 									 * lost by a failed WAL write (0: none) */
 	pg_atomic_uint32 failed_sqlerrcode; /* the last failed write's error */
+	pg_atomic_uint64 async_commit_end;	/* past the newest asynchronous commit marker */
 	char		failed_message[256];	/* and its message; writer only */
 	/* the ring and the answers (one per PGPROC) follow, cache-line aligned */
 };
@@ -61,13 +62,13 @@ void		IngestInit(void);
  * RingPush copies a record into the ring, waiting (backpressure) while it
  * is full; returns the record's ring position.  May ereport (interrupts).
  */
-uint64		RingPush(const void *record, uint32 len);
+uint64		RingPush(const void *record, uint32 len, bool lazy = false);
 
 /* RingClaimWait claims a slot, waiting while the ring is full; returns its payload. */
 uint8	   *RingClaimWait(uint64 *pos);
 
-/* RingPublishWake publishes a claimed slot and wakes the writer. */
-void		RingPublishWake(uint64 pos, uint32 len);
+/* RingPublishWake publishes a claimed slot and wakes the writer (lazy: see there). */
+void		RingPublishWake(uint64 pos, uint32 len, bool lazy = false);
 
 /*
  * WaitForApplied waits until the record at pos is applied (durable too,
@@ -82,6 +83,15 @@ void		WaitForApplied(uint64 pos, uint64 first_pos, bool durable = false);
  * abort path, where interrupts are held.
  */
 bool		WaitForDurableNoError(uint64 pos);
+
+/*
+ * NoteAsyncCommit records that the commit marker at pos was not waited for
+ * (synchronous_commit = off); WaitForAsyncCommits, at the start of every
+ * scan, waits until every such marker pushed before it is applied, so any
+ * snapshot that sees such a commit also sees its rows.
+ */
+void		NoteAsyncCommit(uint64 pos);
+void		WaitForAsyncCommits(void);
 
 /* WaitForRecovery waits until the writer has replayed the WAL.  May ereport. */
 void		WaitForRecovery(void);
