@@ -754,6 +754,18 @@ ComputeGroups(AggState *state)
 		b.nseries = -1;
 	}
 	filter_ts = b.min_ts != PG_INT64_MIN || b.max_ts != PG_INT64_MAX;
+
+	/* cold blocks decode only the columns read here */
+	b.need_cols = 0;
+	if (filter_ts || state->by_bin)
+		b.need_cols |= UINT64CONST(1) << tcol;
+	if (scol >= 0 && (state->by_series || b.nseries >= 0))
+		b.need_cols |= UINT64CONST(1) << scol;
+	for (int a = 0; a < state->naggs; a++)
+		if (state->aggs[a].col >= 0)
+			b.need_cols |= UINT64CONST(1) << state->aggs[a].col;
+	if (b.need_cols == 0)
+		b.need_cols = UINT64CONST(1) << tcol;	/* count(*) alone: something to count */
 	memset(&info, 0, sizeof(info));
 	info.keysize = sizeof(GroupKey);
 	info.entrysize = sizeof(GroupEntry);

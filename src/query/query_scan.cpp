@@ -318,6 +318,7 @@ EvalBounds(ExprContext *econtext, List *exprstates, List *kinds, List *types, Sc
 	b->max_ts = PG_INT64_MAX;
 	b->nseries = -1;
 	b->series = NULL;
+	b->need_cols = 0;
 	ResetExprContext(econtext);
 	forthree(le, exprstates, lk, kinds, lt, types)
 	{

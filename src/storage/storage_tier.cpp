@@ -61,6 +61,16 @@ enum BatchFate
 /* an unsorted warm file may exist (set at start: earlier runs may have left some) */
 static bool unsorted_pending = true;
 
+/* CrashPoint PANICs the writer at a tier-move step named by ztsdb.debug_fault. */
+static void
+CrashPoint(int fault)
+{
+	if (guc_debug_fault == fault)
+		ereport(PANIC,
+				(errmsg("ztsdb: injected crash in a tier move"),
+				 errdetail("Injected by ztsdb.debug_fault.")));
+}
+
 static BatchFate
 FateOf(TransactionId xid, uint32 gen, TransactionId horizon, bool *running)
 {
@@ -487,6 +497,7 @@ SealOne(TableEntry *entry, int idx, bool force)
 	if (file != NULL)
 	{
 		WriteFileDurably(ChunkPath(entry->key, c->chunk_id, core::kTierWarm), file, len);
+		CrashPoint(kFaultCrashSealFile);
 		for (uint16 col = 0; col < entry->layout.ncols; col++)
 			raw += core::ColumnWidth(entry->layout.types[col]) * (uint64) meta.nrows;
 		m.chunks[m.header.nchunks].meta = meta;
@@ -500,6 +511,7 @@ SealOne(TableEntry *entry, int idx, bool force)
 
 	LWLockAcquire(&entry->lock, LW_EXCLUSIVE);
 	InstallManifest(entry->key);
+	CrashPoint(kFaultCrashSealManifest);
 	DetachLocked(entry, idx);
 	LWLockRelease(&entry->lock);
 
@@ -600,8 +612,8 @@ OpenChunkOrError(const uint8 *data, size_t len, const char *path, core::ChunkRea
  * transactions have ended, as sorted warm files without a batch table under
  * a new chunk id (resort true).  Each move is a new file, then the manifest
  * swap, then the old file's removal: a crash leaves each row once.
- * XXX: a crash between the new file and the manifest leaves the new file
- * behind unused.
+ * A crash between the steps leaves a file the manifest does not list;
+ * the writer removes such files when it starts (SweepStrayFiles).
  */
 static int
 RewriteWarm(const core::TableKey &key, int64 older_than, bool resort)
@@ -659,6 +671,7 @@ RewriteWarm(const core::TableKey &key, int64 older_than, bool resort)
 		}
 		if (file != NULL)
 			WriteFileDurably(ChunkPath(key, new_id, new_tier), file, out_len);
+		CrashPoint(kFaultCrashMoveFile);
 
 		/* swap the entry in a fresh copy of the manifest */
 		LoadOrInitManifest(entry, &next, 0);
@@ -684,6 +697,7 @@ RewriteWarm(const core::TableKey &key, int64 older_than, bool resort)
 		LWLockAcquire(&entry->lock, LW_EXCLUSIVE);
 		InstallManifest(key);
 		LWLockRelease(&entry->lock);
+		CrashPoint(kFaultCrashMoveManifest);
 		if (unlink(warm_path) != 0)
 			ereport(WARNING,
 					(errcode_for_file_access(),
@@ -743,6 +757,56 @@ ForEachTableDir(int (*fn) (const core::TableKey &key, int64 arg), int64 arg)
  * longer has (a DROP DATABASE, or a drop whose removal a crash cut short).
  * Writer start only, when no transaction can be creating tables.
  */
+/*
+ * SweepStrayFiles removes chunk files of a live table that its manifest
+ * does not list: left by a crash inside a tier move (a new file the
+ * manifest never named, or an old one it no longer names) and temporary
+ * files.  Their rows are elsewhere: in the WAL, the listed file, or both.
+ */
+static int
+SweepStrayFiles(const core::TableKey &key)
+{
+	Manifest	m;
+	bool		have = ReadManifest(key, &m);
+	char	   *dir = TableDir(key);
+	DIR		   *d = AllocateDir(dir);
+	struct dirent *de;
+	int			removed = 0;
+
+	while ((de = ReadDir(d, dir)) != NULL)
+	{
+		unsigned long long id;
+		char		tier[8];
+		char		extra;
+		int			n = sscanf(de->d_name, "%llu.%7[a-z]%c", &id, tier, &extra);
+		size_t		len = strlen(de->d_name);
+		bool		is_tmp = len > 4 && strcmp(de->d_name + len - 4, ".tmp") == 0 &&
+			strcmp(de->d_name, "manifest.tmp") != 0;
+		uint8		t = 0;
+		bool		listed = false;
+
+		if (n == 2 && strcmp(tier, "warm") == 0)
+			t = core::kTierWarm;
+		else if (n == 2 && strcmp(tier, "cold") == 0)
+			t = core::kTierCold;
+		if (t == 0 && !is_tmp)
+			continue;
+		for (uint32 i = 0; t != 0 && have && i < m.header.nchunks; i++)
+			if (m.chunks[i].meta.chunk_id == id && m.chunks[i].meta.tier == t)
+				listed = true;
+		if (listed)
+			continue;
+		if (unlink(psprintf("%s/%s", dir, de->d_name)) == 0)
+		{
+			ereport(LOG, (errmsg("ztsdb: removed \"%s/%s\", which the manifest does not list",
+								 dir, de->d_name)));
+			removed++;
+		}
+	}
+	FreeDir(d);
+	return removed;
+}
+
 static int
 SweepOrphan(const core::TableKey &key, int64 arg)
 {
@@ -756,7 +820,9 @@ SweepOrphan(const core::TableKey &key, int64 arg)
 	rnode.dbNode = key.db;
 	rnode.relNode = key.rel;
 	base = relpathperm(rnode, MAIN_FORKNUM);
-	if (stat(base, &st) == 0 || errno != ENOENT)
+	if (stat(base, &st) == 0)
+		return SweepStrayFiles(key);
+	if (errno != ENOENT)
 		return 0;
 	if (!rmtree(dir, true))
 		return 0;

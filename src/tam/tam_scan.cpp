@@ -622,6 +622,14 @@ NextRun(ZtsScanDesc *scan)
 							old = MemoryContextSwitchTo(scan->scratch);
 							for (uint16 c = 0; c < scan->layout.ncols; c++)
 							{
+								if (scan->bounds.need_cols != 0 &&
+									!(scan->bounds.need_cols & (UINT64CONST(1) << c)))
+								{
+									/* the caller never reads it (ZtsdbAgg) */
+									scan->values[c] = NULL;
+									scan->validity[c] = NULL;
+									continue;
+								}
 								void	   *vals = palloc(core::ColumnWidth(scan->layout.types[c]) *
 														  Max(info.nrows, 1));
 								uint8	   *valid = static_cast<uint8 *>(palloc(core::BitmapBytes(info.nrows) + 1));

@@ -43,6 +43,10 @@ static const struct config_enum_entry debug_fault_options[] = {
 	{"wal_eio", kFaultWalEio, false},
 	{"io_uring_refused", kFaultUringRefused, false},
 	{"after_commit_marker", kFaultAfterMarker, false},
+	{"crash_seal_file", kFaultCrashSealFile, false},
+	{"crash_seal_manifest", kFaultCrashSealManifest, false},
+	{"crash_move_file", kFaultCrashMoveFile, false},
+	{"crash_move_manifest", kFaultCrashMoveManifest, false},
 	{NULL, 0, false}
 };
 

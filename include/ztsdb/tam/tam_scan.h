@@ -32,6 +32,8 @@ struct ScanBounds
 	int64		max_ts;			/* inclusive */
 	int			nseries;		/* -1: any series */
 	int64	   *series;			/* sorted, distinct */
+	uint64		need_cols;		/* columns the caller reads (bit c); 0: all.  Others
+								 * of cold blocks are not decoded (ScanNextRun only) */
 };
 
 /* What a bounded scan read and skipped (EXPLAIN ANALYZE). */

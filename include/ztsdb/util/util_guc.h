@@ -26,7 +26,11 @@ enum DebugFault
 	kFaultWalEnospc = 1,		/* WAL writes fail with ENOSPC */
 	kFaultWalEio = 2,			/* WAL fdatasyncs fail with EIO */
 	kFaultUringRefused = 3,		/* io_uring_queue_init fails with EPERM (at writer start) */
-	kFaultAfterMarker = 4		/* a committing transaction fails after its durable marker */
+	kFaultAfterMarker = 4,		/* a committing transaction fails after its durable marker */
+	kFaultCrashSealFile = 5,	/* the writer PANICs in a seal: file written, manifest not */
+	kFaultCrashSealManifest = 6,	/* ... manifest installed, hot chunk not detached */
+	kFaultCrashMoveFile = 7,	/* in a compress/re-sort: new file written, manifest not */
+	kFaultCrashMoveManifest = 8 /* ... manifest installed, old file not removed */
 };
 
 extern int	guc_write_buffer_capacity;	/* rows a backend buffers per table */

@@ -1,0 +1,87 @@
+# A crash at each step of a tier move (seal: hot -> warm; compress: warm ->
+# cold) leaves every row exactly once, and the move succeeds when retried.
+# ztsdb.debug_fault makes the writer PANIC at the step: after the new file
+# is durable but before the manifest names it, and after the manifest is
+# installed but before the old copy (hot chunk, warm file) is gone.
+use strict;
+use warnings;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+my $node = PostgreSQL::Test::Cluster->new('tiercrash');
+$node->init;
+$node->append_conf('postgresql.conf', qq{
+shared_preload_libraries = 'ztsdb'
+ztsdb.cold_after = -1
+ztsdb.seal_idle_timeout = 1h
+restart_after_crash = on
+});
+$node->start;
+$node->safe_psql('postgres', 'CREATE EXTENSION ztsdb');
+
+# fresh table m: three days of rows in hot chunks (warm ones too if $seal)
+sub fresh_table
+{
+	my ($seal) = @_;
+	$node->safe_psql('postgres', q{
+DROP TABLE IF EXISTS m;
+CREATE TABLE m (ts timestamptz NOT NULL, series_id int NOT NULL, value float8) USING ztsdb;
+INSERT INTO m SELECT '2024-01-01'::timestamptz + i * interval '10 s', i % 7, i FROM generate_series(0, 3 * 8640 - 1) i;
+} . ($seal ? q{SELECT ztsdb.seal('m');} : ''));
+}
+fresh_table(0);
+my $summary = q{SELECT count(*), sum(value), count(DISTINCT (ts, series_id)) FROM m};
+my $tiers = q{SELECT string_agg(tier || '=' || rows, ',' ORDER BY tier) FROM
+  (SELECT tier, sum(rows) AS rows FROM ztsdb.chunks('m') GROUP BY tier) t};
+my $expected = $node->safe_psql('postgres', $summary);
+is($expected, '25920|335910240|25920', 'rows before any move');
+
+sub set_fault
+{
+	my ($fault) = @_;
+	$node->safe_psql('postgres', "ALTER SYSTEM SET ztsdb.debug_fault = '$fault'");
+	$node->reload;
+	$node->poll_query_until('postgres', "SELECT current_setting('ztsdb.debug_fault') = '$fault'")
+	  or die "fault $fault not set";
+	sleep 1;	# the writer reloads at its next turn
+}
+
+my $crashes = 0;
+for my $case (['crash_seal_file', 'seal', 'hot=25920'],
+	['crash_seal_manifest', 'seal', 'hot=25920'],
+	['crash_move_file', 'compress', 'warm=25920'],
+	['crash_move_manifest', 'compress', 'warm=25920'])
+{
+	my ($fault, $op, $before) = @$case;
+	fresh_table($op eq 'compress');
+	my $call = $op eq 'seal' ? q{SELECT ztsdb.seal('m')} : q{SELECT ztsdb.compress('m')};
+
+	is($node->safe_psql('postgres', $tiers), $before, "$fault: tiers before");
+	set_fault($fault);
+	my ($ret, $out, $err) = $node->psql('postgres', $call);
+	isnt($ret, 0, "$fault: the $op call fails when the writer crashes");
+	$crashes++;
+	$node->poll_query_until('postgres', 'SELECT true') or die 'server did not come back';
+	set_fault('none');
+	is($node->safe_psql('postgres', $summary), $expected, "$fault: every row exactly once after the crash");
+	my $dir = $node->safe_psql('postgres', q{SELECT format('ztsdb/%s/%s', d.oid, pg_relation_filenode('m'))
+	  FROM pg_database d WHERE datname = current_database()});
+	my @files = grep { /\/\d+\.(warm|cold)$/ } glob($node->data_dir . "/$dir/*");
+	is(scalar(@files), $node->safe_psql('postgres', q{SELECT count(*) FROM ztsdb.chunks('m') WHERE tier <> 'hot'}),
+		"$fault: no chunk file left behind that the manifest does not list");
+	ok($node->safe_psql('postgres', "$call > 0") eq 't', "$fault: the $op succeeds when retried");
+	is($node->safe_psql('postgres', $summary), $expected, "$fault: every row exactly once after the retry");
+}
+is($node->safe_psql('postgres', $tiers), 'cold=25920', 'all rows cold at the end');
+is($node->safe_psql('postgres', q{SELECT count(*) FROM m WHERE series_id = 3 AND ts < '2024-01-02'}),
+	$node->safe_psql('postgres', q{SELECT count(*) FROM generate_series(0, 8639) i WHERE i % 7 = 3}),
+	'a pushed-down query agrees');
+
+my @signals = grep { /terminated by signal/ } split /\n/, slurp_file($node->logfile);
+is(scalar(@signals), $crashes, 'one crash per injected fault');
+is(scalar(grep { /ztsdb writer.*terminated by signal 6/ } @signals), $crashes,
+	'every crash is an injected writer PANIC');
+ok($node->log_contains(qr/injected crash in a tier move/), 'the PANIC names the injected fault');
+$node->stop;
+done_testing();
