@@ -94,6 +94,15 @@ ROLLBACK;
 SELECT s.s, (SELECT count(*) FROM z WHERE series_id = s.s AND ts < '2024-01-01 01:00') AS n
   FROM generate_series(18, 21) s(s) ORDER BY 1;
 
+-- scans stream: a cursor's memory stays flat while it reads every tier
+BEGIN;
+DECLARE big CURSOR FOR SELECT * FROM z WHERE ts >= '2023-01-01';
+MOVE FORWARD 1000 IN big;
+CREATE TEMP TABLE mem0 AS SELECT sum(total_bytes) AS b FROM pg_backend_memory_contexts;
+MOVE FORWARD ALL IN big;
+SELECT (SELECT sum(total_bytes) FROM pg_backend_memory_contexts) - b < 1024 * 1024 AS flat FROM mem0;
+COMMIT;
+
 -- pruning happens: chunks and cold blocks outside the range are skipped
 CREATE FUNCTION pruning(q text) RETURNS TABLE (scanned bigint, skipped bigint, blocks_skipped bigint)
 LANGUAGE plpgsql AS $$
