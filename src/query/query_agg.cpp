@@ -625,10 +625,12 @@ UpdateAggRangeT(const AggDesc &d, AggValue *v, const void *const *values, const 
 		case kAggAvgFloat8:
 			{
 				const double *x = static_cast<const double *>(values[d.col]);
+				AggValue	acc = *v;	/* in registers: the loop carries only sx, sxx */
 
 				for (uint32 i = r; i < e; i++)
 					if (valid(i))
-						AccumFloat8(v, x[i]);
+						AccumFloat8(&acc, x[i]);
+				*v = acc;
 				return;
 			}
 		case kAggMax:
@@ -637,14 +639,18 @@ UpdateAggRangeT(const AggDesc &d, AggValue *v, const void *const *values, const 
 			{
 				const double *x = static_cast<const double *>(values[d.col]);
 				bool		is_max = d.op == kAggMax;
+				double		best = v->f;
+				int64		n = v->n;
 
 				for (uint32 i = r; i < e; i++)
 					if (valid(i))
 					{
-						if (v->n == 0 || (is_max ? FloatGreater(x[i], v->f) : FloatGreater(v->f, x[i])))
-							v->f = x[i];
-						v->n++;
+						if (n == 0 || (is_max ? FloatGreater(x[i], best) : FloatGreater(best, x[i])))
+							best = x[i];
+						n++;
 					}
+				v->f = best;
+				v->n = n;
 				return;
 			}
 			break;

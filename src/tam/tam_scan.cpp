@@ -103,6 +103,19 @@ SeriesWanted(const ScanBounds &b, int64 s)
 	return lo < b.nseries && b.series[lo] == s;
 }
 
+/* AllRowsValid tells whether bits 0 .. n-1 of a validity bitmap are all set. */
+static bool
+AllRowsValid(const uint8 *bits, uint32 n)
+{
+	for (uint32 i = 0; i < n / 8; i++)
+		if (bits[i] != 0xFF)
+			return false;
+	for (uint32 i = n & ~7u; i < n; i++)
+		if (!((bits[i >> 3] >> (i & 7)) & 1))
+			return false;
+	return true;
+}
+
 /* RowWanted tells whether row r of the current run can pass the bounds. */
 static inline bool
 RowWanted(const ZtsScanDesc *scan, uint32 r)
@@ -639,7 +652,8 @@ NextRun(ZtsScanDesc *scan)
 								if (!st.ok())
 									CorruptFile(f, st);
 								scan->values[c] = vals;
-								scan->validity[c] = valid;
+								/* no NULLs in the block: readers skip the per-row check */
+								scan->validity[c] = AllRowsValid(valid, info.nrows) ? nullptr : valid;
 							}
 							MemoryContextSwitchTo(old);
 							scan->part++;
