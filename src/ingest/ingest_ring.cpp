@@ -17,6 +17,10 @@
 #include "ztsdb/util/util_guc.h"
 
 extern "C" {
+#include "portability/instr_time.h"
+}
+
+extern "C" {
 #include "access/twophase.h"
 }
 
@@ -67,6 +71,7 @@ IngestShmemInit(void *mem, bool found)
 	pg_atomic_init_u64(&ingest_shared->failed_upto, 0);
 	pg_atomic_init_u32(&ingest_shared->failed_sqlerrcode, 0);
 	pg_atomic_init_u64(&ingest_shared->async_commit_end, 0);
+	pg_atomic_init_u32(&ingest_shared->commit_waiters, 0);
 	ingest_shared->failed_message[0] = '\0';
 	core::RingInit(ingest_ring, guc_ring_slots, (Size) guc_ring_slot_kb * 1024);
 	memset(ingest_answers, 0, sizeof(RequestAnswer) * AnswerSlots());
@@ -151,12 +156,50 @@ WaitForApplied(uint64 pos, uint64 first_pos, bool durable)
 {
 	pg_atomic_uint64 *progress = durable ? &ingest_shared->flushed_pos : &ingest_shared->applied_pos;
 
+	/*
+	 * A committer that finds no other committer waiting polls for up to
+	 * kSpinUsec before sleeping: a group commit takes about one fdatasync,
+	 * and being woken through the condition variable (a signal and a
+	 * reschedule) measured as a fifth of a single-row commit.  With others
+	 * waiting, polling takes the CPU the writer and they need (measured:
+	 * 8 clients on 2 cores fell to half), so they all sleep.
+	 */
 	if (pg_atomic_read_u64(progress) <= pos)
 	{
-		ConditionVariablePrepareToSleep(&ingest_shared->progress_cv);
-		while (pg_atomic_read_u64(progress) <= pos)
-			ConditionVariableSleep(&ingest_shared->progress_cv, PG_WAIT_EXTENSION);
-		ConditionVariableCancelSleep();
+		if (pg_atomic_fetch_add_u32(&ingest_shared->commit_waiters, 1) == 0)
+		{
+			const int64 kSpinUsec = 500;
+			instr_time	start;
+			instr_time	now;
+
+			INSTR_TIME_SET_CURRENT(start);
+			for (uint32 i = 1; pg_atomic_read_u64(progress) <= pos; i++)
+			{
+				pg_spin_delay();
+				if ((i & 127) == 0)
+				{
+					INSTR_TIME_SET_CURRENT(now);
+					INSTR_TIME_SUBTRACT(now, start);
+					if (INSTR_TIME_GET_MICROSEC(now) > kSpinUsec)
+						break;
+				}
+			}
+		}
+		PG_TRY();
+		{
+			if (pg_atomic_read_u64(progress) <= pos)
+			{
+				ConditionVariablePrepareToSleep(&ingest_shared->progress_cv);
+				while (pg_atomic_read_u64(progress) <= pos)
+					ConditionVariableSleep(&ingest_shared->progress_cv, PG_WAIT_EXTENSION);
+				ConditionVariableCancelSleep();
+			}
+		}
+		PG_FINALLY();
+		{
+			pg_atomic_fetch_sub_u32(&ingest_shared->commit_waiters, 1);
+		}
+		PG_END_TRY();
 	}
 	pg_read_barrier();
 	if (pg_atomic_read_u64(&ingest_shared->failed_upto) > first_pos)

@@ -46,6 +46,7 @@ struct IngestShared
 									 * lost by a failed WAL write (0: none) */
 	pg_atomic_uint32 failed_sqlerrcode; /* the last failed write's error */
 	pg_atomic_uint64 async_commit_end;	/* past the newest asynchronous commit marker */
+	pg_atomic_uint32 commit_waiters;	/* backends in WaitForApplied (polling or asleep) */
 	char		failed_message[256];	/* and its message; writer only */
 	/* the ring and the answers (one per PGPROC) follow, cache-line aligned */
 };
