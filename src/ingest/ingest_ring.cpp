@@ -14,6 +14,7 @@
  */
 #include "ztsdb/ingest/ingest.h"
 #include "ztsdb/stats/stats.h"
+#include "ztsdb/storage/storage.h"
 #include "ztsdb/util/util_guc.h"
 
 extern "C" {
@@ -114,7 +115,8 @@ RingClaimWait(uint64 *pos)
 			counted = true;
 		}
 		WakeWriter();
-		ConditionVariableSleep(&ingest_shared->space_cv, PG_WAIT_EXTENSION);
+		CheckPinDeadlock();
+		(void) ConditionVariableTimedSleep(&ingest_shared->space_cv, 100, PG_WAIT_EXTENSION);
 	}
 	ConditionVariableCancelSleep();
 	return payload;
@@ -191,7 +193,11 @@ WaitForApplied(uint64 pos, uint64 first_pos, bool durable)
 			{
 				ConditionVariablePrepareToSleep(&ingest_shared->progress_cv);
 				while (pg_atomic_read_u64(progress) <= pos)
-					ConditionVariableSleep(&ingest_shared->progress_cv, PG_WAIT_EXTENSION);
+				{
+					CheckPinDeadlock();
+					(void) ConditionVariableTimedSleep(&ingest_shared->progress_cv, 100,
+													   PG_WAIT_EXTENSION);
+				}
 				ConditionVariableCancelSleep();
 			}
 		}
@@ -252,7 +258,10 @@ WaitForAsyncCommits(void)
 	WakeWriter();
 	ConditionVariablePrepareToSleep(&ingest_shared->progress_cv);
 	while (pg_atomic_read_u64(&ingest_shared->applied_pos) < target)
-		ConditionVariableSleep(&ingest_shared->progress_cv, PG_WAIT_EXTENSION);
+	{
+		CheckPinDeadlock();
+		(void) ConditionVariableTimedSleep(&ingest_shared->progress_cv, 100, PG_WAIT_EXTENSION);
+	}
 	ConditionVariableCancelSleep();
 	pg_read_barrier();
 }

@@ -293,10 +293,15 @@ AllocChunk(TableEntry *entry, int64 window)
 		if (SealChunks(NULL, false, true) == 0)
 		{
 			/* everything sealable is sealed but still pinned by readers */
+			uint64		zero = 0;
+
+			(void) pg_atomic_compare_exchange_u64(&storage_shared->pins_awaited_since, &zero,
+												  (uint64) GetCurrentTimestamp());
 			CHECK_FOR_INTERRUPTS();
 			pg_usleep(1000L);
 		}
 	}
+	pg_atomic_write_u64(&storage_shared->pins_awaited_since, 0);
 	idx = free_chunks[--nfree];
 	c = &hot_chunks[idx];
 	c->table = entry->key;

@@ -27,6 +27,9 @@ extern "C" {
 
 namespace ztsdb {
 
+/* hot chunks this backend pins through its open views */
+static int	my_pins = 0;
+
 static void
 ReleaseView(void *arg)
 {
@@ -34,6 +37,7 @@ ReleaseView(void *arg)
 
 	for (int i = 0; i < view->nhot; i++)
 		pg_atomic_fetch_sub_u32(&hot_chunks[view->hot[i].idx].refcount, 1);
+	my_pins -= view->nhot;
 	view->nhot = 0;
 	for (int i = 0; i < view->nfiles; i++)
 		if (view->files[i].mapped && view->files[i].data != NULL)
@@ -188,6 +192,7 @@ OpenTableView(Relation rel, bool open_files, int64 min_ts, int64 max_ts)
 				pg_atomic_fetch_add_u32(&hot_chunks[i].refcount, 1);
 				h->idx = i;
 				view->nhot++;
+				my_pins++;
 				h->nbatches = pg_atomic_read_u32(&hot_chunks[i].nbatches);
 				h->nrows = pg_atomic_read_u32(&hot_chunks[i].nrows);
 				/* min/max only widen, and before nrows is published */
@@ -291,6 +296,21 @@ HotSeriesRows(const TableView *view, int h, const int64 *series, int nseries, ui
 	*rows = out;
 	*nrows = n;
 	return true;
+}
+
+void
+CheckPinDeadlock(void)
+{
+	uint64		since = pg_atomic_read_u64(&storage_shared->pins_awaited_since);
+
+	if (my_pins == 0 || since == 0 ||
+		!TimestampDifferenceExceeds((TimestampTz) since, GetCurrentTimestamp(), 1000))
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+			 errmsg("ztsdb hot chunk pool is full and this statement holds hot chunks the writer must free"),
+			 errdetail("The statement reads hot chunks of a ztsdb table while writing more rows than the pool has room for (for example INSERT ... SELECT from the same table)."),
+			 errhint("Increase ztsdb.hot_pool_size, seal the table first (SELECT ztsdb.seal(...)), or write in smaller statements.")));
 }
 
 } // namespace ztsdb

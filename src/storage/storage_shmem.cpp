@@ -65,6 +65,7 @@ StorageShmemInit(void *mem, bool found)
 		storage_shared->table_tranche = LWLockNewTrancheId();
 		storage_shared->nchunks = PoolChunks();
 		storage_shared->chunk_bytes = (uint32) guc_hot_chunk_kb * 1024;
+		pg_atomic_init_u64(&storage_shared->pins_awaited_since, 0);
 		for (uint32 i = 0; i < storage_shared->nchunks; i++)
 		{
 			memset(&hot_chunks[i], 0, sizeof(HotChunk));

@@ -840,6 +840,7 @@ ztsdb_writer_main(Datum arg)
 		MemoryContextSwitchTo(TopMemoryContext);
 		edata = CopyErrorData();
 		EmitErrorReport();
+		pg_atomic_write_u64(&storage_shared->pins_awaited_since, 0);
 		LWLockReleaseAll();
 		ConditionVariableCancelSleep();
 		AtEOXact_Files(false);

@@ -74,6 +74,26 @@ like(slurp_file($node->logfile),
 	'auto names the path it chose');
 $node->safe_psql('postgres', q{INSERT INTO m VALUES ('2025-01-01', 9, 9)});
 is($node->safe_psql('postgres', 'SELECT count(*) FROM m'), '400001', 'ingestion works under auto');
+
+# A statement that reads hot chunks while writing more rows than the pool holds
+# (INSERT ... SELECT from the same table, every hot chunk pinned by its scan)
+# gets an error naming the limit instead of waiting for the writer forever.
+$node->safe_psql('postgres', q{
+CREATE TABLE p (ts timestamptz NOT NULL, series_id int NOT NULL, value float8) USING ztsdb;
+INSERT INTO p SELECT '2030-01-01'::timestamptz + (i % 16) * interval '1 day' + i * interval '1 ms', i % 10, i
+  FROM generate_series(1, 8000) i;
+});
+my ($ret, $out, $err) = $node->psql('postgres',
+	q{INSERT INTO p SELECT ts + interval '100 days', series_id, value FROM p},
+	extra_params => [ '-v', 'VERBOSITY=verbose' ], timeout => 120);
+isnt($ret, 0, 'an INSERT ... SELECT that needs the chunks its scan pins fails');
+like($err, qr/53400: ztsdb hot chunk pool is full and this statement holds hot chunks the writer must free/,
+	'with SQLSTATE 53400 and a message naming the limit');
+is($node->safe_psql('postgres', 'SELECT count(*) FROM p'), '8000', 'none of its rows appear');
+$node->safe_psql('postgres', q{SELECT ztsdb.seal('p')});
+$node->safe_psql('postgres', q{INSERT INTO p SELECT ts + interval '100 days', series_id, value FROM p});
+is($node->safe_psql('postgres', 'SELECT count(*) FROM p'), '16000', 'after sealing, the same statement works');
+
 ok(!grep(/terminated by signal/, slurp_file($node->logfile)), 'no process terminated by a signal');
 $node->stop;
 done_testing();

@@ -107,8 +107,19 @@ struct StorageShared
 	int			table_tranche;	/* LWLock tranche id of TableEntry.lock */
 	uint32		nchunks;		/* chunks in the pool */
 	uint32		chunk_bytes;	/* bytes of data per chunk */
+	pg_atomic_uint64 pins_awaited_since;	/* writer waits for readers to unpin
+											 * chunks (pool exhausted): since when
+											 * (TimestampTz), 0 if not */
 	/* HotChunk[nchunks] descriptors, then the chunk data, follow */
 };
+
+/*
+ * CheckPinDeadlock is called by backends waiting for the writer.  If the
+ * writer has waited more than a second for pinned hot chunks to be released
+ * while this backend pins some, the two wait for each other: ERROR (its
+ * views are released with its transaction) instead of a hang.
+ */
+void		CheckPinDeadlock(void);
 
 extern StorageShared *storage_shared;
 extern HotChunk *hot_chunks;
