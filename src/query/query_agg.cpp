@@ -105,6 +105,8 @@ struct AggState
 	int			naggs;
 	AggDesc    *aggs;
 	bool		done;			/* groups computed */
+	bool		exact_avg;		/* avg tracks Sxx row by row (see kAvgFastLimit) */
+	bool		need_exact;		/* the fast avg met a value it cannot vouch for */
 	int			ngroups;
 	int			next_group;
 	struct GroupKey *keys;		/* per group */
@@ -604,13 +606,27 @@ UpdateAgg(const AggDesc &d, AggValue *v, const void *const *values, const uint8 
 }
 
 /*
+ * avg(float8) without Sxx.  float8_accum's Sxx only decides whether avg
+ * raises an overflow error; its value never reaches the result (Sx / N).
+ * While every finite value has |x| <= kAvgFastLimit and N <= kAvgFastRows,
+ * |x*N - Sx| <= 2e152, so tmp * tmp stays finite and Sxx <= 8 * 1e280 * N
+ * stays below DBL_MAX: only Sx overflowing can raise the error, which the
+ * fast path checks exactly as float8_accum does.  (Infinite and NaN inputs
+ * never raise it: they make Sx or Sxx infinite or NaN from then on.)  A
+ * value outside the limit sets need_exact and the whole aggregation runs
+ * again the exact way.
+ */
+constexpr double kAvgFastLimit = 1e140;
+constexpr int64 kAvgFastRows = INT64CONST(1000000000000);
+
+/*
  * UpdateAggRange folds rows [r, e) of one group into v: one loop per
  * aggregate, the NULL check hoisted out when the column has no NULLs.
  */
 template <bool kNulls>
 static void
-UpdateAggRangeT(const AggDesc &d, AggValue *v, const void *const *values, const uint8 *bits,
-				uint32 r, uint32 e)
+UpdateAggRangeT(AggState *state, const AggDesc &d, AggValue *v, const void *const *values,
+				const uint8 *bits, uint32 r, uint32 e)
 {
 	auto		valid = [&](uint32 i) {
 		return !kNulls || ((bits[i >> 3] >> (i & 7)) & 1);
@@ -627,9 +643,30 @@ UpdateAggRangeT(const AggDesc &d, AggValue *v, const void *const *values, const 
 				const double *x = static_cast<const double *>(values[d.col]);
 				AggValue	acc = *v;	/* in registers: the loop carries only sx, sxx */
 
-				for (uint32 i = r; i < e; i++)
-					if (valid(i))
-						AccumFloat8(&acc, x[i]);
+				if (state->exact_avg)
+				{
+					for (uint32 i = r; i < e; i++)
+						if (valid(i))
+							AccumFloat8(&acc, x[i]);
+				}
+				else
+				{
+					for (uint32 i = r; i < e; i++)
+						if (valid(i))
+						{
+							double		xi = x[i];
+							double		sx = acc.sx + xi;
+
+							if (std::fabs(xi) > kAvgFastLimit && std::isfinite(xi))
+								state->need_exact = true;
+							if (acc.n > 0 && std::isinf(sx) && !std::isinf(acc.sx) && !std::isinf(xi))
+								float_overflow_error();
+							acc.sx = sx;
+							acc.n++;
+						}
+					if (acc.n > kAvgFastRows)
+						state->need_exact = true;
+				}
 				*v = acc;
 				return;
 			}
@@ -668,15 +705,15 @@ UpdateAggRangeT(const AggDesc &d, AggValue *v, const void *const *values, const 
 }
 
 static void
-UpdateAggRange(const AggDesc &d, AggValue *v, const void *const *values,
+UpdateAggRange(AggState *state, const AggDesc &d, AggValue *v, const void *const *values,
 			   const uint8 *const *validity, uint32 r, uint32 e)
 {
 	if (d.op == kAggCountStar)
 		v->n += e - r;
 	else if (validity[d.col] == nullptr)
-		UpdateAggRangeT<false>(d, v, values, nullptr, r, e);
+		UpdateAggRangeT<false>(state, d, v, values, nullptr, r, e);
 	else
-		UpdateAggRangeT<true>(d, v, values, validity[d.col], r, e);
+		UpdateAggRangeT<true>(state, d, v, values, validity[d.col], r, e);
 }
 
 /* A group of the key-to-group hash table. */
@@ -724,9 +761,9 @@ SameKey(const GroupKey &a, const GroupKey &b)
 	return a.series == b.series && a.bin == b.bin && a.series_null == b.series_null;
 }
 
-/* ComputeGroups runs the whole scan and fills the groups. */
+/* ComputeGroupsPass runs the whole scan and fills the groups. */
 static void
-ComputeGroups(AggState *state)
+ComputeGroupsPass(AggState *state)
 {
 	EState	   *estate = state->css.ss.ps.state;
 	MemoryContext old = MemoryContextSwitchTo(estate->es_query_cxt);
@@ -865,7 +902,7 @@ ComputeGroups(AggState *state)
 					break;
 			}
 			for (int a = 0; a < state->naggs; a++)
-				UpdateAggRange(state->aggs[a], &state->values[(size_t) g * state->naggs + a],
+				UpdateAggRange(state, state->aggs[a], &state->values[(size_t) g * state->naggs + a],
 							   values, validity, r, e);
 			state->rows += e - r;
 			r = e - 1;
@@ -925,7 +962,19 @@ NextGroup(ScanState *ss)
 	int			att = 0;
 
 	if (!state->done)
-		ComputeGroups(state);
+	{
+		state->exact_avg = false;
+		state->need_exact = false;
+		state->rows = 0;
+		ComputeGroupsPass(state);
+		if (state->need_exact)
+		{
+			/* a huge value: aggregate again, avg as float8_accum does (see kAvgFastLimit) */
+			state->exact_avg = true;
+			state->rows = 0;
+			ComputeGroupsPass(state);
+		}
+	}
 	ExecClearTuple(slot);
 	if (state->next_group >= state->ngroups)
 		return slot;
