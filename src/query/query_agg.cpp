@@ -257,7 +257,6 @@ UpperPaths(PlannerInfo *root, UpperRelationKind stage, RelOptInfo *input_rel,
 	List	   *group_exprs = NIL;
 	CustomPath *cpath;
 	Path	   *cheapest;
-	int			natts;
 	TupleDesc	desc;
 
 	if (prev_upper_paths)
@@ -274,7 +273,6 @@ UpperPaths(PlannerInfo *root, UpperRelationKind stage, RelOptInfo *input_rel,
 	r = relation_open(rte->relid, NoLock);
 	ok = IsZtsdbRelation(r) && LayoutFromTupleDesc(RelationGetDescr(r), &layout, false);
 	desc = RelationGetDescr(r);
-	natts = desc->natts;
 	if (ok)
 	{
 		Oid			time_type = TupleDescAttr(desc, layout.time_col)->atttypid;
@@ -371,7 +369,6 @@ UpperPaths(PlannerInfo *root, UpperRelationKind stage, RelOptInfo *input_rel,
 		ok = false;
 	}
 	relation_close(r, NoLock);
-	(void) natts;
 	if (!ok || descs == NIL)
 		return;
 

@@ -103,10 +103,11 @@ GenerationStart(void)
 	const uint8 *data = ReadCountedFile(GENERATIONS_FILE, 4, kMaxGenerations, &count);
 	uint32	   *bounds;
 
+	/* XXX: drop generations no WAL record or chunk file refers to any more */
 	if (count + 1 >= (uint32) kMaxGenerations)
 		ereport(FATAL,
 				(errmsg("ztsdb has been restarted more than %d times", kMaxGenerations - 2),
-				 errhint("XXX: compacting old generations is not implemented yet.")));
+				 errdetail("ztsdb/wal/generations keeps one entry per writer start and is not compacted yet.")));
 
 	/* generation 0 is never used: every writer start makes a new one >= 1 */
 	bounds = static_cast<uint32 *>(palloc0(sizeof(uint32) * (count + 2)));
@@ -159,11 +160,12 @@ SidecarCommitsAdd(const uint64 *keys, int n)
 
 	if (n == 0)
 		return;
+	/* XXX: drop entries once no chunk file stamps their xid (re-sorted or compressed) */
 	if (count + (uint32) n > (uint32) kMaxSidecarCommits)
 		ereport(FATAL,
 				(errmsg("ztsdb has recorded more than %d transactions committed by the sidecar WAL alone",
 						kMaxSidecarCommits),
-				 errhint("XXX: compacting ztsdb/wal/sidecar_commits is not implemented yet.")));
+				 errdetail("ztsdb/wal/sidecar_commits is not compacted yet.")));
 	all = static_cast<uint64 *>(palloc(sizeof(uint64) * (count + n)));
 	memcpy(all, generation_shared->sidecar, sizeof(uint64) * count);
 	memcpy(all + count, keys, sizeof(uint64) * n);
