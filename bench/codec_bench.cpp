@@ -18,7 +18,12 @@
  *	  and for each data set a "+shared_ts" line: the same, with the timestamp
  *	  column of each chunk (every series' rows of one 1024-row block span)
  *	  in the shared-vector form of codec_shared_ts.h; and a line "codec_use"
- *	  counting the codecs chosen per column.
+ *	  counting the codecs chosen per column; and a "+chunk_file" line: the
+ *	  data written as real cold chunk files (EncodeChunkFile; columns
+ *	  timestamp, int4 series id, float8 value; one chunk per 1024-row span of
+ *	  every series, sorted by series then time), file bytes per point, so the
+ *	  figure is what ztsdb stores, headers and directories included, with
+ *	  its split into time, value and series columns and file overhead.
  *	  Decode speeds are single-threaded, best of 3 passes.
  */
 #include <algorithm>
@@ -30,9 +35,11 @@
 #include <cstring>
 #include <map>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
+#include "ztsdb/core/chunk_file.h"
 #include "ztsdb/core/codec.h"
 #include "ztsdb/core/codec_internal.h"
 #include "ztsdb/core/codec_shared_ts.h"
@@ -245,6 +252,109 @@ DecodeRate(ColumnType t, const Column &col)
 	return best;
 }
 
+/*
+ * ColumnBytesOnce adds to *bytes the size of the column blocks a cold file
+ * would store for one chunk: each series' block encoded, equal blocks
+ * counted once (as EncodeChunkFile stores them).
+ */
+void
+ColumnBytesOnce(ColumnType t, const void *vals, const std::vector<uint32_t> &starts, size_t *bytes)
+{
+	std::set<std::string> seen;
+	size_t		w = ColumnWidth(t);
+
+	for (size_t k = 0; k + 1 < starts.size(); k++)
+	{
+		uint32_t	n = starts[k + 1] - starts[k];
+		std::vector<uint8_t> enc(MaxEncodedColumnSize(t, n));
+		size_t		len = 0;
+
+		if (!EncodeColumn(t, static_cast<const uint8_t *>(vals) + w * starts[k], nullptr, n,
+						  enc.data(), enc.size(), &len).ok())
+		{
+			fprintf(stderr, "encode failed\n");
+			exit(1);
+		}
+		if (seen.emplace(reinterpret_cast<const char *>(enc.data()), len).second)
+			*bytes += len;
+	}
+}
+
+/*
+ * ChunkFileBytes writes data as cold chunk files, one per kBlockRows span of
+ * every series, and returns the sum of their sizes; col_bytes[3] receives
+ * the stored bytes of the time, series and value columns.
+ */
+size_t
+ChunkFileBytes(const std::vector<Series> &data, size_t col_bytes[3])
+{
+	ChunkLayout layout{};
+	size_t		total = 0;
+	size_t		npoints = data.empty() ? 0 : data[0].ts.size();
+
+	layout.ncols = 3;
+	layout.time_col = 0;
+	layout.series_col = 1;
+	layout.types[0] = ColumnType::kTimestamp;
+	layout.types[1] = ColumnType::kInt4;
+	layout.types[2] = ColumnType::kFloat8;
+
+	for (size_t off = 0; off < npoints; off += kBlockRows)
+	{
+		std::vector<int64_t> ts;
+		std::vector<int32_t> ids;
+		std::vector<double> vals;
+
+		for (size_t k = 0; k < data.size(); k++)
+		{
+			const Series &ser = data[k];
+			size_t		n = std::min<size_t>(kBlockRows, ser.ts.size() - off);
+
+			ts.insert(ts.end(), ser.ts.begin() + static_cast<long>(off),
+					  ser.ts.begin() + static_cast<long>(off + n));
+			vals.insert(vals.end(), ser.value.begin() + static_cast<long>(off),
+						ser.value.begin() + static_cast<long>(off + n));
+			ids.insert(ids.end(), n, static_cast<int32_t>(k));
+		}
+
+		std::vector<uint32_t> starts{0};
+
+		for (const Series &ser : data)
+			starts.push_back(starts.back() +
+							 static_cast<uint32_t>(std::min<size_t>(kBlockRows, ser.ts.size() - off)));
+		ColumnBytesOnce(ColumnType::kTimestamp, ts.data(), starts, &col_bytes[0]);
+		ColumnBytesOnce(ColumnType::kInt4, ids.data(), starts, &col_bytes[1]);
+		ColumnBytesOnce(ColumnType::kFloat8, vals.data(), starts, &col_bytes[2]);
+
+		ChunkMeta	meta{};
+		ColumnInput cols[3] = {{ts.data(), nullptr}, {ids.data(), nullptr}, {vals.data(), nullptr}};
+
+		meta.chunk_id = off / kBlockRows + 1;
+		meta.min_ts = *std::min_element(ts.begin(), ts.end());
+		meta.max_ts = *std::max_element(ts.begin(), ts.end());
+		meta.nrows = static_cast<uint32_t>(ts.size());
+		meta.flags = kChunkSorted;
+		meta.tier = kTierCold;
+
+		std::vector<uint8_t> out(MaxChunkFileSize(layout, meta.nrows, 0));
+		size_t		len = 0;
+		Status		st = EncodeChunkFile(layout, meta, cols, nullptr, 0, out.data(), out.size(), &len);
+
+		if (st.code == StatusCode::kNoSpace)
+		{
+			out.resize(len);
+			st = EncodeChunkFile(layout, meta, cols, nullptr, 0, out.data(), out.size(), &len);
+		}
+		if (!st.ok())
+		{
+			fprintf(stderr, "chunk file encode failed: %s\n", st.message);
+			exit(1);
+		}
+		total += len;
+	}
+	return total;
+}
+
 void
 Report(const char *name, const std::vector<Series> &data)
 {
@@ -353,6 +463,23 @@ Report(const char *name, const std::vector<Series> &data)
 		   "\"decode_ts_mvalues_per_s\": %.1f}\n",
 		   name, points, 8.0 * shared_bytes / np, 8.0 * val.bytes / np,
 		   static_cast<double>(shared_bytes + val.bytes + sid.bytes) / np, best / 1e6);
+
+	/*
+	 * Where the file's bytes go: the stored column blocks, and the rest
+	 * (header, block index, column directory, 8-byte alignment of every
+	 * stored block).
+	 */
+	size_t		col_bytes[3] = {0, 0, 0};
+	size_t		file_bytes = ChunkFileBytes(data, col_bytes);
+
+	printf("{\"dataset\": \"%s+chunk_file\", \"points\": %zu, \"ztsdb_bytes_per_point\": %.3f, "
+		   "\"ts_bytes_per_point\": %.3f, \"value_bytes_per_point\": %.3f, "
+		   "\"series_bytes_per_point\": %.3f, \"file_overhead_bytes_per_point\": %.3f}\n",
+		   name, points, static_cast<double>(file_bytes) / np,
+		   static_cast<double>(col_bytes[0]) / np, static_cast<double>(col_bytes[2]) / np,
+		   static_cast<double>(col_bytes[1]) / np,
+		   (static_cast<double>(file_bytes) -
+			static_cast<double>(col_bytes[0] + col_bytes[1] + col_bytes[2])) / np);
 	fflush(stdout);
 }
 

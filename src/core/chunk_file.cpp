@@ -22,6 +22,10 @@
  *		cold: per block, per column {u64 off, u64 len, u32 crc, u32 reserved}
  *	data: warm columns as plain arrays aligned to 8 (zero-copy through
  *		mmap), validity bitmaps; cold blocks as written by EncodeColumn.
+ *		Cold blocks of one column whose encoded bytes are equal (series
+ *		sharing a timestamp vector, repeated constants) are stored once:
+ *		their directory entries hold the same off, len and crc.  Entries
+ *		may therefore overlap; each is checked on its own.
  *
  * header_crc covers the header bytes before it; each section and each data
  * block has its own CRC32C.  OpenChunkFile checks all of them and every
@@ -32,6 +36,8 @@
 #include "ztsdb/core/chunk_file.h"
 
 #include <new>
+#include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "ztsdb/core/byte_io.h"
@@ -379,6 +385,21 @@ EncodeChunkFile(const ChunkLayout &layout, const ChunkMeta &meta, const ColumnIn
 		{
 			std::vector<uint8_t> enc;
 
+			/*
+			 * Equal encoded blocks of one column are stored once: the
+			 * series of one scrape target share their timestamp vector,
+			 * and constant columns repeat.  Decoding depends only on the
+			 * column type, the bytes and the block's row count, so a
+			 * block that points at another's bytes decodes to exactly
+			 * what it would have written.
+			 */
+			struct Stored
+			{
+				uint64_t	off;
+				uint32_t	crc;
+			};
+			std::vector<std::unordered_map<std::string, Stored>> stored(layout.ncols);
+
 			for (const BlockRec &b : blocks)
 				for (uint16_t c = 0; c < layout.ncols; c++)
 				{
@@ -395,11 +416,17 @@ EncodeChunkFile(const ChunkLayout &layout, const ChunkMeta &meta, const ColumnIn
 									  b.nrows, enc.data(), enc.size(), &len);
 					if (!st.ok())
 						return st;
-					uint64_t	off = append(enc.data(), len);
+					auto [it, added] = stored[c].try_emplace(
+						std::string(reinterpret_cast<const char *>(enc.data()), len), Stored{});
 
-					dw.Put<uint64_t>(off);
+					if (added)
+					{
+						it->second.crc = Crc32c(enc.data(), len);
+						it->second.off = append(enc.data(), len);
+					}
+					dw.Put<uint64_t>(it->second.off);
 					dw.Put<uint64_t>(len);
-					dw.Put<uint32_t>(Crc32c(enc.data(), len));
+					dw.Put<uint32_t>(it->second.crc);
 					dw.Put<uint32_t>(0);
 				}
 		}

@@ -991,3 +991,106 @@ TEST(Manifest, EveryByteDamagedOrCut)
 	EXPECT_EQ(EncodeManifest(h, chunks.data(), windows.data(), buf.data(), buf.size(), &len).code,
 			  StatusCode::kInvalidArgument);
 }
+
+namespace {
+
+/*
+ * SharedTable builds nseries series of n rows each: timestamp, int4 series
+ * id, float8 value.  With shared_ts every series has the same timestamps
+ * and the same (constant) value; otherwise each is shifted by its id.
+ */
+Table
+SharedTable(uint32_t nseries, uint32_t n, bool shared_ts)
+{
+	Table		t;
+
+	t.layout.ncols = 3;
+	t.layout.time_col = 0;
+	t.layout.series_col = 1;
+	t.layout.types[0] = ColumnType::kTimestamp;
+	t.layout.types[1] = ColumnType::kInt4;
+	t.layout.types[2] = ColumnType::kFloat8;
+	t.nrows = nseries * n;
+	t.values.resize(3);
+	t.validity.resize(3);
+	for (uint32_t k = 0; k < nseries; k++)
+		for (uint32_t i = 0; i < n; i++)
+		{
+			int64_t		ts = 1000000LL * i + (i * 7919 % 13) + (shared_ts ? 0 : k);
+			int32_t		id = static_cast<int32_t>(k);
+			double		v = shared_ts ? 1.5 : 1.5 + k;
+			const uint8_t *p;
+
+			p = reinterpret_cast<const uint8_t *>(&ts);
+			t.values[0].insert(t.values[0].end(), p, p + 8);
+			p = reinterpret_cast<const uint8_t *>(&id);
+			t.values[1].insert(t.values[1].end(), p, p + 4);
+			p = reinterpret_cast<const uint8_t *>(&v);
+			t.values[2].insert(t.values[2].end(), p, p + 8);
+		}
+	for (int c = 0; c < 3; c++)
+		t.inputs.push_back(ColumnInput{t.values[c].data(), nullptr});
+	return t;
+}
+
+} // namespace
+
+/*
+ * Cold blocks with equal encoded bytes in one column (series sharing a
+ * timestamp vector, equal constants) are stored once, read back exactly,
+ * and damage to the shared bytes is caught for every block using them.
+ */
+TEST(ChunkFile, ColdBlocksShareEqualBytes)
+{
+	Table		shared = SharedTable(20, 300, true);
+	Table		distinct = SharedTable(20, 300, false);
+	auto		f_shared = Encode(shared, kTierCold, {});
+	auto		f_distinct = Encode(distinct, kTierCold, {});
+
+	ASSERT_TRUE(ReadAll(f_shared, &shared));
+	ASSERT_TRUE(ReadAll(f_distinct, &distinct));
+	/* 19 of 20 time and value blocks saved; block index and directory remain */
+	EXPECT_LT(f_shared.size() + 1000, f_distinct.size());
+
+	ChunkReader r{};
+
+	ASSERT_TRUE(OpenChunkFile(f_shared.data(), f_shared.size(), &r).ok());
+	ASSERT_EQ(r.nblocks, 20u);
+
+	/* every block decodes its own rows from the shared bytes */
+	for (uint32_t b = 0; b < r.nblocks; b++)
+	{
+		BlockInfo	info;
+		std::vector<int64_t> ts(kColdBlockRows);
+		std::vector<int32_t> ids(kColdBlockRows);
+		std::vector<uint8_t> valid(kColdBlockRows / 8);
+
+		GetBlockInfo(r, b, &info);
+		ASSERT_EQ(info.nrows, 300u);
+		ASSERT_TRUE(DecodeColdColumn(r, b, 0, ts.data(), valid.data()).ok());
+		ASSERT_TRUE(DecodeColdColumn(r, b, 1, ids.data(), valid.data()).ok());
+		EXPECT_EQ(memcmp(ts.data(), shared.values[0].data() + 8 * (size_t) info.row_start,
+						 8 * (size_t) info.nrows), 0);
+		EXPECT_EQ(ids[0], static_cast<int32_t>(b));
+		EXPECT_EQ(ids[info.nrows - 1], static_cast<int32_t>(b));
+	}
+
+	/* damage to the stored blocks: refused, or (repaired) in bounds */
+	size_t		data_off = ztsdb::test::LoadAt<uint64_t>(f_shared.data(), ztsdb::test::kOffDirOff) +
+		(size_t) r.nblocks * 3 * 24;
+
+	ASSERT_LT(data_off, f_shared.size());
+	for (size_t i = data_off; i < f_shared.size(); i++)
+	{
+		auto		bad = f_shared;
+
+		bad[i] ^= 0x5a;
+		if (Opens(bad))
+		{
+			/* only alignment padding is outside every checksum */
+			EXPECT_TRUE(ReadAll(bad, &shared)) << "undetected damage at byte " << i;
+		}
+		ztsdb::test::RepairChunkChecksums(bad.data(), bad.size());
+		(void) Opens(bad);
+	}
+}
