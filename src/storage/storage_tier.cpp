@@ -859,7 +859,7 @@ static int
 ResortTable(const core::TableKey &key, int64 arg)
 {
 	(void) arg;
-	/* one file per Tiering pass in all (see RewriteWarm) */
+	/* one file per writer turn in all (see RewriteWarm) */
 	if (resorted_this_pass)
 	{
 		unsorted_pending = true;

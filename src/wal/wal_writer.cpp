@@ -763,12 +763,26 @@ Tiering(void)
 
 	FreeUnpinnedChunks();
 	WalPrepareNext();
+	/*
+	 * One unsorted warm file per turn while that makes progress (queries
+	 * want them sorted soon; commits wait for each), otherwise a try every
+	 * 100 ms (files of transactions still open cannot be sorted yet).
+	 */
+	{
+		static bool resort_progress = true;
+		static TimestampTz last_resort = 0;
+
+		if (resort_progress || TimestampDifferenceExceeds(last_resort, now, 100))
+		{
+			resort_progress = ResortChunks() > 0;
+			last_resort = now;
+		}
+	}
 	if (!TimestampDifferenceExceeds(last_tier, now, 1000))
 		return;
 	last_tier = now;
 	ResolvePending();
 	SealChunks(NULL, false, false);
-	(void) ResortChunks();
 	if (guc_cold_after_s >= 0)
 		CompressChunks(NULL, now - (int64) guc_cold_after_s * USECS_PER_SEC);
 	{
