@@ -150,6 +150,14 @@ ColumnOf(Node *n, Index relid)
 	return -1;
 }
 
+/* MinMaxType: min/max of a column of this type are computed in the scan. */
+static bool
+MinMaxType(Oid type)
+{
+	return type == INT2OID || type == INT4OID || type == INT8OID || type == FLOAT8OID ||
+		type == TIMESTAMPOID || type == TIMESTAMPTZOID;
+}
+
 /* DescribeAggref fills d for a supported aggregate call; false otherwise. */
 static bool
 DescribeAggref(Aggref *a, Index relid, TupleDesc desc, AggDesc *d)
@@ -198,8 +206,7 @@ DescribeAggref(Aggref *a, Index relid, TupleDesc desc, AggDesc *d)
 		case F_MIN_TIMESTAMP:
 		case F_MIN_TIMESTAMPTZ:
 			d->op = kAggMin;
-			return type == INT2OID || type == INT4OID || type == INT8OID || type == FLOAT8OID ||
-				type == TIMESTAMPOID || type == TIMESTAMPTZOID;
+			return MinMaxType(type);
 		case F_MAX_INT2:
 		case F_MAX_INT4:
 		case F_MAX_INT8:
@@ -207,8 +214,7 @@ DescribeAggref(Aggref *a, Index relid, TupleDesc desc, AggDesc *d)
 		case F_MAX_TIMESTAMP:
 		case F_MAX_TIMESTAMPTZ:
 			d->op = kAggMax;
-			return type == INT2OID || type == INT4OID || type == INT8OID || type == FLOAT8OID ||
-				type == TIMESTAMPOID || type == TIMESTAMPTZOID;
+			return MinMaxType(type);
 	}
 	return false;
 }
@@ -532,76 +538,6 @@ AccumFloat8(AggValue *v, double x)
 	v->sxx = sxx;
 }
 
-static void
-UpdateAgg(const AggDesc &d, AggValue *v, const void *const *values, const uint8 *const *validity,
-		  uint32 r)
-{
-	if (d.op == kAggCountStar)
-	{
-		v->n++;
-		return;
-	}
-	if (!BitSet(validity[d.col], r))
-		return;
-	switch (d.op)
-	{
-		case kAggCount:
-			v->n++;
-			break;
-		case kAggSumFloat8:
-			{
-				double		x = static_cast<const double *>(values[d.col])[r];
-
-				if (v->n == 0)
-					v->sx = x;
-				else
-				{
-					double		s = v->sx + x;
-
-					/* float8pl */
-					if (std::isinf(s) && !std::isinf(v->sx) && !std::isinf(x))
-						float_overflow_error();
-					v->sx = s;
-				}
-				v->n++;
-				break;
-			}
-		case kAggSumInt:
-			{
-				int64		x = d.type == INT2OID ? static_cast<const int16 *>(values[d.col])[r]
-					: static_cast<const int32 *>(values[d.col])[r];
-
-				/* int4_sum/int2_sum add without an overflow check (wrapping) */
-				v->i = (int64) ((uint64) v->i + (uint64) x);
-				v->n++;
-				break;
-			}
-		case kAggAvgFloat8:
-			AccumFloat8(v, static_cast<const double *>(values[d.col])[r]);
-			break;
-		case kAggMin:
-		case kAggMax:
-			if (d.type == FLOAT8OID)
-			{
-				double		x = static_cast<const double *>(values[d.col])[r];
-
-				if (v->n == 0 || (d.op == kAggMin ? FloatGreater(v->f, x) : FloatGreater(x, v->f)))
-					v->f = x;
-			}
-			else
-			{
-				int64		x = d.type == INT2OID ? static_cast<const int16 *>(values[d.col])[r]
-					: d.type == INT4OID ? static_cast<const int32 *>(values[d.col])[r]
-					: static_cast<const int64 *>(values[d.col])[r];
-
-				if (v->n == 0 || (d.op == kAggMin ? x < v->i : x > v->i))
-					v->i = x;
-			}
-			v->n++;
-			break;
-	}
-}
-
 /*
  * avg(float8) without Sxx.  float8_accum's Sxx only decides whether avg
  * raises an overflow error; its value never reaches the result (Sx / N).
@@ -625,12 +561,15 @@ static void
 UpdateAggRangeT(AggState *state, const AggDesc &d, AggValue *v, const void *const *values,
 				const uint8 *bits, uint32 r, uint32 e)
 {
+	core::ColumnType type = d.col >= 0 ? state->layout.types[d.col] : core::ColumnType::kInt8;
 	auto		valid = [&](uint32 i) {
 		return !kNulls || ((bits[i >> 3] >> (i & 7)) & 1);
 	};
 
 	switch (d.op)
 	{
+		case kAggCountStar:
+			break;				/* UpdateAggRange counts it */
 		case kAggCount:
 			for (uint32 i = r; i < e; i++)
 				v->n += valid(i);
@@ -667,6 +606,36 @@ UpdateAggRangeT(AggState *state, const AggDesc &d, AggValue *v, const void *cons
 				*v = acc;
 				return;
 			}
+		case kAggSumFloat8:
+			{
+				const double *x = static_cast<const double *>(values[d.col]);
+				double		sum = v->sx;
+				int64		n = v->n;
+
+				for (uint32 i = r; i < e; i++)
+					if (valid(i))
+					{
+						double		s = n == 0 ? x[i] : sum + x[i];
+
+						/* float8pl */
+						if (n > 0 && std::isinf(s) && !std::isinf(sum) && !std::isinf(x[i]))
+							float_overflow_error();
+						sum = s;
+						n++;
+					}
+				v->sx = sum;
+				v->n = n;
+				return;
+			}
+		case kAggSumInt:
+			for (uint32 i = r; i < e; i++)
+				if (valid(i))
+				{
+					/* int4_sum/int2_sum add without an overflow check (wrapping) */
+					v->i = (int64) ((uint64) v->i + (uint64) core::IntegerAt(type, values[d.col], i));
+					v->n++;
+				}
+			return;
 		case kAggMax:
 		case kAggMin:
 			if (d.type == FLOAT8OID)
@@ -685,20 +654,22 @@ UpdateAggRangeT(AggState *state, const AggDesc &d, AggValue *v, const void *cons
 					}
 				v->f = best;
 				v->n = n;
-				return;
 			}
-			break;
-		default:
-			break;
-	}
-	/* the rest row by row */
-	for (uint32 i = r; i < e; i++)
-		if (valid(i))
-		{
-			const uint8 *none[core::kMaxColumns] = {};
+			else
+			{
+				/* int2/int4/int8/timestamp: IntegerAt reads each width */
+				for (uint32 i = r; i < e; i++)
+					if (valid(i))
+					{
+						int64		x = core::IntegerAt(type, values[d.col], i);
 
-			UpdateAgg(d, v, values, none, i);
-		}
+						if (v->n == 0 || (d.op == kAggMin ? x < v->i : x > v->i))
+							v->i = x;
+						v->n++;
+					}
+			}
+			return;
+	}
 }
 
 static void
