@@ -209,6 +209,16 @@ Store(const uint64_t *v, uint32_t n, size_t w, uint8_t *out)
 		memcpy(out, v, static_cast<size_t>(n) * 8);
 		return;
 	}
+	if (w == 4)
+	{
+		for (uint32_t i = 0; i < n; i++)
+		{
+			uint32_t	x = static_cast<uint32_t>(v[i]);
+
+			memcpy(out + static_cast<size_t>(i) * 4, &x, 4);
+		}
+		return;
+	}
 	for (uint32_t i = 0; i < n; i++)
 		memcpy(out + static_cast<size_t>(i) * w, &v[i], w);
 }
@@ -338,8 +348,22 @@ DecodeColumn(ColumnType type, const uint8_t *in, size_t in_len, uint32_t nrows, 
 			p += bitmap_len;
 		}
 
-		std::vector<uint64_t> v(nvalid);
 		size_t		payload_len = in_len - static_cast<size_t>(p - in);
+
+		/*
+		 * 8-byte columns without NULLs decode straight into the caller's
+		 * array (when it is aligned for uint64_t): no scratch vector, no copy.
+		 */
+		if (!has_nulls && w == 8 && nrows > 0 &&
+			reinterpret_cast<uintptr_t>(outv) % alignof(uint64_t) == 0)
+		{
+			if (!DecodeValues(codec, type, p, payload_len, nrows, reinterpret_cast<uint64_t *>(outv)))
+				return Status::Corrupt("column block payload is invalid");
+			memset(validity, 0xff, bitmap_len);
+			return Status::Ok();
+		}
+
+		std::vector<uint64_t> v(nvalid);
 
 		if (!DecodeValues(codec, type, p, payload_len, nvalid, v.data()))
 			return Status::Corrupt("column block payload is invalid");

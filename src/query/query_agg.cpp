@@ -553,6 +553,68 @@ constexpr double kAvgFastLimit = 1e140;
 constexpr int64 kAvgFastRows = INT64CONST(1000000000000);
 
 /*
+ * FastAvgRange adds x[r .. e) to acc in order, as the checked loop of
+ * UpdateAggRangeT does, but without a branch per row: a partial sum that
+ * overflows to infinity never becomes finite again, so a finite total proves
+ * that no addition overflowed.  Returns false, leaving acc alone, when the
+ * total is not finite or a finite value exceeds kAvgFastLimit; the caller
+ * then runs the checked loop, which raises the error or asks for the exact
+ * pass just as before.
+ */
+static bool
+FastAvgRange(AggValue *acc, const double *x, uint32 r, uint32 e)
+{
+	double		sx = acc->sx;
+	double		big = 0.0;
+
+	if (!std::isfinite(sx))
+		return false;
+	for (uint32 i = r; i < e; i++)
+	{
+		double		a = std::fabs(x[i]);
+
+		sx += x[i];
+		big = a > big ? a : big;	/* NaN never wins; infinity does */
+	}
+	if (!std::isfinite(sx) || big > kAvgFastLimit)
+		return false;
+	acc->sx = sx;
+	acc->n += e - r;
+	return true;
+}
+
+/*
+ * FastMinMaxRange folds x[r .. e) into *best (a value already seen) with
+ * plain comparisons; of equal values (-0 and 0) the later one wins, as in
+ * float8larger and float8smaller.
+ * Returns false, leaving *best alone, when a NaN is among the values or in
+ * *best: FloatGreater's NaN order then needs the checked loop.
+ */
+static bool
+FastMinMaxRange(const double *x, uint32 r, uint32 e, bool is_max, double *best)
+{
+	double		b = *best;
+	bool		nan = std::isnan(b);
+
+	if (is_max)
+		for (uint32 i = r; i < e; i++)
+		{
+			nan |= std::isnan(x[i]);
+			b = x[i] >= b ? x[i] : b;
+		}
+	else
+		for (uint32 i = r; i < e; i++)
+		{
+			nan |= std::isnan(x[i]);
+			b = x[i] <= b ? x[i] : b;
+		}
+	if (nan)
+		return false;
+	*best = b;
+	return true;
+}
+
+/*
  * UpdateAggRange folds rows [r, e) of one group into v: one loop per
  * aggregate, the NULL check hoisted out when the column has no NULLs.
  */
@@ -585,22 +647,28 @@ UpdateAggRangeT(AggState *state, const AggDesc &d, AggValue *v, const void *cons
 						if (valid(i))
 							AccumFloat8(&acc, x[i]);
 				}
+				else if (!kNulls && FastAvgRange(&acc, x, r, e))
+				{
+					if (acc.n > kAvgFastRows)
+						state->need_exact = true;
+				}
 				else
 				{
+					bool		big = false;
+
 					for (uint32 i = r; i < e; i++)
 						if (valid(i))
 						{
 							double		xi = x[i];
 							double		sx = acc.sx + xi;
 
-							if (std::fabs(xi) > kAvgFastLimit && std::isfinite(xi))
-								state->need_exact = true;
+							big |= std::fabs(xi) > kAvgFastLimit && std::isfinite(xi);
 							if (acc.n > 0 && std::isinf(sx) && !std::isinf(acc.sx) && !std::isinf(xi))
 								float_overflow_error();
 							acc.sx = sx;
 							acc.n++;
 						}
-					if (acc.n > kAvgFastRows)
+					if (big || acc.n > kAvgFastRows)
 						state->need_exact = true;
 				}
 				*v = acc;
@@ -645,10 +713,28 @@ UpdateAggRangeT(AggState *state, const AggDesc &d, AggValue *v, const void *cons
 				double		best = v->f;
 				int64		n = v->n;
 
+				if (!kNulls && e > r && n == 0 && !std::isnan(x[r]))
+				{
+					best = x[r];	/* the first value seen is the start */
+					if (FastMinMaxRange(x, r + 1, e, is_max, &best))
+					{
+						v->f = best;
+						v->n = e - r;
+						return;
+					}
+					best = v->f;
+				}
+				else if (!kNulls && n > 0 && FastMinMaxRange(x, r, e, is_max, &best))
+				{
+					v->f = best;
+					v->n = n + (e - r);
+					return;
+				}
 				for (uint32 i = r; i < e; i++)
 					if (valid(i))
 					{
-						if (n == 0 || (is_max ? FloatGreater(x[i], best) : FloatGreater(best, x[i])))
+						/* float8larger/float8smaller: of equal values the later one wins */
+						if (n == 0 || !(is_max ? FloatGreater(best, x[i]) : FloatGreater(x[i], best)))
 							best = x[i];
 						n++;
 					}
@@ -729,6 +815,48 @@ SameKey(const GroupKey &a, const GroupKey &b)
 	return a.series == b.series && a.bin == b.bin && a.series_null == b.series_null;
 }
 
+/*
+ * SeriesRunEnd returns the end of the run of rows from r on (before r1)
+ * whose series id equals row r's; the series column has no NULLs.
+ */
+template <typename T>
+static inline uint32
+RunEndT(const void *col, uint32 r, uint32 r1)
+{
+	const T    *x = static_cast<const T *>(col);
+	T			v = x[r];
+	uint32		e = r + 1;
+
+	/* eight rows a step while they all match (a loop the compiler vectorizes) */
+	while (e + 8 <= r1)
+	{
+		bool		differ = false;
+
+		for (int k = 0; k < 8; k++)
+			differ |= x[e + k] != v;
+		if (differ)
+			break;
+		e += 8;
+	}
+	while (e < r1 && x[e] == v)
+		e++;
+	return e;
+}
+
+static uint32
+SeriesRunEnd(core::ColumnType type, const void *col, uint32 r, uint32 r1)
+{
+	switch (type)
+	{
+		case core::ColumnType::kInt2:
+			return RunEndT<int16>(col, r, r1);
+		case core::ColumnType::kInt4:
+			return RunEndT<int32>(col, r, r1);
+		default:
+			return RunEndT<int64>(col, r, r1);
+	}
+}
+
 /* ComputeGroupsPass runs the whole scan and fills the groups. */
 static void
 ComputeGroupsPass(AggState *state)
@@ -754,6 +882,7 @@ ComputeGroupsPass(AggState *state)
 	int			last_group = -1;
 	GroupKey	last_key;
 	bool		filter_ts;
+	bool		series_only;	/* groups are series runs, every row passes */
 
 	state->ngroups = 0;
 	state->keys = static_cast<GroupKey *>(palloc0(sizeof(GroupKey) * cap));
@@ -765,6 +894,7 @@ ComputeGroupsPass(AggState *state)
 		b.nseries = -1;
 	}
 	filter_ts = b.min_ts != PG_INT64_MIN || b.max_ts != PG_INT64_MAX;
+	series_only = state->by_series && !state->by_bin && !filter_ts && b.nseries < 0;
 
 	/* cold blocks decode only the columns read here */
 	b.need_cols = 0;
@@ -859,7 +989,10 @@ ComputeGroupsPass(AggState *state)
 			}
 
 			/* the segment of following rows of the same group that pass the bounds */
-			for (e = r + 1; e < r1 && passes(e); e++)
+			if (series_only && validity[scol] == nullptr)
+				e = SeriesRunEnd(stype, values[scol], r, r1);
+			else
+				for (e = r + 1; e < r1 && passes(e); e++)
 			{
 				GroupKey	ek;
 
