@@ -47,6 +47,7 @@ struct IngestShared
 	pg_atomic_uint32 failed_sqlerrcode; /* the last failed write's error */
 	pg_atomic_uint64 async_commit_end;	/* past the newest asynchronous commit marker */
 	pg_atomic_uint32 commit_waiters;	/* backends in WaitForApplied (polling or asleep) */
+	pg_atomic_uint32 lone_wait_usec;	/* moving average of a lone committer's wait */
 	char		failed_message[256];	/* and its message; writer only */
 	/* the ring and the answers (one per PGPROC) follow, cache-line aligned */
 };
