@@ -215,6 +215,40 @@ record scraped_bytes_per_row ztsdb_cold "$(ztsdb_size)"
 [ "$mode" = full ] && run_queries scraped_cold ztsdb
 step "  scraped bytes per row: $(grep scraped_bytes "$raw" | awk '{printf "%s %s  ", $2, $3}')"
 
+# ------------------------------------------------------------- streaming
+# A cursor reads every row of a large table: the backend's memory must stay
+# flat (issue 5 asks for 100M rows; full mode, STREAM_ROWS overrides, 0 skips).
+stream_rows=${STREAM_ROWS:-$([ "$mode" = full ] && echo 100000000 || echo 1000000)}
+[ "$mode" = smoke ] && stream_rows=${STREAM_ROWS:-100000}
+if [ "$stream_rows" -gt 0 ]; then
+	step "streaming: a cursor over $stream_rows rows (memory before and after, rows/s)"
+	psql -c "CREATE TABLE t_stream (ts timestamptz NOT NULL, series_id int NOT NULL, value float8) USING ztsdb"
+	per=5000000
+	for ((lo = 0; lo < stream_rows; lo += per)); do
+		hi=$(( lo + per < stream_rows ? lo + per : stream_rows ))
+		psql -c "INSERT INTO t_stream SELECT '2020-01-01'::timestamptz + (i / 1000) * interval '10 s', i % 1000, (i % 9973) * 0.01 FROM generate_series($lo, $hi - 1) i"
+	done
+	psql -c "SELECT ztsdb.seal('t_stream')" >/dev/null
+	out=$(psql -At <<'SQL'
+BEGIN;
+DECLARE c NO SCROLL CURSOR FOR SELECT * FROM t_stream;
+MOVE FORWARD 1000 IN c;
+SELECT sum(total_bytes) FROM pg_backend_memory_contexts \gset m0_
+SELECT extract(epoch FROM clock_timestamp()) \gset t0_
+MOVE FORWARD ALL IN c;
+SELECT sum(total_bytes) FROM pg_backend_memory_contexts \gset m1_
+SELECT :m1_sum - :m0_sum, round((extract(epoch FROM clock_timestamp()) - :t0_extract)::numeric * 1000);
+COMMIT;
+SQL
+)
+	grow=$(echo "$out" | grep '|' | cut -d'|' -f1)
+	ms=$(echo "$out" | grep '|' | cut -d'|' -f2)
+	record stream_memory_growth_bytes ztsdb "$grow"
+	record stream_rows_per_s ztsdb "$(( stream_rows * 1000 / (ms + 1) ))"
+	step "  cursor over $stream_rows rows: backend memory grew $grow bytes, ${ms} ms"
+	psql -c "DROP TABLE t_stream"
+fi
+
 step "codecs: sizes and decode speed next to plain Gorilla (bench/codec_bench.cpp)"
 codec_points=8640
 [ "$mode" = smoke ] && codec_points=300
