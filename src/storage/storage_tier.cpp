@@ -62,6 +62,48 @@ enum BatchFate
 static bool unsorted_pending = true;
 static bool resorted_this_pass = false;
 
+/*
+ * Unsorted warm files that could not be re-sorted yet, with the latest xid
+ * that kept them (a running transaction, or a committed one some snapshot
+ * may still not see).  A retry reads such a file again only once that xid
+ * precedes the oldest xid any snapshot needs: a long transaction elsewhere
+ * must not make the writer re-read every unsorted file on every try.
+ * Writer-local; forgetting an entry (table full, restart) only costs a read.
+ */
+struct ResortBlock
+{
+	core::TableKey key;
+	uint64		chunk_id;
+	TransactionId xid;			/* InvalidTransactionId: free */
+};
+constexpr int kResortBlocks = 256;
+static ResortBlock resort_blocks[kResortBlocks];
+
+static ResortBlock *
+FindResortBlock(const core::TableKey &key, uint64 chunk_id)
+{
+	for (int i = 0; i < kResortBlocks; i++)
+		if (TransactionIdIsValid(resort_blocks[i].xid) && resort_blocks[i].chunk_id == chunk_id &&
+			memcmp(&resort_blocks[i].key, &key, sizeof(key)) == 0)
+			return &resort_blocks[i];
+	return NULL;
+}
+
+static void
+NoteResortBlock(const core::TableKey &key, uint64 chunk_id, TransactionId xid)
+{
+	ResortBlock *b = FindResortBlock(key, chunk_id);
+
+	for (int i = 0; b == NULL && i < kResortBlocks; i++)
+		if (!TransactionIdIsValid(resort_blocks[i].xid))
+			b = &resort_blocks[i];
+	if (b == NULL || !TransactionIdIsValid(xid))
+		return;
+	b->key = key;
+	b->chunk_id = chunk_id;
+	b->xid = xid;
+}
+
 /* CrashPoint PANICs the writer at a tier-move step named by ztsdb.debug_fault. */
 static void
 CrashPoint(int fault)
@@ -105,7 +147,7 @@ BitIsSet(const uint8 *bits, uint32 i)
 static uint8 *
 BuildChunkFile(const core::ChunkLayout &layout, const RowSource &src, uint64 chunk_id,
 			   uint8 tier, bool force, size_t *file_len, core::ChunkMeta *meta_out,
-			   bool *empty)
+			   bool *empty, TransactionId *blocking = NULL)
 {
 	TransactionId horizon = GetOldestNonRemovableTransactionId(NULL);
 	BatchFate  *fates = static_cast<BatchFate *>(palloc(sizeof(BatchFate) * Max(src.nbatches, 1)));
@@ -122,13 +164,22 @@ BuildChunkFile(const core::ChunkLayout &layout, const RowSource &src, uint64 chu
 	const int64 *ts = static_cast<const int64 *>(src.values[layout.time_col]);
 
 	*empty = false;
+	if (blocking != NULL)
+		*blocking = InvalidTransactionId;
 	for (uint32 b = 0; b < src.nbatches; b++)
 	{
 		bool		running;
 
 		fates[b] = FateOf(src.batches[b].xid, src.batches[b].reserved, horizon, &running);
 		if (fates[b] == kFateOpen)
+		{
 			any_open = true;
+			/* the latest open xid: once it precedes the horizon, all do */
+			if (blocking != NULL &&
+				(!TransactionIdIsValid(*blocking) ||
+				 TransactionIdFollows(src.batches[b].xid, *blocking)))
+				*blocking = src.batches[b].xid;
+		}
 		if (running && force &&
 			(b == 0 || src.batches[b].xid != src.batches[b - 1].xid))
 			WriterNoteRunningStamp(src.batches[b].xid, src.batches[b].reserved);
@@ -642,12 +693,27 @@ RewriteWarm(const core::TableKey &key, int64 older_than, bool resort)
 
 		uint64		new_id = mc->meta.chunk_id;
 		uint8		new_tier = resort ? core::kTierWarm : core::kTierCold;
+		TransactionId blocking = InvalidTransactionId;
 
 		/* PG_INT64_MAX: every chunk, +infinity timestamps included */
 		if (mc->meta.tier != core::kTierWarm ||
 			(resort ? (mc->meta.flags & core::kChunkSorted) != 0
 			 : (mc->meta.max_ts >= older_than && older_than != PG_INT64_MAX)))
 			continue;
+		if (resort)
+		{
+			ResortBlock *blk = FindResortBlock(key, mc->meta.chunk_id);
+
+			if (blk != NULL)
+			{
+				if (!TransactionIdPrecedes(blk->xid, GetOldestNonRemovableTransactionId(NULL)))
+				{
+					unsorted_pending = true;
+					continue;	/* still kept: not worth reading yet */
+				}
+				blk->xid = InvalidTransactionId;
+			}
+		}
 		warm_path = ChunkPath(key, mc->meta.chunk_id, core::kTierWarm);
 		data = ReadWholeFile(warm_path, &len);
 		if (data == NULL)
@@ -663,11 +729,15 @@ RewriteWarm(const core::TableKey &key, int64 older_than, bool resort)
 			entry->next_chunk_id = new_id + 1;
 		}
 		file = BuildChunkFile(m.header.layout, src, new_id, new_tier, false,
-							  &out_len, &meta, &empty);
+							  &out_len, &meta, &empty, &blocking);
 		if (file == NULL && !empty)
 		{
 			if (resort)
+			{
 				unsorted_pending = true;
+				NoteResortBlock(key, mc->meta.chunk_id, blocking);
+			}
+			pfree(data);
 			continue;			/* open transactions: try again later */
 		}
 		if (file != NULL)
