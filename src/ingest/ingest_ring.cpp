@@ -7,8 +7,10 @@
  * Producers claim a slot without a lock (core/ring.h); when the ring is
  * full they sleep on space_cv, which the writer broadcasts after freeing
  * slots, so a producer never spins.  After publishing they set the writer's
- * latch.  Waiting for durability or application of a record sleeps on
- * progress_cv, broadcast by the writer whenever it advances a position.
+ * latch.  Waiting for durability of a record sleeps on flushed_cv, waiting
+ * for its application on progress_cv; the writer broadcasts each when it
+ * advances its position, so a durable committer is not woken when its rows
+ * are applied only to find them not yet fdatasync'd.
  *
  *-------------------------------------------------------------------------
  */
@@ -68,6 +70,7 @@ IngestShmemInit(void *mem, bool found)
 	pg_atomic_init_u32(&ingest_shared->writer_generation, 0);
 	pg_atomic_init_u32(&ingest_shared->writer_procno, INVALID_PGPROCNO);
 	ConditionVariableInit(&ingest_shared->progress_cv);
+	ConditionVariableInit(&ingest_shared->flushed_cv);
 	ConditionVariableInit(&ingest_shared->space_cv);
 	pg_atomic_init_u64(&ingest_shared->failed_upto, 0);
 	pg_atomic_init_u32(&ingest_shared->failed_sqlerrcode, 0);
@@ -158,6 +161,7 @@ void
 WaitForApplied(uint64 pos, uint64 first_pos, bool durable)
 {
 	pg_atomic_uint64 *progress = durable ? &ingest_shared->flushed_pos : &ingest_shared->applied_pos;
+	ConditionVariable *cv = durable ? &ingest_shared->flushed_cv : &ingest_shared->progress_cv;
 
 	/*
 	 * A committer that finds no other committer waiting polls before it
@@ -203,12 +207,11 @@ WaitForApplied(uint64 pos, uint64 first_pos, bool durable)
 		{
 			if (pg_atomic_read_u64(progress) <= pos)
 			{
-				ConditionVariablePrepareToSleep(&ingest_shared->progress_cv);
+				ConditionVariablePrepareToSleep(cv);
 				while (pg_atomic_read_u64(progress) <= pos)
 				{
 					CheckPinDeadlock();
-					(void) ConditionVariableTimedSleep(&ingest_shared->progress_cv, 100,
-													   PG_WAIT_EXTENSION);
+					(void) ConditionVariableTimedSleep(cv, 100, PG_WAIT_EXTENSION);
 				}
 				ConditionVariableCancelSleep();
 			}
@@ -252,10 +255,10 @@ WaitForDurableNoError(uint64 pos)
 	Assert(INTERRUPTS_CAN_BE_PROCESSED() == false);
 	if (pg_atomic_read_u64(&ingest_shared->flushed_pos) <= pos)
 	{
-		ConditionVariablePrepareToSleep(&ingest_shared->progress_cv);
+		ConditionVariablePrepareToSleep(&ingest_shared->flushed_cv);
 		while (pg_atomic_read_u64(&ingest_shared->flushed_pos) <= pos &&
 			   pg_atomic_read_u64(&ingest_shared->failed_upto) <= pos)
-			ConditionVariableSleep(&ingest_shared->progress_cv, PG_WAIT_EXTENSION);
+			ConditionVariableSleep(&ingest_shared->flushed_cv, PG_WAIT_EXTENSION);
 		ConditionVariableCancelSleep();
 	}
 	pg_read_barrier();

@@ -359,6 +359,7 @@ PublishProgress(uint64 flushed, uint64 applied)
 	pg_write_barrier();
 	pg_atomic_write_u64(&ingest_shared->flushed_pos, flushed);
 	pg_atomic_write_u64(&ingest_shared->applied_pos, applied);
+	ConditionVariableBroadcast(&ingest_shared->flushed_cv);
 	ConditionVariableBroadcast(&ingest_shared->progress_cv);
 }
 
@@ -386,7 +387,7 @@ FlushPending(void)
 	pending_async = 0;
 	pg_write_barrier();
 	pg_atomic_write_u64(&ingest_shared->flushed_pos, pending_end);
-	ConditionVariableBroadcast(&ingest_shared->progress_cv);
+	ConditionVariableBroadcast(&ingest_shared->flushed_cv);
 	WalEndGroup();
 }
 

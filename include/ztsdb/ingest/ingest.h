@@ -40,7 +40,8 @@ struct IngestShared
 	char		recovery_error[256];	/* why, for backends' errors; writer only */
 	pg_atomic_uint32 writer_generation; /* bumps at every writer start */
 	pg_atomic_uint32 writer_procno; /* PGPROC of the writer; its latch is set after publishing */
-	ConditionVariable progress_cv;	/* flushed/applied advanced, recovery done */
+	ConditionVariable progress_cv;	/* applied advanced, recovery done, failures */
+	ConditionVariable flushed_cv;	/* flushed advanced or failed (durable committers) */
 	ConditionVariable space_cv; /* the writer freed ring slots */
 	pg_atomic_uint64 failed_upto;	/* records below this position may have been
 									 * lost by a failed WAL write (0: none) */
