@@ -1133,7 +1133,7 @@ int
 main(int argc, char **argv)
 {
 	static const char *const kNames[] = {"plain", "const", "rle", "pack", "dod", "gorilla",
-										 "decimal", "bitmap"};
+										 "decimal", "bitmap", "sparse"};
 	const char *csv = nullptr;
 
 	if (argc > 2 && strcmp(argv[1], "--csv") == 0)
