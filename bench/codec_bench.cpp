@@ -56,7 +56,7 @@
  *	  process counters fall back to 0.
  *
  *	  Calibration, at the default size (4,096 points of 1,000 series):
- *	  plain Gorilla 1.349 B/pt (timestamps 3.2 bits, values 7.5 bits a
+ *	  plain Gorilla 1.348 B/pt (timestamps 3.2 bits, values 7.5 bits a
  *	  point): the issue's "about 1.4".  The timestamp delay was set for
  *	  that, with timestamps near 30% of Gorilla's bytes, as the
  *	  Prometheus maintainers measured when a wider alignment tolerance
