@@ -16,8 +16,9 @@
  * Codecs tried per column type (the smallest payload wins; ties go to the
  * earlier one):
  *	bool						plain, const, RLE, bitmap
- *	int2, int4, int8, ts		plain, const, RLE, pack (orders 0, 1, 2), dod
- *	float4, float8				plain, const, RLE, Gorilla, decimal
+ *	int2, int4, int8, ts		plain, const, RLE, pack (orders 0, 1, 2), dod,
+ *								sparse
+ *	float4, float8				plain, const, RLE, Gorilla, decimal, sparse
  * Plain always applies, so a block never exceeds MaxEncodedColumnSize.
  * Values are handed to the codecs as uint64: integers sign-extended (small
  * negative deltas stay small), floats and bools zero-extended; the decoder
@@ -108,6 +109,8 @@ TryCodec(int c, ColumnType type, const uint64_t *v, uint32_t n, std::vector<uint
 			return EncodeDecimal(v, n, float4, out);
 		case kCodecBitmap:
 			return EncodeBitmap(v, n, out);
+		case kCodecSparse:
+			return EncodeSparse(v, n, out);
 	}
 	return false;
 }
@@ -130,6 +133,8 @@ CodecApplies(int c, ColumnType type)
 			return FamilyOf(type) == Family::kFloat;
 		case kCodecBitmap:
 			return FamilyOf(type) == Family::kBool;
+		case kCodecSparse:
+			return FamilyOf(type) != Family::kBool;
 	}
 	return false;
 }
@@ -194,6 +199,8 @@ DecodeValues(int c, ColumnType type, const uint8_t *p, size_t len, uint32_t n, u
 			return DecodeDecimal(p, len, n, float4, out);
 		case kCodecBitmap:
 			return DecodeBitmap(p, len, n, out);
+		case kCodecSparse:
+			return DecodeSparse(p, len, n, out);
 	}
 	return false;
 }

@@ -3,7 +3,9 @@
  *	  libFuzzer target for the column codecs.
  *
  *	  byte 0	bits 0..2: column type - 1; bits 3..4: mode;
- *				bits 5..7: forced codec + 1 for mode 1 (0 = automatic choice)
+ *				bits 5..7: for modes 1 to 3, 0 = automatic choice, else the
+ *				codec forced: const, RLE, pack, dod, Gorilla, decimal, sparse
+ *				(plain is always the fallback, bitmap wins on bools anyway)
  *	  bytes 1-2	row count (little-endian, modulo 5000) for mode 0
  *	  rest		the input of the mode
  *
@@ -74,11 +76,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	ColumnType	t = static_cast<ColumnType>(1 + (data[0] & 7));
 	int			mode = (data[0] >> 3) & 3;
-	int			force = (data[0] >> 5) - 1;
+	static const int kForceable[] = {kCodecConst, kCodecRle, kCodecPack, kCodecDod,
+									 kCodecGorilla, kCodecDecimal, kCodecSparse};
+	int			force = (data[0] >> 5) == 0 ? -1 : kForceable[(data[0] >> 5) - 1];
 	size_t		w = ColumnWidth(t);
 
-	if (force >= kCodecCount)
-		force = -1;
 	if (mode == 0)
 	{
 		uint32_t	n = (data[1] | (data[2] << 8)) % 5000;

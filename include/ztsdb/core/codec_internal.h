@@ -33,10 +33,11 @@ enum CodecId : uint8_t
 	kCodecDod = 4,				/* codec_delta.cpp */
 	kCodecGorilla = 5,			/* codec_gorilla.cpp */
 	kCodecDecimal = 6,			/* codec_decimal.cpp */
-	kCodecBitmap = 7			/* codec_bitpack.cpp */
+	kCodecBitmap = 7,			/* codec_bitpack.cpp */
+	kCodecSparse = 8			/* codec_sparse.cpp */
 };
 
-constexpr int kCodecCount = 8;
+constexpr int kCodecCount = 9;
 
 /* ForcedEncodedColumnSize bounds a block written under codec_force. */
 constexpr size_t
@@ -69,6 +70,10 @@ bool		DecodePack(const uint8_t *p, size_t len, uint32_t n, uint64_t *out);
 bool		EncodeBitmap(const uint64_t *v, uint32_t n, std::vector<uint8_t> &out);
 bool		DecodeBitmap(const uint8_t *p, size_t len, uint32_t n, uint64_t *out);
 
+/* values that rarely change: the list of their changes */
+bool		EncodeSparse(const uint64_t *v, uint32_t n, std::vector<uint8_t> &out);
+bool		DecodeSparse(const uint8_t *p, size_t len, uint32_t n, uint64_t *out);
+
 /* delta-of-delta with a variable-width code per value (timestamps) */
 bool		EncodeDod(const uint64_t *v, uint32_t n, std::vector<uint8_t> &out);
 bool		DecodeDod(const uint8_t *p, size_t len, uint32_t n, uint64_t *out);
@@ -83,7 +88,7 @@ bool		DecodeDecimal(const uint8_t *p, size_t len, uint32_t n, bool float4, uint6
 
 /*
  * EncodeIntBlock writes the smallest of the integer codecs (const, RLE,
- * pack of order 0..2, dod, plain) for n int64 values as a codec id byte and
+ * pack of order 0..2, dod, sparse, plain) for n int64 values as a codec id byte and
  * its payload; DecodeIntBlock reads it back.  The decimal codec nests one.
  */
 void		EncodeIntBlock(const uint64_t *v, uint32_t n, std::vector<uint8_t> &out);
