@@ -553,29 +553,48 @@ constexpr double kAvgFastLimit = 1e140;
 constexpr int64 kAvgFastRows = INT64CONST(1000000000000);
 
 /*
- * FastAvgRange adds x[r .. e) to acc in order, as the checked loop of
- * UpdateAggRangeT does, but without a branch per row: a partial sum that
- * overflows to infinity never becomes finite again, so a finite total proves
- * that no addition overflowed.  Returns false, leaving acc alone, when the
- * total is not finite or a finite value exceeds kAvgFastLimit; the caller
- * then runs the checked loop, which raises the error or asks for the exact
- * pass just as before.
+ * FastAvgRange adds x[r .. e) to acc without a branch per row, in four
+ * interleaved partial sums (four independent addition chains keep the FPU
+ * busy; PostgreSQL's parallel aggregation likewise adds partial sums, and
+ * the order rows reach an aggregate is the scan's anyway).  While every
+ * value is finite with |x| <= kAvgFastLimit no partial sum can overflow
+ * (see above), and a NaN or infinity makes the total non-finite.  Returns
+ * false, leaving acc alone, when the total is not finite or a finite value
+ * exceeds kAvgFastLimit; the caller then runs the checked loop, which
+ * raises the error or asks for the exact pass just as before.
  */
 static bool
 FastAvgRange(AggValue *acc, const double *x, uint32 r, uint32 e)
 {
-	double		sx = acc->sx;
+	double		s0 = 0.0,
+				s1 = 0.0,
+				s2 = 0.0,
+				s3 = 0.0;
 	double		big = 0.0;
+	double		sx;
+	uint32		i = r;
 
-	if (!std::isfinite(sx))
+	if (!std::isfinite(acc->sx))
 		return false;
-	for (uint32 i = r; i < e; i++)
+	for (; i + 4 <= e; i += 4)
+	{
+		double		a = std::max(std::max(std::fabs(x[i]), std::fabs(x[i + 1])),
+								 std::max(std::fabs(x[i + 2]), std::fabs(x[i + 3])));
+
+		s0 += x[i];
+		s1 += x[i + 1];
+		s2 += x[i + 2];
+		s3 += x[i + 3];
+		big = a > big ? a : big;	/* NaN never wins (its total is NaN anyway) */
+	}
+	for (; i < e; i++)
 	{
 		double		a = std::fabs(x[i]);
 
-		sx += x[i];
-		big = a > big ? a : big;	/* NaN never wins; infinity does */
+		s0 += x[i];
+		big = a > big ? a : big;
 	}
+	sx = acc->sx + ((s0 + s1) + (s2 + s3));
 	if (!std::isfinite(sx) || big > kAvgFastLimit)
 		return false;
 	acc->sx = sx;
@@ -586,32 +605,54 @@ FastAvgRange(AggValue *acc, const double *x, uint32 r, uint32 e)
 /*
  * FastMinMaxRange folds x[r .. e) into *best (a value already seen) with
  * plain comparisons; of equal values (-0 and 0) the later one wins, as in
- * float8larger and float8smaller.
+ * float8larger and float8smaller, within each of four interleaved lanes
+ * (which zero a tie returns depends on the order rows arrive in, for heap
+ * tables too).
  * Returns false, leaving *best alone, when a NaN is among the values or in
  * *best: FloatGreater's NaN order then needs the checked loop.
  */
+template <bool kMax>
+static inline double
+Better(double x, double b)
+{
+	return kMax ? (x >= b ? x : b) : (x <= b ? x : b);
+}
+
+template <bool kMax>
+static bool
+FastMinMaxRangeT(const double *x, uint32 r, uint32 e, double *best)
+{
+	double		b0 = *best,
+				b1 = *best,
+				b2 = *best,
+				b3 = *best;
+	bool		nan = std::isnan(*best);
+	uint32		i = r;
+
+	/* four lanes: independent comparison chains (ties between lanes: see above) */
+	for (; i + 4 <= e; i += 4)
+	{
+		nan |= std::isnan(x[i]) | std::isnan(x[i + 1]) | std::isnan(x[i + 2]) | std::isnan(x[i + 3]);
+		b0 = Better<kMax>(x[i], b0);
+		b1 = Better<kMax>(x[i + 1], b1);
+		b2 = Better<kMax>(x[i + 2], b2);
+		b3 = Better<kMax>(x[i + 3], b3);
+	}
+	for (; i < e; i++)
+	{
+		nan |= std::isnan(x[i]);
+		b0 = Better<kMax>(x[i], b0);
+	}
+	if (nan)
+		return false;
+	*best = Better<kMax>(b3, Better<kMax>(b2, Better<kMax>(b1, b0)));
+	return true;
+}
+
 static bool
 FastMinMaxRange(const double *x, uint32 r, uint32 e, bool is_max, double *best)
 {
-	double		b = *best;
-	bool		nan = std::isnan(b);
-
-	if (is_max)
-		for (uint32 i = r; i < e; i++)
-		{
-			nan |= std::isnan(x[i]);
-			b = x[i] >= b ? x[i] : b;
-		}
-	else
-		for (uint32 i = r; i < e; i++)
-		{
-			nan |= std::isnan(x[i]);
-			b = x[i] <= b ? x[i] : b;
-		}
-	if (nan)
-		return false;
-	*best = b;
-	return true;
+	return is_max ? FastMinMaxRangeT<true>(x, r, e, best) : FastMinMaxRangeT<false>(x, r, e, best);
 }
 
 /*
