@@ -236,16 +236,20 @@ MOVE FORWARD 1000 IN c;
 SELECT sum(total_bytes) FROM pg_backend_memory_contexts \gset m0_
 SELECT extract(epoch FROM clock_timestamp()) \gset t0_
 MOVE FORWARD ALL IN c;
+\set moved :ROW_COUNT
 SELECT sum(total_bytes) FROM pg_backend_memory_contexts \gset m1_
-SELECT :m1_sum - :m0_sum, round((extract(epoch FROM clock_timestamp()) - :t0_extract)::numeric * 1000);
+SELECT :m1_sum - :m0_sum, round((extract(epoch FROM clock_timestamp()) - :t0_extract)::numeric * 1000), :moved + 1000;
 COMMIT;
 SQL
 )
 	grow=$(echo "$out" | grep '|' | cut -d'|' -f1)
 	ms=$(echo "$out" | grep '|' | cut -d'|' -f2)
+	read_rows=$(echo "$out" | grep '|' | cut -d'|' -f3)
+	record stream_rows_read ztsdb "$read_rows"
 	record stream_memory_growth_bytes ztsdb "$grow"
-	record stream_rows_per_s ztsdb "$(( stream_rows * 1000 / (ms + 1) ))"
-	step "  cursor over $stream_rows rows: backend memory grew $grow bytes, ${ms} ms"
+	record stream_rows_per_s ztsdb "$(( read_rows * 1000 / (ms + 1) ))"
+	step "  cursor over $read_rows of $stream_rows rows: backend memory grew $grow bytes, ${ms} ms"
+	[ "$read_rows" = "$stream_rows" ] || { echo "the cursor read $read_rows rows, not $stream_rows" >&2; exit 1; }
 	psql -c "DROP TABLE t_stream"
 fi
 
