@@ -65,7 +65,8 @@ void
 StatsReset(void)
 {
 	static const StatId gauges[] = {kStatChunksHot, kStatChunksWarm, kStatChunksCold,
-									kStatBytesHot, kStatBytesWarm, kStatBytesCold};
+									kStatBytesHot, kStatBytesWarm, kStatBytesCold,
+									kStatGenerationsKept, kStatSidecarCommitsKept};
 
 	for (int i = 0; i < kStatCount; i++)
 	{

@@ -87,6 +87,8 @@ static const char *const stat_names[kStatCount] = {
 	"recovery_records",
 	"recovery_ms",
 	"commits_sidecar_only",
+	"generations_kept",
+	"sidecar_commits_kept",
 };
 
 static int64

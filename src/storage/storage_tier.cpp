@@ -833,6 +833,88 @@ ForEachTableDir(int (*fn) (const core::TableKey &key, int64 arg), int64 arg)
 	return total;
 }
 
+/* State of StampedFileReferences across ForEachTableDir. */
+struct StampScan
+{
+	uint32		oldest;
+	uint64	   *keys;
+	int			nkeys;
+	int			cap;
+};
+
+static StampScan stamp_scan;
+
+static int
+ScanTableStamps(const core::TableKey &key, int64 arg)
+{
+	Manifest	m;
+	uint32		cur = CurrentGeneration();
+
+	(void) arg;
+	if (!ReadManifest(key, &m))
+		return 0;
+	for (uint32 i = 0; i < m.header.nchunks; i++)
+	{
+		const core::ManifestChunk *mc = &m.chunks[i];
+		char	   *path;
+		uint8	   *data;
+		size_t		len;
+		core::ChunkReader reader;
+
+		if (mc->meta.tier != core::kTierWarm || (mc->meta.flags & core::kChunkSorted) != 0)
+			continue;
+		path = ChunkPath(key, mc->meta.chunk_id, core::kTierWarm);
+		data = ReadWholeFile(path, &len);
+		if (data == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("ztsdb chunk file \"%s\" listed in the manifest is missing", path)));
+		OpenChunkOrError(data, len, path, &reader);
+		for (uint32 b = 0; b < reader.nbatches; b++)
+		{
+			core::BatchEntry be;
+
+			core::GetBatch(reader, b, &be);
+			stamp_scan.oldest = Min(stamp_scan.oldest, be.reserved);
+			if (be.reserved < cur && SidecarCommitted(be.xid, be.reserved))
+			{
+				if (stamp_scan.nkeys == stamp_scan.cap)
+				{
+					stamp_scan.cap = Max(64, stamp_scan.cap * 2);
+					stamp_scan.keys = static_cast<uint64 *>(
+						stamp_scan.keys == NULL ? palloc(sizeof(uint64) * stamp_scan.cap)
+						: repalloc(stamp_scan.keys, sizeof(uint64) * stamp_scan.cap));
+				}
+				stamp_scan.keys[stamp_scan.nkeys++] = SidecarKey(be.xid, be.reserved);
+			}
+		}
+		pfree(data);
+		pfree(path);
+	}
+	return 0;
+}
+
+/*
+ * StampedFileReferences reads the batch tables of every unsorted warm file
+ * (the only chunk files that stamp xids) and returns the oldest generation
+ * they name (CurrentGeneration() when none), with the sidecar commits they
+ * need in *keys (sorted, palloc'd in the current context).  Writer only;
+ * may ereport (a missing or corrupt file, named).
+ */
+uint32
+StampedFileReferences(uint64 **keys, int *nkeys)
+{
+	memset(&stamp_scan, 0, sizeof(stamp_scan));
+	stamp_scan.oldest = CurrentGeneration();
+	(void) ForEachTableDir(ScanTableStamps, 0);
+	if (stamp_scan.nkeys > 1)
+		qsort(stamp_scan.keys, stamp_scan.nkeys, sizeof(uint64), CompareSidecarKeys);
+	*keys = stamp_scan.keys;
+	*nkeys = stamp_scan.nkeys;
+	return stamp_scan.oldest;
+}
+
+
 /*
  * SweepOrphan removes the directory of a table whose storage PostgreSQL no
  * longer has (a DROP DATABASE, or a drop whose removal a crash cut short).

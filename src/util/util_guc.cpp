@@ -47,6 +47,7 @@ static const struct config_enum_entry debug_fault_options[] = {
 	{"crash_seal_manifest", kFaultCrashSealManifest, false},
 	{"crash_move_file", kFaultCrashMoveFile, false},
 	{"crash_move_manifest", kFaultCrashMoveManifest, false},
+	{"generations_pressure", kFaultGenerationsPressure, false},
 	{NULL, 0, false}
 };
 

@@ -520,8 +520,52 @@ struct ReplayState
 	HTAB	   *committed;		/* ReplayXids with a commit marker */
 	HTAB	   *stamped;		/* ReplayXids with a kRecStamped record */
 	uint64		records;
+	uint32		oldest_generation;	/* of any record replayed (first pass) */
 	bool		second_pass;
 };
+
+/* RecordGeneration returns the generation a record names, 0 if none. */
+static uint32
+RecordGeneration(const uint8 *payload, uint32 len)
+{
+	switch (payload[0])
+	{
+		case core::kRecBatch:
+			if (len >= sizeof(core::BatchHeader))
+			{
+				core::BatchHeader hdr;
+
+				memcpy(&hdr, payload, sizeof(hdr));
+				return hdr.generation;
+			}
+			break;
+		case core::kRecCommit:
+		case core::kRecAbort:
+		case core::kRecStamped:
+			if (len >= sizeof(core::CommitRecord))
+			{
+				core::CommitRecord rec;
+
+				memcpy(&rec, payload, sizeof(rec));
+				return rec.generation;
+			}
+			break;
+		case core::kRecDropIfCommitted:
+		case core::kRecDropIfAborted:
+		case core::kRecTruncate:
+			if (len >= sizeof(core::TableRecord))
+			{
+				core::TableRecord rec;
+
+				memcpy(&rec, payload, sizeof(rec));
+				return rec.generation;
+			}
+			break;
+		default:
+			break;
+	}
+	return 0;
+}
 
 static void
 ReplayScan(const uint8 *payload, uint32 len, uint64 lsn, void *arg)
@@ -532,7 +576,10 @@ ReplayScan(const uint8 *payload, uint32 len, uint64 lsn, void *arg)
 	{
 		ReplayXid	key;
 		ReplayCommit *c;
+		uint32		gen = RecordGeneration(payload, len);
 
+		if (gen != 0)
+			rs->oldest_generation = Min(rs->oldest_generation, gen);
 		memset(&key, 0, sizeof(key));
 		if (payload[0] == core::kRecCommit || payload[0] == core::kRecAbort ||
 			payload[0] == core::kRecStamped)
@@ -620,6 +667,26 @@ ReplayScan(const uint8 *payload, uint32 len, uint64 lsn, void *arg)
 	}
 }
 
+/*
+ * ForgetOldGenerations keeps only the generations something still names
+ * (wal_generation.h): the WAL from the checkpoint (oldest_in_wal; hot chunks
+ * hold only rows replayed from it) and unsorted warm files, and only the
+ * sidecar commits those files stamp.  Called before backends may read
+ * either.
+ */
+static void
+ForgetOldGenerations(uint32 oldest_in_wal)
+{
+	uint64	   *keys = NULL;
+	int			nkeys = 0;
+	uint32		oldest_in_files = StampedFileReferences(&keys, &nkeys);
+
+	SidecarCommitsKeepOnly(keys, nkeys);
+	GenerationsForget(Min(oldest_in_wal, oldest_in_files));
+	StatSet(kStatGenerationsKept, GenerationsKept());
+	StatSet(kStatSidecarCommitsKept, generation_shared->nsidecar);
+}
+
 static void
 Recover(void)
 {
@@ -641,6 +708,7 @@ Recover(void)
 	rs.stamped = hash_create("ztsdb replay stamps", 64, &info,
 							 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	rs.records = 0;
+	rs.oldest_generation = CurrentGeneration();
 	rs.second_pass = false;
 	for (;;)
 	{
@@ -680,6 +748,7 @@ Recover(void)
 								   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 		rs.stamped = hash_create("ztsdb replay stamps", 64, &info,
 								 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+		rs.oldest_generation = CurrentGeneration();
 	}
 	pg_atomic_write_u32(&ingest_shared->recovery_failed, 0);
 
@@ -716,11 +785,27 @@ Recover(void)
 	ResolvePending();
 	ResetReplayCoverage();
 	(void) SweepOrphanDirs();
+	ForgetOldGenerations(rs.oldest_generation);
 
 	/* new records start in a fresh file, never among a torn tail's bytes */
 	WalStartAt(end - end % seg + seg);
 	WalStartRun(CurrentGeneration());
 	wal_live = true;
+
+	/*
+	 * Restarts faster than the checkpoint moves (a crash loop while hot
+	 * chunks stay open) would fill the generations file: seal what replay
+	 * rebuilt (every transaction in it has ended), so the next checkpoint
+	 * passes the old records and a later start forgets their generations.
+	 */
+	if (GenerationsKept() > (uint32) kMaxGenerations / 2 ||
+		(guc_debug_fault == kFaultGenerationsPressure && GenerationsKept() > 1))
+	{
+		ereport(LOG,
+				(errmsg("ztsdb: %u writer generations are still named by the sidecar WAL; sealing every hot chunk so that its checkpoint can move",
+						GenerationsKept())));
+		(void) SealChunks(NULL, true, false);
+	}
 	RefreshTierStats();
 	TimestampDifference(start, GetCurrentTimestamp(), &secs, &usecs);
 	StatSet(kStatRecoveryRecords, rs.records);

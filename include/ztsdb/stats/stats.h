@@ -40,6 +40,8 @@ enum StatId
 	kStatRecoveryRecords,		/* WAL records replayed at the last start */
 	kStatRecoveryMs,			/* time the last replay took */
 	kStatCommitsSidecarOnly,	/* durable commits decided by the sidecar WAL alone */
+	kStatGenerationsKept,		/* gauge: writer generations ztsdb/wal/generations holds */
+	kStatSidecarCommitsKept,	/* gauge: entries of ztsdb/wal/sidecar_commits */
 	kStatCount
 };
 

@@ -67,6 +67,12 @@ int			ForEachTableDir(int (*fn) (const core::TableKey &key, int64 arg), int64 ar
 /* SweepOrphanDirs removes directories of tables that no longer exist (start). */
 int			SweepOrphanDirs(void);
 
+/*
+ * StampedFileReferences returns the oldest writer generation unsorted warm
+ * files name and the sidecar commits they need (wal_generation.h).
+ */
+uint32		StampedFileReferences(uint64 **keys, int *nkeys);
+
 /* RefreshTierStats recomputes the chunks_* and bytes_* gauges. */
 void		RefreshTierStats(void);
 

@@ -30,7 +30,8 @@ enum DebugFault
 	kFaultCrashSealFile = 5,	/* the writer PANICs in a seal: file written, manifest not */
 	kFaultCrashSealManifest = 6,	/* ... manifest installed, hot chunk not detached */
 	kFaultCrashMoveFile = 7,	/* in a compress/re-sort: new file written, manifest not */
-	kFaultCrashMoveManifest = 8 /* ... manifest installed, old file not removed */
+	kFaultCrashMoveManifest = 8,	/* ... manifest installed, old file not removed */
+	kFaultGenerationsPressure = 9	/* replay acts as if half of kMaxGenerations were in use */
 };
 
 extern int	guc_write_buffer_capacity;	/* rows a backend buffers per table */
