@@ -4,7 +4,7 @@
  *	  next to a plain Gorilla encoding of the same blocks (Gorilla's
  *	  delta-of-delta code for timestamps, Gorilla XOR for values, always
  *	  reusing a fitting window as the paper does).  Blocks are per series,
- *	  at most 1024 rows, as the cold tier cuts them.  "bytes per point"
+ *	  at most kColdBlockRows (4096) rows, as the cold tier cuts them.  "bytes per point"
  *	  counts every column: timestamp, value and series id.
  *
  *	  codec_bench [points_per_series [series_scale_percent]]
@@ -19,11 +19,11 @@
  *					(no lossless encoding can go below it)
  *	  noisy_doubles	full-precision random doubles at 10 s
  *	  and for each data set a "+shared_ts" line: the same, with the timestamp
- *	  column of each chunk (every series' rows of one 1024-row block span)
+ *	  column of each chunk (every series' rows of one kColdBlockRows block span)
  *	  in the shared-vector form of codec_shared_ts.h; and a line "codec_use"
  *	  counting the codecs chosen per column; and a "+chunk_file" line: the
  *	  data written as real cold chunk files (EncodeChunkFile; columns
- *	  timestamp, int4 series id, float8 value; one chunk per 1024-row span of
+ *	  timestamp, int4 series id, float8 value; one chunk per kColdBlockRows span of
  *	  every series, sorted by series then time), file bytes per point, so the
  *	  figure is what ztsdb stores, headers and directories included, with
  *	  its split into time, value and series columns and file overhead.
@@ -105,7 +105,7 @@ struct Series
 
 constexpr int64_t kStart = 757382400000000LL;	/* 2024-01-01 in PostgreSQL microseconds */
 constexpr int64_t kTenSeconds = 10000000LL;
-constexpr uint32_t kBlockRows = 1024;
+constexpr uint32_t kBlockRows = kColdBlockRows;
 
 double
 Uniform(std::mt19937_64 &rng)
@@ -1045,7 +1045,7 @@ Report(const char *name, const std::vector<Series> &data)
 		   DecodeRate(ColumnType::kTimestamp, g_ts) / 1e6,
 		   DecodeRate(ColumnType::kFloat8, g_val) / 1e6);
 
-	/* the shared-vector form: one chunk per 1024-row span of every series */
+	/* the shared-vector form: one chunk per kColdBlockRows span of every series */
 	size_t		shared_bytes = 0;
 	std::vector<std::vector<uint8_t>> chunks;
 	std::vector<std::vector<uint32_t>> chunk_starts;

@@ -39,6 +39,8 @@ SELECT tier, count(*) AS chunks, sum(rows) AS rows FROM ztsdb.chunks('z') GROUP 
 SELECT ztsdb.seal('z');
 SELECT ztsdb.compress('z');
 SELECT tier, count(*) AS chunks, sum(rows) AS rows FROM ztsdb.chunks('z') GROUP BY tier ORDER BY tier;
+-- the two warm chunks of 2020-01-02 became one cold chunk (one per window)
+SELECT tier, min_time, max_time, rows FROM ztsdb.chunks('z') ORDER BY min_time;
 SELECT bool_and(compression_ratio > 1) AS compressed FROM ztsdb.chunks('z') WHERE rows > 100;
 SELECT pg_relation_size('z') = (SELECT sum(bytes) FROM ztsdb.chunks('z')) AS size_matches;
 (SELECT * FROM z EXCEPT ALL SELECT * FROM h) UNION ALL (SELECT * FROM h EXCEPT ALL SELECT * FROM z);
@@ -69,5 +71,24 @@ SELECT ztsdb.drop_chunks('z', now() - '2020-01-06 00:00:00+00');
 SELECT count(*) FROM z;
 SELECT count(*) FROM ztsdb.chunks('z');
 SELECT pg_relation_size('z');
+
+-- compress merges the sorted warm chunks of a window: NULLs that appear
+-- only in a later chunk, or only in an earlier one, survive the merge
+CREATE TABLE y (ts timestamptz NOT NULL, series_id int, value float8, b bool) USING ztsdb;
+CREATE TABLE hy (LIKE y);
+INSERT INTO y SELECT '2021-01-01'::timestamptz + i * interval '1 s', i % 3, i, NULL FROM generate_series(0, 99) i;
+SELECT ztsdb.seal('y');
+INSERT INTO y SELECT '2021-01-01 01:00'::timestamptz + i * interval '1 s', CASE WHEN i % 4 = 0 THEN NULL ELSE i % 3 END,
+                     CASE WHEN i % 5 = 0 THEN NULL ELSE i END, i % 2 = 0 FROM generate_series(0, 99) i;
+SELECT ztsdb.seal('y');
+INSERT INTO y SELECT '2021-01-01 02:00'::timestamptz + i * interval '1 s', 1, -i, true FROM generate_series(0, 9) i;
+SELECT ztsdb.seal('y');
+INSERT INTO hy SELECT * FROM y;
+SELECT tier, count(*) AS chunks, sum(rows) AS rows FROM ztsdb.chunks('y') GROUP BY tier ORDER BY tier;
+SELECT ztsdb.compress('y');
+SELECT tier, count(*) AS chunks, sum(rows) AS rows FROM ztsdb.chunks('y') GROUP BY tier ORDER BY tier;
+(SELECT * FROM y EXCEPT ALL SELECT * FROM hy) UNION ALL (SELECT * FROM hy EXCEPT ALL SELECT * FROM y);
+SELECT series_id, count(*), count(value), count(b), sum(value) FROM y GROUP BY 1 ORDER BY 1;
+SELECT pg_relation_size('y') = (SELECT sum(bytes) FROM ztsdb.chunks('y')) AS size_matches;
 
 DROP SCHEMA tam_tiers CASCADE;

@@ -658,21 +658,19 @@ OpenChunkOrError(const uint8 *data, size_t len, const char *path, core::ChunkRea
 }
 
 /*
- * RewriteWarm rewrites one table's qualifying warm chunks: compressed to
- * cold (resort false: those with max_ts < older_than), or, for unsorted warm
- * files (a forced seal stamped rows of running transactions), once their
- * transactions have ended, as sorted warm files without a batch table under
- * a new chunk id (resort true).  Each move is a new file, then the manifest
- * swap, then the old file's removal: a crash leaves each row once.
- * A crash between the steps leaves a file the manifest does not list;
- * the writer removes such files when it starts (SweepStrayFiles).
+ * ResortWarm rewrites one of a table's unsorted warm files (a forced seal
+ * stamped rows of running transactions), once their transactions have
+ * ended, as a sorted warm file without a batch table under a new chunk id.
+ * The move is a new file, then the manifest swap, then the old file's
+ * removal: a crash leaves each row once.  A crash between the steps leaves
+ * a file the manifest does not list; the writer removes such files when it
+ * starts (SweepStrayFiles).
  */
 static int
-RewriteWarm(const core::TableKey &key, int64 older_than, bool resort)
+ResortWarm(const core::TableKey &key)
 {
 	Manifest	m;
 	TableEntry *entry;
-	int			moved = 0;
 
 	if (!ReadManifest(key, &m))
 		return 0;
@@ -690,29 +688,21 @@ RewriteWarm(const core::TableKey &key, int64 older_than, bool resort)
 		bool		empty;
 		uint8	   *file;
 		Manifest	next;
-
-		uint64		new_id = mc->meta.chunk_id;
-		uint8		new_tier = resort ? core::kTierWarm : core::kTierCold;
+		uint64		new_id;
 		TransactionId blocking = InvalidTransactionId;
+		ResortBlock *blk;
 
-		/* PG_INT64_MAX: every chunk, +infinity timestamps included */
-		if (mc->meta.tier != core::kTierWarm ||
-			(resort ? (mc->meta.flags & core::kChunkSorted) != 0
-			 : (mc->meta.max_ts >= older_than && older_than != PG_INT64_MAX)))
+		if (mc->meta.tier != core::kTierWarm || (mc->meta.flags & core::kChunkSorted) != 0)
 			continue;
-		if (resort)
+		blk = FindResortBlock(key, mc->meta.chunk_id);
+		if (blk != NULL)
 		{
-			ResortBlock *blk = FindResortBlock(key, mc->meta.chunk_id);
-
-			if (blk != NULL)
+			if (!TransactionIdPrecedes(blk->xid, GetOldestNonRemovableTransactionId(NULL)))
 			{
-				if (!TransactionIdPrecedes(blk->xid, GetOldestNonRemovableTransactionId(NULL)))
-				{
-					unsorted_pending = true;
-					continue;	/* still kept: not worth reading yet */
-				}
-				blk->xid = InvalidTransactionId;
+				unsorted_pending = true;
+				continue;		/* still kept: not worth reading yet */
 			}
+			blk->xid = InvalidTransactionId;
 		}
 		warm_path = ChunkPath(key, mc->meta.chunk_id, core::kTierWarm);
 		data = ReadWholeFile(warm_path, &len);
@@ -723,25 +713,19 @@ RewriteWarm(const core::TableKey &key, int64 older_than, bool resort)
 							warm_path)));
 		OpenChunkOrError(data, len, warm_path, &reader);
 		WarmSource(reader, &src, warm_path);
-		if (resort)
-		{
-			new_id = Max(entry->next_chunk_id, m.header.next_chunk_id);
-			entry->next_chunk_id = new_id + 1;
-		}
-		file = BuildChunkFile(m.header.layout, src, new_id, new_tier, false,
+		new_id = Max(entry->next_chunk_id, m.header.next_chunk_id);
+		entry->next_chunk_id = new_id + 1;
+		file = BuildChunkFile(m.header.layout, src, new_id, core::kTierWarm, false,
 							  &out_len, &meta, &empty, &blocking);
 		if (file == NULL && !empty)
 		{
-			if (resort)
-			{
-				unsorted_pending = true;
-				NoteResortBlock(key, mc->meta.chunk_id, blocking);
-			}
+			unsorted_pending = true;
+			NoteResortBlock(key, mc->meta.chunk_id, blocking);
 			pfree(data);
 			continue;			/* open transactions: try again later */
 		}
 		if (file != NULL)
-			WriteFileDurably(ChunkPath(key, new_id, new_tier), file, out_len);
+			WriteFileDurably(ChunkPath(key, new_id, core::kTierWarm), file, out_len);
 		CrashPoint(kFaultCrashMoveFile);
 
 		/* swap the entry in a fresh copy of the manifest */
@@ -754,8 +738,7 @@ RewriteWarm(const core::TableKey &key, int64 older_than, bool resort)
 			{
 				next.chunks[j].meta = meta;
 				next.chunks[j].file_bytes = out_len;
-				if (resort)
-					next.chunks[j].raw_bytes = next.chunks[j].raw_bytes / Max(mc->meta.nrows, 1) * meta.nrows;
+				next.chunks[j].raw_bytes = next.chunks[j].raw_bytes / Max(mc->meta.nrows, 1) * meta.nrows;
 			}
 			else
 			{
@@ -778,24 +761,19 @@ RewriteWarm(const core::TableKey &key, int64 older_than, bool resort)
 		StatAdd(kStatBytesWarm, (uint64) -(int64) mc->file_bytes);
 		if (file != NULL)
 		{
-			StatAdd(resort ? kStatChunksWarm : kStatChunksCold, 1);
-			StatAdd(resort ? kStatBytesWarm : kStatBytesCold, out_len);
+			StatAdd(kStatChunksWarm, 1);
+			StatAdd(kStatBytesWarm, out_len);
 		}
-		if (!resort)
-			StatAdd(kStatChunksCompressed, 1);
-		moved++;
-		if (resort)
-		{
-			/*
-			 * One file per call: the writer re-sorts between turns, and
-			 * commits wait while it does (a bench run after bulk loads lost
-			 * two thirds of its single-row commits to a long re-sort).
-			 */
-			unsorted_pending = true;
-			break;
-		}
+
+		/*
+		 * One file per call: the writer re-sorts between turns, and commits
+		 * wait while it does (a bench run after bulk loads lost two thirds
+		 * of its single-row commits to a long re-sort).
+		 */
+		unsorted_pending = true;
+		return 1;
 	}
-	return moved;
+	return 0;
 }
 
 int
@@ -1001,10 +979,287 @@ SweepOrphanDirs(void)
 	return ForEachTableDir(SweepOrphan, 0);
 }
 
+/*
+ * Merging at compress time.  A warm file holds what one hot chunk held
+ * (ztsdb.hot_chunk_size), often a few hundred rows per series; a cold file
+ * cut from it alone would pay a block's directory and codec headers (over
+ * 100 bytes) for every few hundred rows.  So compress merges the sorted warm
+ * files of one time window (chunk_time_interval) into one cold file, up to
+ * kMergeRawBytes of plain column bytes, whose blocks then hold up to
+ * kColdBlockRows rows of a series.  Unsorted warm files (stamped rows) are
+ * compressed alone once their transactions allow (RewriteWarm).
+ */
+constexpr uint64 kMergeRawBytes = 64 * 1024 * 1024;
+
+static int64
+WindowOf(int64 ts)
+{
+	int64		interval = Max((int64) guc_chunk_time_interval_s * USECS_PER_SEC, (int64) 1);
+	int64		w = ts - ts % interval;
+
+	return ts % interval < 0 ? w - interval : w;
+}
+
+/*
+ * CompressQualifies says whether warm chunk mc is due for compression: its
+ * newest row is older than older_than or, for the tiering policy
+ * (whole_windows), its whole window is, so that the files of a window are
+ * compressed together.
+ */
+static bool
+CompressQualifies(const core::ManifestChunk &mc, int64 older_than, bool whole_windows)
+{
+	if (mc.meta.tier != core::kTierWarm)
+		return false;
+	if (older_than == PG_INT64_MAX)
+		return true;
+	if (whole_windows)
+	{
+		int64		interval = (int64) guc_chunk_time_interval_s * USECS_PER_SEC;
+
+		/* the window of its newest row has ended before older_than */
+		return mc.meta.max_ts < older_than && WindowOf(mc.meta.max_ts) <= older_than - interval;
+	}
+	return mc.meta.max_ts < older_than;
+}
+
+/* AppendBits copies n validity bits (NULL src: all set) to dst at bit offset at. */
+static void
+AppendBits(uint8 *dst, uint64 at, const uint8 *src, uint32 n)
+{
+	for (uint32 i = 0; i < n; i++)
+	{
+		uint64		d = at + i;
+
+		if (src == NULL || ((src[i >> 3] >> (i & 7)) & 1))
+			dst[d >> 3] |= (uint8) (1 << (d & 7));
+	}
+}
+
+/*
+ * MergeGroup writes the warm chunks group[0..n) of one window as one cold
+ * file under a new chunk id, swaps them for it in the manifest and
+ * removes their files.  Returns n (chunks compressed), or 0 while rows of
+ * open transactions keep it waiting (or, rows all aborted, removes them).
+ */
+static int
+MergeGroup(const core::TableKey &key, TableEntry *entry, const Manifest &m,
+		   const uint32 *group, int n)
+{
+	const core::ChunkLayout &layout = m.header.layout;
+	RowSource	src;
+	uint64		total = 0;
+	uint64		raw = 0;
+	uint64		old_bytes = 0;
+	bool		nulls[core::kMaxColumns];
+	uint32		at = 0;
+	uint64		new_id;
+	uint8	   *file;
+	size_t		out_len = 0;
+	core::ChunkMeta meta;
+	bool		empty;
+	Manifest	next;
+	uint32		kept = 0;
+	uint32		batch_cap = (uint32) n;
+
+	memset(&src, 0, sizeof(src));
+	memset(nulls, 0, sizeof(nulls));
+	for (int g = 0; g < n; g++)
+	{
+		total += m.chunks[group[g]].meta.nrows;
+		raw += m.chunks[group[g]].raw_bytes;
+		old_bytes += m.chunks[group[g]].file_bytes;
+	}
+	for (uint16 c = 0; c < layout.ncols; c++)
+		src.values[c] = palloc(core::ColumnWidth(layout.types[c]) * Max(total, 1));
+	src.batches = static_cast<core::BatchEntry *>(palloc(sizeof(core::BatchEntry) * n));
+
+	for (int g = 0; g < n; g++)
+	{
+		const core::ManifestChunk *mc = &m.chunks[group[g]];
+		char	   *path = ChunkPath(key, mc->meta.chunk_id, core::kTierWarm);
+		size_t		len;
+		uint8	   *data = ReadWholeFile(path, &len);
+		core::ChunkReader reader;
+
+		if (data == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("ztsdb chunk file \"%s\" listed in the manifest is missing", path)));
+		OpenChunkOrError(data, len, path, &reader);
+		if (at + reader.meta.nrows > total)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("ztsdb chunk file \"%s\" does not match its manifest entry", path)));
+		if (src.nbatches + Max(reader.nbatches, 1) > batch_cap)
+		{
+			batch_cap = Max(batch_cap * 2, src.nbatches + Max(reader.nbatches, 1));
+			src.batches = static_cast<core::BatchEntry *>(
+				repalloc(src.batches, sizeof(core::BatchEntry) * batch_cap));
+		}
+		/* rows of a sorted file are visible to all: one frozen batch */
+		if (reader.nbatches == 0)
+		{
+			core::BatchEntry *b = &src.batches[src.nbatches++];
+
+			memset(b, 0, sizeof(*b));
+			b->row_start = at;
+			b->xid = FrozenTransactionId;
+			b->cid = FirstCommandId;
+			b->reserved = CurrentGeneration();
+		}
+		for (uint32 k = 0; k < reader.nbatches; k++)
+		{
+			core::BatchEntry *b = &src.batches[src.nbatches++];
+
+			core::GetBatch(reader, k, b);
+			b->row_start += at;
+		}
+		for (uint16 c = 0; c < layout.ncols; c++)
+		{
+			const void *values;
+			const uint8 *validity;
+			Size		w = core::ColumnWidth(layout.types[c]);
+			core::Status st = core::WarmColumn(reader, c, &values, &validity);
+
+			if (!st.ok())
+				ereport(ERROR,
+						(errcode(ERRCODE_DATA_CORRUPTED),
+						 errmsg("ztsdb chunk file \"%s\" is corrupt: %s", path, st.message)));
+			memcpy(static_cast<char *>(const_cast<void *>(src.values[c])) + (Size) at * w, values,
+				   (Size) reader.meta.nrows * w);
+			if (validity != NULL && !nulls[c])
+			{
+				/* the first NULLs of this column: every row before was valid */
+				uint8	   *bits = static_cast<uint8 *>(palloc0(core::BitmapBytes(total)));
+
+				AppendBits(bits, 0, NULL, at);
+				src.validity[c] = bits;
+				nulls[c] = true;
+			}
+			if (nulls[c])
+				AppendBits(const_cast<uint8 *>(src.validity[c]), at, validity, reader.meta.nrows);
+		}
+		at += reader.meta.nrows;
+		pfree(data);
+		pfree(path);
+		CHECK_FOR_INTERRUPTS();
+	}
+	src.nrows = at;
+
+	new_id = Max(entry->next_chunk_id, m.header.next_chunk_id);
+	file = BuildChunkFile(layout, src, new_id, core::kTierCold, false, &out_len, &meta, &empty);
+	if (file == NULL && !empty)
+		return 0;				/* rows of open transactions: try again later */
+	entry->next_chunk_id = new_id + 1;
+	raw = total > 0 ? raw / total * meta.nrows : 0;	/* aborted rows are gone */
+	if (file != NULL)
+		WriteFileDurably(ChunkPath(key, new_id, core::kTierCold), file, out_len);
+	CrashPoint(kFaultCrashMoveFile);
+
+	/* swap the entries in a fresh copy of the manifest */
+	LoadOrInitManifest(entry, &next, 1);
+	next.header.next_chunk_id = Max(next.header.next_chunk_id, new_id + 1);
+	for (uint32 j = 0; j < next.header.nchunks; j++)
+	{
+		bool		merged = false;
+
+		for (int g = 0; g < n; g++)
+			merged |= next.chunks[j].meta.chunk_id == m.chunks[group[g]].meta.chunk_id;
+		if (!merged)
+			next.chunks[kept++] = next.chunks[j];
+	}
+	next.header.nchunks = kept;
+	if (file != NULL)
+	{
+		next.chunks[kept].meta = meta;
+		next.chunks[kept].file_bytes = out_len;
+		next.chunks[kept].raw_bytes = raw;
+		next.header.nchunks++;
+	}
+	PrepareManifest(key, next);
+	LWLockAcquire(&entry->lock, LW_EXCLUSIVE);
+	InstallManifest(key);
+	LWLockRelease(&entry->lock);
+	CrashPoint(kFaultCrashMoveManifest);
+	for (int g = 0; g < n; g++)
+	{
+		char	   *path = ChunkPath(key, m.chunks[group[g]].meta.chunk_id, core::kTierWarm);
+
+		if (unlink(path) != 0)
+			ereport(WARNING,
+					(errcode_for_file_access(),
+					 errmsg("could not remove file \"%s\": %m", path)));
+	}
+	UpdateApparentSize(key, ManifestBytes(next));
+	StatAdd(kStatChunksWarm, (uint64) -(int64) n);
+	StatAdd(kStatBytesWarm, (uint64) -(int64) old_bytes);
+	if (file != NULL)
+	{
+		StatAdd(kStatChunksCold, 1);
+		StatAdd(kStatBytesCold, out_len);
+	}
+	StatAdd(kStatChunksCompressed, n);
+	return n;
+}
+
+/*
+ * MergeWarm compresses, window by window, the due warm chunks of a table,
+ * each group into one cold file (see above).  A group waits while any of
+ * its rows belong to open transactions (unsorted files).
+ */
+static int
+MergeWarm(const core::TableKey &key, int64 older_than, bool whole_windows)
+{
+	Manifest	m;
+	TableEntry *entry;
+	bool	   *taken;
+	uint32	   *group;
+	int			moved = 0;
+
+	if (!ReadManifest(key, &m) || m.header.nchunks == 0)
+		return 0;
+	entry = EnsureTable(key, m.header.layout);
+	taken = static_cast<bool *>(palloc0(sizeof(bool) * m.header.nchunks));
+	group = static_cast<uint32 *>(palloc(sizeof(uint32) * m.header.nchunks));
+	for (uint32 i = 0; i < m.header.nchunks; i++)
+	{
+		const core::ManifestChunk &first = m.chunks[i];
+		int64		window = WindowOf(first.meta.min_ts);
+		uint64		raw = first.raw_bytes;
+		int			n = 0;
+
+		if (taken[i] || !CompressQualifies(first, older_than, whole_windows))
+			continue;
+		group[n++] = i;
+		for (uint32 j = i + 1; j < m.header.nchunks; j++)
+		{
+			const core::ManifestChunk &mc = m.chunks[j];
+
+			if (taken[j] || !CompressQualifies(mc, older_than, whole_windows) ||
+				WindowOf(mc.meta.min_ts) != window || raw + mc.raw_bytes > kMergeRawBytes)
+				continue;
+			group[n++] = j;
+			raw += mc.raw_bytes;
+		}
+		for (int g = 0; g < n; g++)
+			taken[group[g]] = true;
+		moved += MergeGroup(key, entry, m, group, n);
+	}
+	return moved;
+}
+
 static int
 CompressTable(const core::TableKey &key, int64 older_than)
 {
-	return RewriteWarm(key, older_than, false);
+	return MergeWarm(key, older_than, false);
+}
+
+/* CompressTableByWindow is the tiering policy's CompressTable: whole windows only. */
+static int
+CompressTableByWindow(const core::TableKey &key, int64 older_than)
+{
+	return MergeWarm(key, older_than, true);
 }
 
 static int
@@ -1017,7 +1272,7 @@ ResortTable(const core::TableKey &key, int64 arg)
 		unsorted_pending = true;
 		return 0;
 	}
-	if (RewriteWarm(key, 0, true) == 0)
+	if (ResortWarm(key) == 0)
 		return 0;
 	resorted_this_pass = true;
 	return 1;
@@ -1028,7 +1283,7 @@ CompressChunks(const core::TableKey *key, int64 older_than)
 {
 	if (key != NULL)
 		return CompressTable(*key, older_than);
-	return ForEachTableDir(CompressTable, older_than);
+	return ForEachTableDir(CompressTableByWindow, older_than);
 }
 
 int

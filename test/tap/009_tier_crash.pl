@@ -20,15 +20,24 @@ restart_after_crash = on
 $node->start;
 $node->safe_psql('postgres', 'CREATE EXTENSION ztsdb');
 
-# fresh table m: three days of rows in hot chunks (warm ones too if $seal)
+# fresh table m: three days of rows in hot chunks, or, if $seal, in two
+# warm files per day (compress merges them: one cold file per day)
 sub fresh_table
 {
 	my ($seal) = @_;
 	$node->safe_psql('postgres', q{
 DROP TABLE IF EXISTS m;
 CREATE TABLE m (ts timestamptz NOT NULL, series_id int NOT NULL, value float8) USING ztsdb;
+} . ($seal ? q{
+INSERT INTO m SELECT '2024-01-01'::timestamptz + i * interval '10 s', i % 7, i FROM generate_series(0, 3 * 8640 - 1) i
+ WHERE i % 8640 < 4000;
+SELECT ztsdb.seal('m');
+INSERT INTO m SELECT '2024-01-01'::timestamptz + i * interval '10 s', i % 7, i FROM generate_series(0, 3 * 8640 - 1) i
+ WHERE i % 8640 >= 4000;
+SELECT ztsdb.seal('m');
+} : q{
 INSERT INTO m SELECT '2024-01-01'::timestamptz + i * interval '10 s', i % 7, i FROM generate_series(0, 3 * 8640 - 1) i;
-} . ($seal ? q{SELECT ztsdb.seal('m');} : ''));
+}));
 }
 fresh_table(0);
 my $summary = q{SELECT count(*), sum(value), count(DISTINCT (ts, series_id)) FROM m};
@@ -74,6 +83,8 @@ for my $case (['crash_seal_file', 'seal', 'hot=25920'],
 	is($node->safe_psql('postgres', $summary), $expected, "$fault: every row exactly once after the retry");
 }
 is($node->safe_psql('postgres', $tiers), 'cold=25920', 'all rows cold at the end');
+is($node->safe_psql('postgres', q{SELECT count(*) FROM ztsdb.chunks('m')}), '3',
+	'in one cold file per day, merged from two warm files each');
 is($node->safe_psql('postgres', q{SELECT count(*) FROM m WHERE series_id = 3 AND ts < '2024-01-02'}),
 	$node->safe_psql('postgres', q{SELECT count(*) FROM generate_series(0, 8639) i WHERE i % 7 = 3}),
 	'a pushed-down query agrees');

@@ -540,9 +540,10 @@ TEST(ChunkFile, EveryTypeAndLayoutRoundTrips)
 
 	for (ColumnType time_type : {ColumnType::kTimestamp, ColumnType::kTimestampNoTz})
 		for (int series : {0, 2, 3, 4})
-			for (uint32_t n : {0u, 1u, 2u, 1023u, 1024u, 1025u, 2500u})
+			for (uint32_t n : {0u, 1u, 2u, kColdBlockRows - 1, kColdBlockRows, kColdBlockRows + 1,
+							   2 * kColdBlockRows + 452})
 				for (bool nulls : {false, true})
-					for (uint32_t run : {1u, 100u, 1024u, 3000u})
+					for (uint32_t run : {1u, 100u, kColdBlockRows, 3 * kColdBlockRows})
 						for (bool sorted : {true, false})
 							for (uint8_t tier : {uint8_t(kTierWarm), uint8_t(kTierCold)})
 							{
@@ -553,7 +554,7 @@ TEST(ChunkFile, EveryTypeAndLayoutRoundTrips)
 								spec.nrows = n;
 								spec.nulls = nulls;
 								spec.run = run;
-								if ((n > 1100 && run == 1) || (n <= 1024 && run == 3000))
+								if ((n > kColdBlockRows + 1 && run == 1) || (n <= kColdBlockRows && run == 3 * kColdBlockRows))
 									continue;	/* slow, or the same as another case */
 								SCOPED_TRACE(testing::Message()
 											 << "series type " << series << " n " << n
@@ -606,9 +607,9 @@ TEST(ChunkFile, ColdBlocksFollowSeriesRuns)
 	std::mt19937_64 rng(12);
 	Spec		spec;
 
-	/* one series of 2500 rows: 1024 + 1024 + 452 */
-	spec.nrows = 2500;
-	spec.run = 5000;
+	/* one series of 2 * kColdBlockRows + 452 rows: three blocks */
+	spec.nrows = 2 * kColdBlockRows + 452;
+	spec.run = 3 * kColdBlockRows;
 	Table		t = MakeAnyTable(spec, rng);
 	auto		file = Encode(t, kTierCold, {});
 	ChunkReader r;
@@ -617,7 +618,7 @@ TEST(ChunkFile, ColdBlocksFollowSeriesRuns)
 	ASSERT_TRUE(OpenChunkFile(file.data(), file.size(), &r).ok());
 	ASSERT_EQ(r.nblocks, 3u);
 	GetBlockInfo(r, 2, &info);
-	EXPECT_EQ(info.row_start, 2048u);
+	EXPECT_EQ(info.row_start, 2 * kColdBlockRows);
 	EXPECT_EQ(info.nrows, 452u);
 	EXPECT_EQ(info.min_series, -2);
 

@@ -40,7 +40,11 @@ void		DropTableData(const core::TableKey &key, bool files_too, bool forget);
  */
 int			SealChunks(const core::TableKey *key, bool sealall, bool force);
 
-/* CompressChunks moves warm chunks whose max_ts < older_than to cold. */
+/*
+ * CompressChunks moves warm chunks whose max_ts < older_than to cold, the
+ * sorted ones of a time window merged into one file; without a key (the
+ * tiering policy) only chunks whose whole window is older than older_than.
+ */
 int			CompressChunks(const core::TableKey *key, int64 older_than);
 
 /*
