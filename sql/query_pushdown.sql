@@ -131,4 +131,24 @@ SELECT one > 0 AND one * 10 < total AS one_series_read_alone, two = one + 1 AS p
   FROM (SELECT hot_rows($$SELECT ts FROM z WHERE series_id = 7 AND ts >= '2024-01-04'$$) AS one,
                hot_rows($$SELECT ts FROM z WHERE series_id IN (7, 99) AND ts >= '2024-01-04'$$) AS two,
                hot_rows($$SELECT ts FROM z WHERE ts >= '2024-01-04'$$) AS total) r;
+
+-- chunks are skipped by their series filter (manifest), without opening
+-- their files: two warm chunks of one window, even and odd series, whose
+-- series ranges overlap
+CREATE TABLE zs (ts timestamptz NOT NULL, series_id int NOT NULL, value float8) USING ztsdb;
+INSERT INTO zs SELECT '2024-05-01'::timestamptz + i * interval '1 s', 2 * (i % 10), i FROM generate_series(0, 999) i;
+SELECT ztsdb.seal('zs');
+INSERT INTO zs SELECT '2024-05-01'::timestamptz + i * interval '1 s', 2 * (i % 10) + 1, i FROM generate_series(0, 999) i;
+SELECT ztsdb.seal('zs');
+SELECT scanned, skipped FROM pruning($$SELECT ts FROM zs WHERE series_id = 7$$);
+SELECT scanned, skipped FROM pruning($$SELECT ts FROM zs WHERE series_id IN (4, 7)$$);
+SELECT scanned, skipped FROM pruning($$SELECT ts FROM zs WHERE series_id = 1001$$);
+SELECT count(*), sum(value) FROM zs WHERE series_id = 7;
+SELECT count(*), sum(value) FROM zs WHERE series_id IN (4, 7, 1001);
+-- the same once compressed into one cold chunk: nothing to skip but blocks
+SELECT ztsdb.compress('zs');
+SELECT scanned, skipped FROM pruning($$SELECT ts FROM zs WHERE series_id = 7$$);
+SELECT scanned, skipped FROM pruning($$SELECT ts FROM zs WHERE series_id = 1001$$);
+SELECT count(*), sum(value) FROM zs WHERE series_id IN (4, 7, 1001);
+
 DROP SCHEMA query_pushdown CASCADE;

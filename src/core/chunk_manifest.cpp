@@ -7,9 +7,11 @@
  *	u32 magic "ZTSM", u16 version, u16 reserved
  *	u16 ncols, i16 time_col, i16 series_col, u16 reserved, u8 types[64]
  *	u64 next_chunk_id, u32 nchunks, u32 nwindows
- *	nchunks x chunk (kChunkBytes):
+ *	nchunks x chunk (kChunkBytes; version 1: kChunkBytesV1, the first part):
  *		u64 chunk_id, i64 min_ts, i64 max_ts, u32 nrows, u32 flags,
- *		u8 tier, u8[7] reserved, u64 file_bytes, u64 raw_bytes
+ *		u8 tier, u8[7] reserved, u64 file_bytes, u64 raw_bytes,
+ *		series filter (series_filter.h): u32 valid, u32 reserved,
+ *		i64 min_series, i64 max_series, u8 bits[kSeriesFilterBytes]
  *	nwindows x window (kWindowBytes):
  *		i64 window_start, u64 cover_lsn, u32 cover_row, u32 reserved
  *	u32 crc (CRC32C of everything before it)
@@ -26,9 +28,10 @@ namespace ztsdb::core {
 namespace {
 
 constexpr uint32_t kMagic = 0x4D53545A;	/* "ZTSM" */
-constexpr uint16_t kVersion = 1;
+constexpr uint16_t kVersion = 2;	/* 1: without series filters, still read */
 constexpr size_t kFixedBytes = 8 + 8 + kMaxColumns + 16;
-constexpr size_t kChunkBytes = 8 + 8 + 8 + 4 + 4 + 8 + 8 + 8;
+constexpr size_t kChunkBytesV1 = 8 + 8 + 8 + 4 + 4 + 8 + 8 + 8;
+constexpr size_t kChunkBytes = kChunkBytesV1 + 4 + 4 + 8 + 8 + kSeriesFilterBytes;
 constexpr size_t kWindowBytes = 8 + 8 + 4 + 4;
 
 /*
@@ -102,6 +105,12 @@ EncodeManifest(const ManifestHeader &header, const ManifestChunk *chunks,
 		w.Zeros(7);
 		w.Put<uint64_t>(c.file_bytes);
 		w.Put<uint64_t>(c.raw_bytes);
+		w.Put<uint32_t>(c.filter.valid ? 1 : 0);
+		w.Put<uint32_t>(0);
+		w.Put<int64_t>(c.filter.min_series);
+		w.Put<int64_t>(c.filter.max_series);
+		for (uint32_t b = 0; b < kSeriesFilterBytes; b++)
+			w.Put<uint8_t>(c.filter.valid ? c.filter.bits[b] : 0);
 	}
 	for (uint32_t i = 0; i < header.nwindows; i++)
 	{
@@ -133,8 +142,10 @@ DecodeManifest(const uint8_t *data, size_t len, ManifestHeader *header, const ui
 		return Status::Corrupt("manifest checksum mismatch");
 	if (r.Get<uint32_t>() != kMagic)
 		return Status::Corrupt("not a ztsdb manifest (bad magic)");
-	if (r.Get<uint16_t>() != kVersion)
+	header->version = r.Get<uint16_t>();
+	if (header->version != 1 && header->version != kVersion)
 		return Status::Corrupt("unsupported manifest version");
+	header->chunk_bytes = header->version == 1 ? kChunkBytesV1 : kChunkBytes;
 	r.Skip(2);
 	header->layout = ChunkLayout{};
 	header->layout.ncols = r.Get<uint16_t>();
@@ -150,14 +161,14 @@ DecodeManifest(const uint8_t *data, size_t len, ManifestHeader *header, const ui
 		return Status::Corrupt("manifest truncated");
 	if (!LayoutValid(header->layout))
 		return Status::Corrupt("manifest has an invalid table layout");
-	if ((uint64_t) header->nchunks * kChunkBytes + (uint64_t) header->nwindows * kWindowBytes !=
+	if ((uint64_t) header->nchunks * header->chunk_bytes + (uint64_t) header->nwindows * kWindowBytes !=
 		len - 4 - kFixedBytes)
 		return Status::Corrupt("manifest length does not match its entries");
 	*chunks = data + kFixedBytes;
-	*windows = data + kFixedBytes + (size_t) header->nchunks * kChunkBytes;
+	*windows = data + kFixedBytes + (size_t) header->nchunks * header->chunk_bytes;
 	for (uint32_t i = 0; i < header->nchunks; i++)
 	{
-		uint8_t		tier = (*chunks)[(size_t) i * kChunkBytes + 32];
+		uint8_t		tier = (*chunks)[(size_t) i * header->chunk_bytes + 32];
 
 		if (tier != kTierWarm && tier != kTierCold)
 			return Status::Corrupt("manifest lists a chunk of an invalid tier");
@@ -166,9 +177,10 @@ DecodeManifest(const uint8_t *data, size_t len, ManifestHeader *header, const ui
 }
 
 void
-GetManifestChunk(const uint8_t *chunks, uint32_t i, ManifestChunk *out) noexcept
+GetManifestChunk(const ManifestHeader &header, const uint8_t *chunks, uint32_t i,
+				 ManifestChunk *out) noexcept
 {
-	ByteReader	r(chunks + (size_t) i * kChunkBytes, kChunkBytes);
+	ByteReader	r(chunks + (size_t) i * header.chunk_bytes, header.chunk_bytes);
 
 	out->meta.chunk_id = r.Get<uint64_t>();
 	out->meta.min_ts = r.Get<int64_t>();
@@ -179,6 +191,16 @@ GetManifestChunk(const uint8_t *chunks, uint32_t i, ManifestChunk *out) noexcept
 	r.Skip(7);
 	out->file_bytes = r.Get<uint64_t>();
 	out->raw_bytes = r.Get<uint64_t>();
+	memset(&out->filter, 0, sizeof(out->filter));
+	if (header.chunk_bytes == kChunkBytes)
+	{
+		out->filter.valid = r.Get<uint32_t>() == 1 ? 1 : 0;
+		r.Skip(4);
+		out->filter.min_series = r.Get<int64_t>();
+		out->filter.max_series = r.Get<int64_t>();
+		for (uint32_t b = 0; b < kSeriesFilterBytes; b++)
+			out->filter.bits[b] = r.Get<uint8_t>();
+	}
 }
 
 void

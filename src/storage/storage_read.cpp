@@ -121,8 +121,21 @@ MapFile(const char *path, size_t *len, VerifiedKey *key)
 	return p == MAP_FAILED ? NULL : static_cast<const uint8 *>(p);
 }
 
+/* FilterExcludes says whether a chunk's series filter rules out every wanted series. */
+static bool
+FilterExcludes(const core::SeriesFilter &filter, int nseries, const int64 *series)
+{
+	if (nseries < 0 || !filter.valid)
+		return false;
+	for (int i = 0; i < nseries; i++)
+		if (core::SeriesFilterMayContain(filter, series[i]))
+			return false;
+	return true;
+}
+
 TableView *
-OpenTableView(Relation rel, bool open_files, int64 min_ts, int64 max_ts)
+OpenTableView(Relation rel, bool open_files, int64 min_ts, int64 max_ts, int nseries,
+			  const int64 *series)
 {
 	TableView  *view = static_cast<TableView *>(palloc0(sizeof(TableView)));
 	MemoryContextCallback *cb = static_cast<MemoryContextCallback *>(palloc0(sizeof(MemoryContextCallback)));
@@ -159,7 +172,8 @@ OpenTableView(Relation rel, bool open_files, int64 min_ts, int64 max_ts)
 			{
 				ViewFile   *f = &view->files[view->nfiles];
 
-				if (m.chunks[i].meta.max_ts < min_ts || m.chunks[i].meta.min_ts > max_ts)
+				if (m.chunks[i].meta.max_ts < min_ts || m.chunks[i].meta.min_ts > max_ts ||
+					FilterExcludes(m.chunks[i].filter, nseries, series))
 				{
 					view->files_skipped++;
 					continue;

@@ -221,7 +221,7 @@ ReadManifest(const core::TableKey &key, Manifest *out)
 	out->windows = static_cast<core::ManifestWindow *>(
 		palloc(sizeof(core::ManifestWindow) * Max(out->header.nwindows, 1)));
 	for (uint32 i = 0; i < out->header.nchunks; i++)
-		core::GetManifestChunk(chunks, i, &out->chunks[i]);
+		core::GetManifestChunk(out->header, chunks, i, &out->chunks[i]);
 	for (uint32 i = 0; i < out->header.nwindows; i++)
 		core::GetManifestWindow(windows, i, &out->windows[i]);
 	return true;

@@ -142,12 +142,13 @@ BitIsSet(const uint8 *bits, uint32 i)
  * BuildChunkFile turns rows of src into file bytes of the given tier.
  * Returns NULL when the rows cannot be written yet (open transactions and
  * !force); *nrows_out = 0 with a non-NULL result is impossible: an empty
- * result returns NULL with *empty set.
+ * result returns NULL with *empty set.  *filter_out receives the series of
+ * the rows written (for the manifest entry).
  */
 static uint8 *
 BuildChunkFile(const core::ChunkLayout &layout, const RowSource &src, uint64 chunk_id,
 			   uint8 tier, bool force, size_t *file_len, core::ChunkMeta *meta_out,
-			   bool *empty, TransactionId *blocking = NULL)
+			   core::SeriesFilter *filter_out, bool *empty, TransactionId *blocking = NULL)
 {
 	TransactionId horizon = GetOldestNonRemovableTransactionId(NULL);
 	BatchFate  *fates = static_cast<BatchFate *>(palloc(sizeof(BatchFate) * Max(src.nbatches, 1)));
@@ -228,6 +229,19 @@ BuildChunkFile(const core::ChunkLayout &layout, const RowSource &src, uint64 chu
 	{
 		*empty = true;
 		return NULL;
+	}
+
+	memset(filter_out, 0, sizeof(*filter_out));
+	if (layout.series_col >= 0)
+	{
+		const void *sv = src.values[layout.series_col];
+		const uint8 *sn = src.validity[layout.series_col];
+		core::ColumnType stype = layout.types[layout.series_col];
+
+		core::SeriesFilterInit(filter_out);
+		for (uint32 i = 0; i < nkeep; i++)
+			if (BitIsSet(sn, perm[i]))
+				core::SeriesFilterAdd(filter_out, core::IntegerAt(stype, sv, perm[i]));
 	}
 
 	if (!any_open)
@@ -533,6 +547,7 @@ SealOne(TableEntry *entry, int idx, bool force)
 	RowSource	src;
 	size_t		len = 0;
 	core::ChunkMeta meta;
+	core::SeriesFilter filter;
 	bool		empty;
 	uint8	   *file;
 	Manifest	m;
@@ -540,7 +555,7 @@ SealOne(TableEntry *entry, int idx, bool force)
 
 	HotSource(c, entry->layout, &src);
 	file = BuildChunkFile(entry->layout, src, c->chunk_id, core::kTierWarm, force, &len,
-						  &meta, &empty);
+						  &meta, &filter, &empty);
 	if (file == NULL && !empty)
 		return false;
 
@@ -555,6 +570,7 @@ SealOne(TableEntry *entry, int idx, bool force)
 		m.chunks[m.header.nchunks].meta = meta;
 		m.chunks[m.header.nchunks].file_bytes = len;
 		m.chunks[m.header.nchunks].raw_bytes = raw;
+		m.chunks[m.header.nchunks].filter = filter;
 		m.header.nchunks++;
 	}
 	if (c->first_lsn != 0)
@@ -685,6 +701,7 @@ ResortWarm(const core::TableKey &key)
 		RowSource	src;
 		size_t		out_len = 0;
 		core::ChunkMeta meta;
+		core::SeriesFilter filter;
 		bool		empty;
 		uint8	   *file;
 		Manifest	next;
@@ -716,7 +733,7 @@ ResortWarm(const core::TableKey &key)
 		new_id = Max(entry->next_chunk_id, m.header.next_chunk_id);
 		entry->next_chunk_id = new_id + 1;
 		file = BuildChunkFile(m.header.layout, src, new_id, core::kTierWarm, false,
-							  &out_len, &meta, &empty, &blocking);
+							  &out_len, &meta, &filter, &empty, &blocking);
 		if (file == NULL && !empty)
 		{
 			unsorted_pending = true;
@@ -739,6 +756,7 @@ ResortWarm(const core::TableKey &key)
 				next.chunks[j].meta = meta;
 				next.chunks[j].file_bytes = out_len;
 				next.chunks[j].raw_bytes = next.chunks[j].raw_bytes / Max(mc->meta.nrows, 1) * meta.nrows;
+				next.chunks[j].filter = filter;
 			}
 			else
 			{
@@ -1057,6 +1075,7 @@ MergeGroup(const core::TableKey &key, TableEntry *entry, const Manifest &m,
 	uint8	   *file;
 	size_t		out_len = 0;
 	core::ChunkMeta meta;
+	core::SeriesFilter filter;
 	bool		empty;
 	Manifest	next;
 	uint32		kept = 0;
@@ -1148,7 +1167,8 @@ MergeGroup(const core::TableKey &key, TableEntry *entry, const Manifest &m,
 	src.nrows = at;
 
 	new_id = Max(entry->next_chunk_id, m.header.next_chunk_id);
-	file = BuildChunkFile(layout, src, new_id, core::kTierCold, false, &out_len, &meta, &empty);
+	file = BuildChunkFile(layout, src, new_id, core::kTierCold, false, &out_len, &meta, &filter,
+						  &empty);
 	if (file == NULL && !empty)
 		return 0;				/* rows of open transactions: try again later */
 	entry->next_chunk_id = new_id + 1;
@@ -1175,6 +1195,7 @@ MergeGroup(const core::TableKey &key, TableEntry *entry, const Manifest &m,
 		next.chunks[kept].meta = meta;
 		next.chunks[kept].file_bytes = out_len;
 		next.chunks[kept].raw_bytes = raw;
+		next.chunks[kept].filter = filter;
 		next.header.nchunks++;
 	}
 	PrepareManifest(key, next);

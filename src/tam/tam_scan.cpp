@@ -252,7 +252,8 @@ ScanSetup(ZtsScanDesc *scan)
 									   scan->buf_validity);
 	if (scan->bounded)
 	{
-		scan->view = OpenTableView(rel, true, scan->bounds.min_ts, scan->bounds.max_ts);
+		scan->view = OpenTableView(rel, true, scan->bounds.min_ts, scan->bounds.max_ts,
+								   scan->bounds.nseries, scan->bounds.series);
 		scan->counters.chunks_skipped += scan->view->files_skipped;
 	}
 	else

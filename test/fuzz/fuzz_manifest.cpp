@@ -34,7 +34,7 @@ DecodeEverything(const std::vector<uint8_t> &file)
 	{
 		ManifestChunk c;
 
-		GetManifestChunk(chunks, i, &c);
+		GetManifestChunk(h, chunks, i, &c);
 		if (c.meta.tier != kTierWarm && c.meta.tier != kTierCold)
 			abort();
 	}

@@ -11,7 +11,9 @@
 #include <vector>
 
 #include "ztsdb/core/chunk_file.h"
+#include "ztsdb/core/byte_io.h"
 #include "ztsdb/core/codec.h"
+#include "ztsdb/core/crc.h"
 
 #include "../support/chunk_test_support.h"
 
@@ -270,6 +272,13 @@ TEST(Manifest, RoundTripAndCorruption)
 		chunks[i].meta.tier = i == 2 ? kTierCold : kTierWarm;
 		chunks[i].file_bytes = 1000 + i;
 		chunks[i].raw_bytes = 2000 + i;
+		if (i > 0)
+		{
+			SeriesFilterInit(&chunks[i].filter);	/* chunk 1: empty set */
+			if (i == 2)
+				for (int64_t s : {INT64_MIN, int64_t{-7}, int64_t{42}, INT64_MAX})
+					SeriesFilterAdd(&chunks[i].filter, s);
+		}
 	}
 	windows[0] = {86400000000LL, 4096, 7, 0};
 	windows[1] = {-86400000000LL, 8192, 0, 0};
@@ -290,11 +299,24 @@ TEST(Manifest, RoundTripAndCorruption)
 	{
 		ManifestChunk mc;
 
-		GetManifestChunk(c, i, &mc);
+		GetManifestChunk(out, c, i, &mc);
 		EXPECT_EQ(mc.meta.chunk_id, chunks[i].meta.chunk_id);
 		EXPECT_EQ(mc.meta.max_ts, chunks[i].meta.max_ts);
 		EXPECT_EQ(mc.meta.tier, chunks[i].meta.tier);
 		EXPECT_EQ(mc.file_bytes, chunks[i].file_bytes);
+		EXPECT_EQ(mc.filter.valid, chunks[i].filter.valid);
+		EXPECT_EQ(memcmp(&mc.filter, &chunks[i].filter, sizeof(mc.filter)), 0) << "filter " << i;
+	}
+	{
+		ManifestChunk mc;
+
+		GetManifestChunk(out, c, 0, &mc);
+		EXPECT_TRUE(SeriesFilterMayContain(mc.filter, 5)) << "no filter: may contain anything";
+		GetManifestChunk(out, c, 1, &mc);
+		EXPECT_FALSE(SeriesFilterMayContain(mc.filter, 5)) << "empty set";
+		GetManifestChunk(out, c, 2, &mc);
+		for (int64_t s : {INT64_MIN, int64_t{-7}, int64_t{42}, INT64_MAX})
+			EXPECT_TRUE(SeriesFilterMayContain(mc.filter, s)) << s;
 	}
 	ManifestWindow mw;
 
@@ -309,6 +331,88 @@ TEST(Manifest, RoundTripAndCorruption)
 		EXPECT_FALSE(DecodeManifest(bad.data(), bad.size(), &out, &c, &w).ok()) << i;
 	}
 	EXPECT_FALSE(DecodeManifest(buf.data(), buf.size() - 1, &out, &c, &w).ok());
+}
+
+/* A manifest of version 1 (before series filters) still reads: no filters. */
+TEST(Manifest, ReadsVersion1)
+{
+	std::vector<uint8_t> buf(4096);
+	ByteWriter	bw(buf.data(), buf.size());
+
+	bw.Put<uint32_t>(0x4D53545A);
+	bw.Put<uint16_t>(1);
+	bw.Put<uint16_t>(0);
+	bw.Put<uint16_t>(2);		/* ncols */
+	bw.Put<int16_t>(0);			/* time_col */
+	bw.Put<int16_t>(1);			/* series_col */
+	bw.Put<uint16_t>(0);
+	for (uint16_t col = 0; col < kMaxColumns; col++)
+		bw.Put<uint8_t>(col == 0 ? static_cast<uint8_t>(ColumnType::kTimestamp)
+						: col == 1 ? static_cast<uint8_t>(ColumnType::kInt4) : 0);
+	bw.Put<uint64_t>(8);		/* next_chunk_id */
+	bw.Put<uint32_t>(1);		/* nchunks */
+	bw.Put<uint32_t>(0);		/* nwindows */
+	bw.Put<uint64_t>(7);
+	bw.Put<int64_t>(100);
+	bw.Put<int64_t>(200);
+	bw.Put<uint32_t>(3);
+	bw.Put<uint32_t>(kChunkSorted);
+	bw.Put<uint8_t>(kTierCold);
+	bw.Zeros(7);
+	bw.Put<uint64_t>(555);
+	bw.Put<uint64_t>(60);
+	bw.Put<uint32_t>(Crc32c(buf.data(), bw.len()));
+	ASSERT_FALSE(bw.overflow());
+	buf.resize(bw.len());
+
+	ManifestHeader out{};
+	const uint8_t *c;
+	const uint8_t *w;
+	ManifestChunk mc;
+
+	ASSERT_TRUE(DecodeManifest(buf.data(), buf.size(), &out, &c, &w).ok());
+	EXPECT_EQ(out.version, 1);
+	ASSERT_EQ(out.nchunks, 1u);
+	GetManifestChunk(out, c, 0, &mc);
+	EXPECT_EQ(mc.meta.chunk_id, 7u);
+	EXPECT_EQ(mc.meta.max_ts, 200);
+	EXPECT_EQ(mc.file_bytes, 555u);
+	EXPECT_EQ(mc.filter.valid, 0u);
+	EXPECT_TRUE(SeriesFilterMayContain(mc.filter, 12345));
+}
+
+/* The filter has no false negatives and few false positives at 500 series. */
+TEST(SeriesFilter, NoFalseNegatives)
+{
+	std::mt19937_64 rng(3);
+	SeriesFilter f;
+	std::vector<int64_t> in;
+	int			fp = 0;
+
+	SeriesFilterInit(&f);
+	EXPECT_FALSE(SeriesFilterMayContain(f, 0));
+	for (int i = 0; i < 500; i++)
+	{
+		int64_t		s = static_cast<int64_t>(rng() % 1000000);
+
+		in.push_back(s);
+		SeriesFilterAdd(&f, s);
+	}
+	for (int64_t s : in)
+		EXPECT_TRUE(SeriesFilterMayContain(f, s)) << s;
+	EXPECT_FALSE(SeriesFilterMayContain(f, -1)) << "below min_series";
+	EXPECT_FALSE(SeriesFilterMayContain(f, 2000000)) << "above max_series";
+	for (int i = 0; i < 10000; i++)
+	{
+		int64_t		s = 1000000 + static_cast<int64_t>(rng() % 1000000);
+		int64_t		probe = s % 1000000;	/* inside [min, max] mostly */
+
+		if (std::find(in.begin(), in.end(), probe) == in.end() && SeriesFilterMayContain(f, probe))
+			fp++;
+	}
+	EXPECT_LT(fp, 500) << "false positives out of 10000 (about 3% expected)";
+	f.valid = 0;
+	EXPECT_TRUE(SeriesFilterMayContain(f, -1)) << "an invalid filter says maybe";
 }
 
 /*
@@ -857,7 +961,7 @@ TEST(Manifest, EmptyAndLarge)
 			for (uint32_t i = 0; i < nchunks; i++)
 				chunks[i] = {{i * 3ull, INT64_MIN + i, INT64_MAX - i, i, i % 2 ? kChunkSorted : 0,
 							  static_cast<uint8_t>(i % 2 ? kTierCold : kTierWarm)},
-							 i * 100ull, i * 1000ull};
+							 i * 100ull, i * 1000ull, SeriesFilter{}};
 			for (uint32_t i = 0; i < nwindows; i++)
 				windows[i] = {static_cast<int64_t>(i) * 3600000000LL, ~0ull - i, i, 0};
 
@@ -886,7 +990,7 @@ TEST(Manifest, EmptyAndLarge)
 			{
 				ManifestChunk mc;
 
-				GetManifestChunk(c, i, &mc);
+				GetManifestChunk(out, c, i, &mc);
 				EXPECT_EQ(mc.meta.chunk_id, chunks[i].meta.chunk_id);
 				EXPECT_EQ(mc.meta.min_ts, chunks[i].meta.min_ts);
 				EXPECT_EQ(mc.meta.max_ts, chunks[i].meta.max_ts);
@@ -954,7 +1058,7 @@ TEST(Manifest, EveryByteDamagedOrCut)
 				{
 					ManifestChunk mc;
 
-					GetManifestChunk(c, k, &mc);
+					GetManifestChunk(out, c, k, &mc);
 					EXPECT_TRUE(mc.meta.tier == kTierWarm || mc.meta.tier == kTierCold);
 				}
 			}

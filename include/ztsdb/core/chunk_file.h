@@ -27,6 +27,7 @@
 
 #include "ztsdb/core/column_type.h"
 #include "ztsdb/core/status.h"
+#include "ztsdb/core/series_filter.h"
 
 namespace ztsdb::core {
 
@@ -184,6 +185,7 @@ struct ManifestChunk
 	ChunkMeta	meta;
 	uint64_t	file_bytes;		/* size of the chunk file */
 	uint64_t	raw_bytes;		/* size the rows take as plain arrays */
+	SeriesFilter filter;		/* series of its rows (not valid: unknown) */
 };
 
 struct ManifestWindow
@@ -200,6 +202,8 @@ struct ManifestHeader
 	uint64_t	next_chunk_id;
 	uint32_t	nchunks;
 	uint32_t	nwindows;
+	uint16_t	version;		/* set by DecodeManifest; Encode writes the newest */
+	uint32_t	chunk_bytes;	/* set by DecodeManifest: bytes of one chunk entry */
 };
 
 /* MaxManifestSize returns the bytes EncodeManifest needs at most. */
@@ -215,7 +219,8 @@ Status		EncodeManifest(const ManifestHeader &header, const ManifestChunk *chunks
  */
 Status		DecodeManifest(const uint8_t *data, size_t len, ManifestHeader *header,
 						   const uint8_t **chunks, const uint8_t **windows) noexcept;
-void		GetManifestChunk(const uint8_t *chunks, uint32_t i, ManifestChunk *out) noexcept;
+void		GetManifestChunk(const ManifestHeader &header, const uint8_t *chunks, uint32_t i,
+							 ManifestChunk *out) noexcept;
 void		GetManifestWindow(const uint8_t *windows, uint32_t i, ManifestWindow *out) noexcept;
 
 } // namespace ztsdb::core

@@ -53,7 +53,7 @@ struct TableView
 	ViewHot    *hot;
 	int			nfiles;
 	ViewFile   *files;
-	int			files_skipped;	/* outside the requested time range */
+	int			files_skipped;	/* outside the requested time range or series */
 	uint64		next_chunk_id;
 };
 
@@ -62,11 +62,13 @@ struct TableView
  * registers a reset callback on that context that unpins and unmaps
  * everything, so an error anywhere later releases it.  With open_files,
  * every chunk file is mapped and validated (ERRCODE_DATA_CORRUPTED naming
- * the file on damage).  Files whose time range misses [min_ts, max_ts] are
- * left out of the view (files_skipped counts them).
+ * the file on damage).  Files whose time range misses [min_ts, max_ts], or
+ * whose series filter rules out every one of series[0 .. nseries) (nseries
+ * -1: any series), are left out of the view (files_skipped counts them).
  */
 TableView  *OpenTableView(Relation rel, bool open_files, int64 min_ts = PG_INT64_MIN,
-						  int64 max_ts = PG_INT64_MAX);
+						  int64 max_ts = PG_INT64_MAX, int nseries = -1,
+						  const int64 *series = NULL);
 
 /* Column pointers of hot chunk h in a view. */
 void		HotColumns(const TableView *view, int h, const void **values,
