@@ -4,7 +4,7 @@
  *	  next to a plain Gorilla encoding of the same blocks (Gorilla's
  *	  delta-of-delta code for timestamps, Gorilla XOR for values, always
  *	  reusing a fitting window as the paper does).  Blocks are per series,
- *	  at most kColdBlockRows (4096) rows, as the cold tier cuts them.  "bytes per point"
+ *	  at most kColdBlockRows (2048) rows, as the cold tier cuts them.  "bytes per point"
  *	  counts every column: timestamp, value and series id.
  *
  *	  codec_bench [points_per_series [series_scale_percent]]

@@ -94,13 +94,15 @@ struct BlockInfo
 };
 
 /*
- * 4096: a block's directory entries and codec headers cost about 120 bytes
- * for three columns; at 1024 rows that was 0.12 bytes a point, more than a
- * third of the scraped data's whole cold size (codec-bench: scraped chunk
- * file 0.528 -> 0.443 B/pt, DevOps 1.653 -> 1.564).  A query for one series
- * and an hour still decodes at most two blocks per column.
+ * 2048: a block's directory entries and codec headers cost about 120 bytes
+ * for three columns; at 1024 rows that was 0.12 bytes a point, a fifth of
+ * the scraped data's whole cold size.  Longer blocks cost decoding: a query
+ * for an hour of every series decodes whole blocks.  Measured (codec-bench
+ * chunk files, B/pt, scraped / DevOps): 1024 rows 0.528 / 1.653, 2048 rows
+ * 0.471 / 1.594, 4096 rows 0.443 / 1.564; make bench Q3 on cold data
+ * (ztsdb / heap+btree) was 0.108 at 1024 rows and 0.193 at 4096.
  */
-constexpr uint32_t kColdBlockRows = 4096;
+constexpr uint32_t kColdBlockRows = 2048;
 
 /*
  * MaxChunkFileSize returns a size no warm file of these dimensions exceeds
