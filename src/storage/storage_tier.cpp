@@ -1379,11 +1379,13 @@ DropChunks(const core::TableKey &key, int64 older_than)
 			return 0;
 		EnsureTableDir(key);
 		PrepareManifest(key, m);
+		CrashPoint(kFaultCrashDropPrepared);
 		LWLockAcquire(&entry->lock, LW_EXCLUSIVE);
 		InstallManifest(key);
 		for (int i = 0; i < nhot; i++)
 			DetachLocked(entry, hot_doomed[i]);
 		LWLockRelease(&entry->lock);
+		CrashPoint(kFaultCrashDropInstalled);
 		dropped += nhot;
 	}
 	for (int i = 0; i < ndoomed; i++)

@@ -48,6 +48,8 @@ static const struct config_enum_entry debug_fault_options[] = {
 	{"crash_move_file", kFaultCrashMoveFile, false},
 	{"crash_move_manifest", kFaultCrashMoveManifest, false},
 	{"generations_pressure", kFaultGenerationsPressure, false},
+	{"crash_drop_prepared", kFaultCrashDropPrepared, false},
+	{"crash_drop_installed", kFaultCrashDropInstalled, false},
 	{NULL, 0, false}
 };
 

@@ -2,7 +2,9 @@
 # cold) leaves every row exactly once, and the move succeeds when retried.
 # ztsdb.debug_fault makes the writer PANIC at the step: after the new file
 # is durable but before the manifest names it, and after the manifest is
-# installed but before the old copy (hot chunk, warm file) is gone.
+# installed but before the old copy (hot chunk, warm file) is gone.  The
+# same for drop_chunks: before and after its manifest is installed.
+# Compress merges a day's two warm files into one cold file.
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -82,6 +84,39 @@ for my $case (['crash_seal_file', 'seal', 'hot=25920'],
 	ok($node->safe_psql('postgres', "$call > 0") eq 't', "$fault: the $op succeeds when retried");
 	is($node->safe_psql('postgres', $summary), $expected, "$fault: every row exactly once after the retry");
 }
+# drop_chunks: a crash before its manifest is installed drops nothing; one
+# after it leaves the drop whole (hot rows too: replay must not bring them
+# back) and no file behind
+my $day1 = q{SELECT count(*) FROM m WHERE ts < '2024-01-02'};
+my $drop = q{SELECT ztsdb.drop_chunks('m', now() - '2024-01-02 00:00:00+00')};
+for my $case (['crash_drop_prepared', 1, '8640'], ['crash_drop_installed', 1, '0'],
+	['crash_drop_installed', 0, '0'])
+{
+	my ($fault, $seal, $left) = @$case;
+	my $where = $seal ? 'warm' : 'hot';
+	fresh_table($seal);
+	set_fault($fault);
+	my ($ret, $out, $err) = $node->psql('postgres', $drop);
+	isnt($ret, 0, "$fault ($where): the drop_chunks call fails when the writer crashes");
+	$crashes++;
+	$node->poll_query_until('postgres', 'SELECT true') or die 'server did not come back';
+	set_fault('none');
+	is($node->safe_psql('postgres', $day1), $left, "$fault ($where): the first day's rows after the crash");
+	is($node->safe_psql('postgres', q{SELECT count(*) FROM m WHERE ts >= '2024-01-02'}), '17280',
+		"$fault ($where): later rows untouched");
+	my $dir = $node->safe_psql('postgres', q{SELECT format('ztsdb/%s/%s', d.oid, pg_relation_filenode('m'))
+	  FROM pg_database d WHERE datname = current_database()});
+	my @files = grep { /\/\d+\.(warm|cold)$/ } glob($node->data_dir . "/$dir/*");
+	is(scalar(@files), $node->safe_psql('postgres', q{SELECT count(*) FROM ztsdb.chunks('m') WHERE tier <> 'hot'}),
+		"$fault ($where): no chunk file left behind that the manifest does not list");
+	$node->safe_psql('postgres', $drop);
+	is($node->safe_psql('postgres', $day1), '0', "$fault ($where): the first day is gone once retried");
+	$node->restart;
+	is($node->safe_psql('postgres', $day1) . '/' . $node->safe_psql('postgres', q{SELECT count(*) FROM m}),
+		'0/17280', "$fault ($where): and stays gone after a restart");
+}
+fresh_table(1);
+$node->safe_psql('postgres', q{SELECT ztsdb.compress('m')});
 is($node->safe_psql('postgres', $tiers), 'cold=25920', 'all rows cold at the end');
 is($node->safe_psql('postgres', q{SELECT count(*) FROM ztsdb.chunks('m')}), '3',
 	'in one cold file per day, merged from two warm files each');

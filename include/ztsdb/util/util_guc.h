@@ -31,7 +31,9 @@ enum DebugFault
 	kFaultCrashSealManifest = 6,	/* ... manifest installed, hot chunk not detached */
 	kFaultCrashMoveFile = 7,	/* in a compress/re-sort: new file written, manifest not */
 	kFaultCrashMoveManifest = 8,	/* ... manifest installed, old file not removed */
-	kFaultGenerationsPressure = 9	/* replay acts as if half of kMaxGenerations were in use */
+	kFaultGenerationsPressure = 9,	/* replay acts as if half of kMaxGenerations were in use */
+	kFaultCrashDropPrepared = 10,	/* in drop_chunks: new manifest written, not installed */
+	kFaultCrashDropInstalled = 11	/* ... installed, hot chunks detached, files not removed */
 };
 
 extern int	guc_write_buffer_capacity;	/* rows a backend buffers per table */
