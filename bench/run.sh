@@ -94,6 +94,35 @@ for t in $tables; do
 	step "  COPY $t: $(( end - start )) ms"
 done
 
+# A backend's memory during one large COPY into ztsdb (issue 7: it must stay
+# flat): the data set three times over in one statement, the backend's
+# private memory (RssAnon) sampled every 0.1 s from /proc.
+if [ "$mode" != smoke ]; then
+	big=$(( rows * 3 ))
+	step "ingest: memory of a backend during a COPY of $big rows into ztsdb"
+	psql -c "CREATE TABLE t_bigcopy (ts timestamptz NOT NULL, series_id int NOT NULL, value float8) USING ztsdb"
+	psql -c "\\copy t_bigcopy FROM PROGRAM 'cat $work/devops.csv $work/devops.csv $work/devops.csv' CSV" &
+	copy_pid=$!
+	backend=""
+	for _ in $(seq 100); do
+		backend=$(psql -Atc "SELECT pid FROM pg_stat_activity WHERE query LIKE 'COPY%t_bigcopy%' AND pid <> pg_backend_pid()")
+		[ -n "$backend" ] && break
+		sleep 0.05
+	done
+	anon() { awk '/^RssAnon:/ {print $2}' "/proc/$1/status" 2>/dev/null || true; }
+	first=$(anon "$backend"); peak=${first:-0}
+	while kill -0 "$copy_pid" 2>/dev/null; do
+		now=$(anon "$backend")
+		[ -n "$now" ] && [ "$now" -gt "$peak" ] && peak=$now
+		sleep 0.1
+	done
+	wait "$copy_pid"
+	[ "$(psql -Atc "SELECT count(*) FROM t_bigcopy")" = "$big" ] || { echo "the large COPY lost rows" >&2; exit 1; }
+	record bigcopy_backend_anon_growth_kb ztsdb "$(( peak - ${first:-0} ))"
+	step "  backend RssAnon ${first:-?} kB at the start, peak $peak kB"
+	psql -c "DROP TABLE t_bigcopy"
+fi
+
 step "ingest: INSERT of 1000 rows a statement, 8 clients, ${secs}s each"
 for t in $tables; do
 	cat > "$work/batch_$t.sql" <<SQL
