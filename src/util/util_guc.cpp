@@ -102,7 +102,7 @@ GucInit(void)
 							NULL, &guc_seal_idle_s, 10, 0, INT_MAX,
 							PGC_SIGHUP, GUC_UNIT_S, NULL, NULL, NULL);
 	DefineCustomIntVariable("ztsdb.cold_after",
-							"Compress warm chunks whose newest row is older than this; -1 disables.",
+							"Compress the warm chunks of time windows that ended longer ago than this (one cold chunk per window); -1 disables.",
 							NULL, &guc_cold_after_s, 7 * 86400, -1, INT_MAX,
 							PGC_SIGHUP, GUC_UNIT_S, NULL, NULL, NULL);
 	DefineCustomEnumVariable("ztsdb.wal_io",
