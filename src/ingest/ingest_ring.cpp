@@ -69,6 +69,7 @@ IngestShmemInit(void *mem, bool found)
 	ingest_shared->recovery_error[0] = '\0';
 	pg_atomic_init_u32(&ingest_shared->writer_generation, 0);
 	pg_atomic_init_u32(&ingest_shared->writer_procno, INVALID_PGPROCNO);
+	pg_atomic_init_u32(&ingest_shared->writer_polling, 0);
 	ConditionVariableInit(&ingest_shared->progress_cv);
 	ConditionVariableInit(&ingest_shared->flushed_cv);
 	ConditionVariableInit(&ingest_shared->space_cv);
@@ -141,7 +142,12 @@ RingPublishWake(uint64 pos, uint32 len, bool lazy)
 	 * groups.
 	 */
 	if (!lazy || in_use * 2 >= (uint64) guc_ring_slots)
-		WakeWriter();
+	{
+		/* pairs with the writer's barrier between clearing writer_polling and its last look */
+		pg_memory_barrier();
+		if (!pg_atomic_read_u32(&ingest_shared->writer_polling))
+			WakeWriter();
+	}
 }
 
 uint64

@@ -57,6 +57,8 @@ extern "C" {
 
 #include <csetjmp>
 
+#include <sched.h>
+
 namespace ztsdb {
 
 /* A drop or truncate waiting for its transaction to end. */
@@ -376,6 +378,7 @@ static uint64 pending_end = 0;		/* ring position the next flush covers */
 static TimestampTz pending_since = 0;
 static uint64 pending_async = 0;	/* acknowledged commits awaiting the flush */
 static uint64 drained_end = 0;		/* past the last record taken from the ring */
+static bool polled_turn = false;	/* this turn flushed for a lone committer: poll (PollRing) */
 
 static void
 FlushPending(void)
@@ -457,7 +460,12 @@ ProcessGroup(void)
 	if (unflushed &&
 		(flush_now || WalBufferFree() < (Size) RingSlotBytes() + 64 ||
 		 TimestampDifferenceExceeds(pending_since, GetCurrentTimestamp(), guc_wal_flush_delay_ms)))
+	{
+		/* one durable committer (1 client): its next commit comes soon */
+		if (flush_now && pg_atomic_read_u32(&ingest_shared->commit_waiters) <= 1)
+			polled_turn = true;
 		FlushPending();
+	}
 }
 
 /* PendingTimeout returns how long the main loop may sleep, in ms. */
@@ -892,6 +900,46 @@ Tiering(void)
 	RefreshTierStats();
 }
 
+/*
+ * PollRing watches the ring for a short while before the writer sleeps,
+ * after a turn that made a lone committer durable: that committer's next
+ * commit then finds the writer awake (no latch, no wakeup).  Returns true
+ * if a record arrived.  Producers skip setting the latch while
+ * writer_polling is set; after clearing it the writer looks once more, so
+ * no record is left unseen (barriers on both sides).
+ */
+static bool
+PollRing(void)
+{
+	const int64 kPollUsec = 300;
+	instr_time	start;
+	instr_time	now;
+	bool		arrived = false;
+
+	if (!polled_turn)
+		return false;
+	polled_turn = false;
+	pg_atomic_write_u32(&ingest_shared->writer_polling, 1);
+	pg_memory_barrier();
+	INSTR_TIME_SET_CURRENT(start);
+	for (uint32 i = 1; !(arrived = !core::RingEmpty(ingest_ring)); i++)
+	{
+		pg_spin_delay();
+		if ((i & 31) == 0)
+		{
+			/* never keep a process that shares this core from running */
+			sched_yield();
+			INSTR_TIME_SET_CURRENT(now);
+			INSTR_TIME_SUBTRACT(now, start);
+			if ((int64) INSTR_TIME_GET_MICROSEC(now) > kPollUsec)
+				break;
+		}
+	}
+	pg_atomic_write_u32(&ingest_shared->writer_polling, 0);
+	pg_memory_barrier();
+	return arrived || !core::RingEmpty(ingest_ring);
+}
+
 extern "C" PGDLLEXPORT void
 ztsdb_writer_main(Datum arg)
 {
@@ -995,7 +1043,7 @@ ztsdb_writer_main(Datum arg)
 		ProcessGroup();
 		Tiering();
 		MemoryContextReset(loop_cxt);
-		if (core::RingEmpty(ingest_ring))
+		if (core::RingEmpty(ingest_ring) && !PollRing())
 			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 							 PendingTimeout(), PG_WAIT_EXTENSION);
 		CHECK_FOR_INTERRUPTS();

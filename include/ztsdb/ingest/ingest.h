@@ -40,6 +40,7 @@ struct IngestShared
 	char		recovery_error[256];	/* why, for backends' errors; writer only */
 	pg_atomic_uint32 writer_generation; /* bumps at every writer start */
 	pg_atomic_uint32 writer_procno; /* PGPROC of the writer; its latch is set after publishing */
+	pg_atomic_uint32 writer_polling;	/* 1 while the writer polls the ring: no latch needed */
 	ConditionVariable progress_cv;	/* applied advanced, recovery done, failures */
 	ConditionVariable flushed_cv;	/* flushed advanced or failed (durable committers) */
 	ConditionVariable space_cv; /* the writer freed ring slots */
