@@ -20,6 +20,9 @@ ztsdb.cold_after = -1
 ztsdb.seal_idle_timeout = 1h
 ztsdb.hot_chunk_size = 256kB
 wal_writer_delay = 10s
+# io_uring where the kernel allows (the default is sync): the faults below
+# hit that path, and io_uring_refused tests auto's fallback
+ztsdb.wal_io = auto
 });
 $node->start;
 $node->safe_psql('postgres', q{
