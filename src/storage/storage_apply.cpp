@@ -78,7 +78,7 @@ FreeUnpinnedChunks(void)
 	}
 }
 
-static int64
+int64
 WindowOf(int64 ts)
 {
 	int64		interval = (int64) guc_chunk_time_interval_s * USECS_PER_SEC;

@@ -1009,15 +1009,6 @@ SweepOrphanDirs(void)
  */
 constexpr uint64 kMergeRawBytes = 64 * 1024 * 1024;
 
-static int64
-WindowOf(int64 ts)
-{
-	int64		interval = Max((int64) guc_chunk_time_interval_s * USECS_PER_SEC, (int64) 1);
-	int64		w = ts - ts % interval;
-
-	return ts % interval < 0 ? w - interval : w;
-}
-
 /*
  * CompressQualifies says whether warm chunk mc is due for compression: its
  * newest row is older than older_than or, for the tiering policy
@@ -1036,7 +1027,7 @@ CompressQualifies(const core::ManifestChunk &mc, int64 older_than, bool whole_wi
 		int64		interval = (int64) guc_chunk_time_interval_s * USECS_PER_SEC;
 
 		/* the window of its newest row has ended before older_than */
-		return mc.meta.max_ts < older_than && WindowOf(mc.meta.max_ts) <= older_than - interval;
+		return mc.meta.max_ts < older_than && older_than - interval >= WindowOf(mc.meta.max_ts);
 	}
 	return mc.meta.max_ts < older_than;
 }

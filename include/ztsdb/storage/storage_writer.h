@@ -41,6 +41,12 @@ void		DropTableData(const core::TableKey &key, bool files_too, bool forget);
 int			SealChunks(const core::TableKey *key, bool sealall, bool force);
 
 /*
+ * WindowOf returns the start of the chunk time window (ztsdb.chunk_time_interval)
+ * holding ts: floor division, PG_INT64_MIN for the windows at -infinity.
+ */
+int64		WindowOf(int64 ts);
+
+/*
  * CompressChunks moves warm chunks whose max_ts < older_than to cold, the
  * sorted ones of a time window merged into one file; without a key (the
  * tiering policy) only chunks whose whole window is older than older_than.
