@@ -13,6 +13,7 @@
 # remove the directory to start afresh.
 set -euo pipefail
 sc=${1:-off}; c=${2:-1}; rounds=${3:-5}; secs=${4:-3}
+. "$(cd "$(dirname "$0")" && pwd)/cluster_conf.sh"
 bindir=$(pg_config --bindir)
 work=${AB_DIR:-/tmp/ztsdb-ab}
 port=${AB_PORT:-54400}
@@ -20,19 +21,7 @@ psql() { "$bindir/psql" -X -q -h "$work" -p "$port" -d postgres -v ON_ERROR_STOP
 if [ ! -f "$work/data/PG_VERSION" ]; then
 	rm -rf "$work"; mkdir -p "$work"
 	"$bindir/initdb" -D "$work/data" -A trust >/dev/null
-	cat >> "$work/data/postgresql.conf" <<CONF
-shared_preload_libraries = 'ztsdb'
-port = $port
-listen_addresses = ''
-unix_socket_directories = '$work'
-shared_buffers = 512MB
-max_wal_size = 8GB
-checkpoint_timeout = 30min
-ztsdb.hot_pool_size = 512MB
-ztsdb.hot_chunk_size = 4MB
-ztsdb.cold_after = -1
-ztsdb.seal_idle_timeout = 1h
-CONF
+	bench_cluster_conf "$work/data" "$port" "$work"
 	"$bindir/pg_ctl" -D "$work/data" -l "$work/log" -w start >/dev/null
 	psql <<SQL
 CREATE EXTENSION ztsdb;

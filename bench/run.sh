@@ -25,6 +25,7 @@ case $mode in
 esac
 rows=$((nseries * npoints))
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/cluster_conf.sh"
 bindir=$(pg_config --bindir)
 work=$(mktemp -d /tmp/ztsdb-bench.XXXXXX)
 data=$work/data
@@ -42,20 +43,7 @@ record() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >> "$raw"; }	# figure, table, va
 
 step "cluster: initdb in $data ($mode mode: $rows rows, $nseries series)"
 "$bindir/initdb" -D "$data" -A trust >/dev/null
-cat >> "$data/postgresql.conf" <<CONF
-shared_preload_libraries = 'ztsdb'
-port = $port
-listen_addresses = ''
-unix_socket_directories = '$work'
-shared_buffers = 512MB
-max_wal_size = 8GB
-checkpoint_timeout = 30min
-max_connections = 50
-ztsdb.hot_pool_size = 512MB
-ztsdb.hot_chunk_size = 4MB
-ztsdb.cold_after = -1
-ztsdb.seal_idle_timeout = 1h
-CONF
+bench_cluster_conf "$data" "$port" "$work"
 "$bindir/pg_ctl" -D "$data" -l "$work/log" -w start >/dev/null
 psql() { "$bindir/psql" -X -q -h "$work" -p "$port" -d postgres -v ON_ERROR_STOP=1 "$@"; }
 pgbench() { "$bindir/pgbench" -h "$work" -p "$port" -n "$@" postgres; }
