@@ -183,6 +183,8 @@ GetBuffer(Relation rel)
 		if (memcmp(&buf->key, &key, sizeof(key)) == 0)
 			return buf;
 
+	/* rows for a table whose files the writer found damaged: refuse them */
+	CheckTableUsable(key);
 	old = MemoryContextSwitchTo(TopTransactionContext);
 	buf = static_cast<WriteBuffer *>(palloc0(sizeof(WriteBuffer)));
 	buf->key = key;
@@ -330,8 +332,7 @@ SendAbortRecord(TransactionId top_xid)
 	rec.type = core::kRecAbort;
 	rec.generation = CurrentGeneration();
 	rec.top_xid = top_xid;
-	pos = RingPush(&rec, sizeof(rec));
-	if (!WaitForDurableNoError(pos))
+	if (!RingPushNoError(&rec, sizeof(rec), &pos) || !WaitForDurableNoError(pos))
 		ereport(LOG,
 				(errcode(ERRCODE_IO_ERROR),
 				 errmsg("ztsdb could not record durably that transaction %u aborted after its commit marker",

@@ -67,6 +67,7 @@ IngestShmemInit(void *mem, bool found)
 	pg_atomic_init_u32(&ingest_shared->recovery_done, 0);
 	pg_atomic_init_u32(&ingest_shared->recovery_failed, 0);
 	ingest_shared->recovery_error[0] = '\0';
+	ingest_shared->recovery_hint[0] = '\0';
 	pg_atomic_init_u32(&ingest_shared->writer_generation, 0);
 	pg_atomic_init_u32(&ingest_shared->writer_procno, INVALID_PGPROCNO);
 	pg_atomic_init_u32(&ingest_shared->writer_polling, 0);
@@ -98,6 +99,49 @@ WakeWriter(void)
 		SetLatch(&ProcGlobal->allProcs[procno].procLatch);
 }
 
+bool
+WriterGone(void)
+{
+	return pg_atomic_read_u32(&ingest_shared->writer_generation) != 0 &&
+		pg_atomic_read_u32(&ingest_shared->writer_procno) == INVALID_PGPROCNO;
+}
+
+bool
+RingPushNoError(const void *record, uint32 len, uint64 *pos)
+{
+	uint8	   *payload;
+
+	Assert(len <= RingSlotBytes());
+	while ((payload = core::RingTryClaim(ingest_ring, pos)) == NULL)
+	{
+		if (WriterGone())
+			return false;
+		WakeWriter();
+		(void) ConditionVariableTimedSleep(&ingest_shared->space_cv, 100, PG_WAIT_EXTENSION);
+	}
+	ConditionVariableCancelSleep();
+	memcpy(payload, record, len);
+	RingPublishWake(*pos, len, false);
+	return true;
+}
+
+/*
+ * CheckWriterGone fails a waiting statement once the writer has exited: the
+ * postmaster starts a new one, which restarts the cluster to rebuild shared
+ * memory from the sidecar WAL (wal_writer.cpp), so nothing this backend
+ * waits for will come.
+ */
+static void
+CheckWriterGone(void)
+{
+	if (WriterGone())
+		ereport(ERROR,
+				(errcode(ERRCODE_OPERATOR_INTERVENTION),
+				 errmsg("the ztsdb writer exited while this statement waited for it"),
+				 errdetail("The transaction's ztsdb rows are not known to be durable; it is rolled back."),
+				 errhint("The writer is restarted automatically; retry the transaction.")));
+}
+
 uint8 *
 RingClaimWait(uint64 *pos)
 {
@@ -121,6 +165,7 @@ RingClaimWait(uint64 *pos)
 		}
 		WakeWriter();
 		CheckPinDeadlock();
+		CheckWriterGone();
 		(void) ConditionVariableTimedSleep(&ingest_shared->space_cv, 100, PG_WAIT_EXTENSION);
 	}
 	ConditionVariableCancelSleep();
@@ -217,6 +262,7 @@ WaitForApplied(uint64 pos, uint64 first_pos, bool durable)
 				while (pg_atomic_read_u64(progress) <= pos)
 				{
 					CheckPinDeadlock();
+					CheckWriterGone();
 					(void) ConditionVariableTimedSleep(cv, 100, PG_WAIT_EXTENSION);
 				}
 				ConditionVariableCancelSleep();
@@ -259,16 +305,24 @@ bool
 WaitForDurableNoError(uint64 pos)
 {
 	Assert(INTERRUPTS_CAN_BE_PROCESSED() == false);
+
+	/*
+	 * Interrupts are held (abort): cancel and statement_timeout cannot end
+	 * this wait, so it ends when the writer is gone (its exit wakes us;
+	 * the timeout only guards against a missed wakeup).
+	 */
 	if (pg_atomic_read_u64(&ingest_shared->flushed_pos) <= pos)
 	{
 		ConditionVariablePrepareToSleep(&ingest_shared->flushed_cv);
 		while (pg_atomic_read_u64(&ingest_shared->flushed_pos) <= pos &&
-			   pg_atomic_read_u64(&ingest_shared->failed_upto) <= pos)
-			ConditionVariableSleep(&ingest_shared->flushed_cv, PG_WAIT_EXTENSION);
+			   pg_atomic_read_u64(&ingest_shared->failed_upto) <= pos &&
+			   !WriterGone())
+			(void) ConditionVariableTimedSleep(&ingest_shared->flushed_cv, 1000, PG_WAIT_EXTENSION);
 		ConditionVariableCancelSleep();
 	}
 	pg_read_barrier();
-	return pg_atomic_read_u64(&ingest_shared->failed_upto) <= pos;
+	return pg_atomic_read_u64(&ingest_shared->flushed_pos) > pos &&
+		pg_atomic_read_u64(&ingest_shared->failed_upto) <= pos;
 }
 
 void
@@ -293,6 +347,7 @@ WaitForAsyncCommits(void)
 	while (pg_atomic_read_u64(&ingest_shared->applied_pos) < target)
 	{
 		CheckPinDeadlock();
+		CheckWriterGone();
 		(void) ConditionVariableTimedSleep(&ingest_shared->progress_cv, 100, PG_WAIT_EXTENSION);
 	}
 	ConditionVariableCancelSleep();
@@ -304,20 +359,35 @@ WaitForRecovery(void)
 {
 	if (pg_atomic_read_u32(&ingest_shared->recovery_done))
 		return;
+
+	/*
+	 * The writer starts once PostgreSQL's own recovery has finished; on a
+	 * standby it never does, and ztsdb rows do not travel in PostgreSQL's
+	 * WAL yet: say so instead of waiting for it.
+	 */
+	if (RecoveryInProgress())
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("ztsdb tables cannot be read or written while the server is in recovery"),
+				 errdetail("ztsdb rows are not replicated through PostgreSQL's WAL; the ztsdb writer starts when recovery ends."),
+				 errhint("Query ztsdb tables on the primary.")));
 	ConditionVariablePrepareToSleep(&ingest_shared->progress_cv);
 	while (!pg_atomic_read_u32(&ingest_shared->recovery_done))
 	{
+		CheckWriterGone();
 		if (pg_atomic_read_u32(&ingest_shared->recovery_failed))
 		{
-			char		msg[256];
+			char		msg[sizeof(ingest_shared->recovery_error)];
+			char		hint[sizeof(ingest_shared->recovery_hint)];
 
 			pg_read_barrier();
 			strlcpy(msg, ingest_shared->recovery_error, sizeof(msg));
+			strlcpy(hint, ingest_shared->recovery_hint, sizeof(hint));
 			ConditionVariableCancelSleep();
 			ereport(ERROR,
 					(errcode(ERRCODE_DATA_CORRUPTED),
-					 errmsg("ztsdb could not recover its sidecar WAL: %s", msg),
-					 errhint("Restore the file, or set ztsdb.wal_skip_corrupt = on and reload to give up the damaged part.")));
+					 errmsg("ztsdb %s", msg),
+					 errhint("%s", hint)));
 		}
 		ConditionVariableTimedSleep(&ingest_shared->progress_cv, 1000, PG_WAIT_EXTENSION);
 	}

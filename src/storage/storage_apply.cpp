@@ -79,9 +79,28 @@ FreeUnpinnedChunks(void)
 }
 
 int64
+ChunkIntervalUsec(void)
+{
+	return (int64) guc_chunk_time_interval_s * USECS_PER_SEC;
+}
+
+int64
 WindowOf(int64 ts)
 {
-	int64		interval = (int64) guc_chunk_time_interval_s * USECS_PER_SEC;
+	return WindowOf(ts, ChunkIntervalUsec());
+}
+
+static bool replayed_other_interval = false;
+
+bool
+ReplayedOtherInterval(void)
+{
+	return replayed_other_interval;
+}
+
+int64
+WindowOf(int64 ts, int64 interval)
+{
 	int64		w = ts / interval;
 	int64		start;
 
@@ -196,6 +215,27 @@ LoadTableManifest(TableEntry *entry, bool replaying)
 	entry->manifest_loaded = true;
 }
 
+/* LoadManifestOf runs LoadTableManifest under RunForTable. */
+static TableEntry *load_entry;
+static bool load_replaying;
+
+static int
+LoadManifestOf(const core::TableKey &key, int64 arg)
+{
+	(void) key;
+	(void) arg;
+	LoadTableManifest(load_entry, load_replaying);
+	return 0;
+}
+
+static uint64 broken_hold_lsn = PG_UINT64_MAX;
+
+uint64
+BrokenHoldLsn(void)
+{
+	return broken_hold_lsn;
+}
+
 void
 ResetReplayCoverage(void)
 {
@@ -273,6 +313,44 @@ SetupChunkLayout(HotChunk *c, const core::ChunkLayout &layout)
 }
 
 /*
+ * ReleasePinHolders ends what keeps the writer waiting for pinned hot chunks
+ * once it has waited ztsdb.max_pin_wait: like a standby's
+ * max_standby_streaming_delay, one reader must not stall the ingestion of
+ * every table (an idle cursor, a client that stopped fetching).  First the
+ * holders' statements are cancelled; a session that still holds them after
+ * as long again (idle in a transaction with an open cursor, where a cancel
+ * does nothing) is terminated.  At most one round of signals per period.
+ */
+static void
+ReleasePinHolders(TimestampTz since)
+{
+	static TimestampTz last_signal = 0;
+	TimestampTz now = GetCurrentTimestamp();
+	bool		terminate;
+
+	if (guc_max_pin_wait_ms < 0 || !TimestampDifferenceExceeds(since, now, guc_max_pin_wait_ms))
+		return;
+	if (last_signal >= since && !TimestampDifferenceExceeds(last_signal, now, guc_max_pin_wait_ms))
+		return;
+	terminate = TimestampDifferenceExceeds(since, now, 2 * guc_max_pin_wait_ms);
+	for (uint32 i = 0; i < storage_shared->npin_slots; i++)
+	{
+		int			pid;
+
+		if (pg_atomic_read_u32(&pins_by_proc[i]) == 0)
+			continue;
+		pid = ProcGlobal->allProcs[i].pid;
+		if (pid == 0 || pid == MyProcPid)
+			continue;
+		ereport(LOG,
+				(errmsg("ztsdb writer %s process %d: it has held hot chunks for longer than ztsdb.max_pin_wait while the chunk pool is full",
+						terminate ? "terminates" : "cancels the statement of", pid)));
+		(void) kill(pid, terminate ? SIGTERM : SIGINT);
+	}
+	last_signal = now;
+}
+
+/*
  * AllocChunk takes a chunk from the pool for (entry, window) and links it
  * into the table.  When the pool is empty it seals the least recently
  * written chunk of any table (forced: backpressure, never failure) and, if
@@ -297,6 +375,7 @@ AllocChunk(TableEntry *entry, int64 window)
 
 			(void) pg_atomic_compare_exchange_u64(&storage_shared->pins_awaited_since, &zero,
 												  (uint64) GetCurrentTimestamp());
+			ReleasePinHolders((TimestampTz) pg_atomic_read_u64(&storage_shared->pins_awaited_since));
 			CHECK_FOR_INTERRUPTS();
 			pg_usleep(1000L);
 		}
@@ -480,6 +559,7 @@ ApplyBatch(const uint8 *record, uint64 lsn, bool replaying)
 	uint8	   *values[core::kMaxColumns];
 	TableEntry *entry;
 	const int64 *ts;
+	int64		interval;
 	uint32		r = 0;
 
 	memcpy(&hdr, record, sizeof(hdr));
@@ -487,12 +567,26 @@ ApplyBatch(const uint8 *record, uint64 lsn, bool replaying)
 	entry = EnsureTable(hdr.table, LayoutOf(hdr));
 	if (entry->dropped)
 		return;
-	LoadTableManifest(entry, replaying);
+	if (!entry->manifest_loaded && !TableIsBroken(hdr.table))
+	{
+		load_entry = entry;
+		load_replaying = replaying;
+		(void) RunForTable(LoadManifestOf, hdr.table, 0);
+	}
+	if (TableIsBroken(hdr.table))
+	{
+		/* kept in the WAL (BrokenHoldLsn); replayed once the files are restored */
+		broken_hold_lsn = Min(broken_hold_lsn, lsn);
+		return;
+	}
 	ts = reinterpret_cast<const int64 *>(values[hdr.time_col]);
+	interval = hdr.interval_s != 0 ? (int64) hdr.interval_s * USECS_PER_SEC : ChunkIntervalUsec();
+	if (interval != ChunkIntervalUsec())
+		replayed_other_interval = true;
 
 	while (r < hdr.nrows)
 	{
-		int64		window = WindowOf(ts[r]);
+		int64		window = WindowOf(ts[r], interval);
 		uint32		end = r + 1;
 		HotChunk   *c;
 		uint32		room;
@@ -502,7 +596,7 @@ ApplyBatch(const uint8 *record, uint64 lsn, bool replaying)
 			r++;
 			continue;
 		}
-		while (end < hdr.nrows && WindowOf(ts[end]) == window &&
+		while (end < hdr.nrows && WindowOf(ts[end], interval) == window &&
 			   !(replaying && IsCovered(hdr.table, window, lsn, end)))
 			end++;
 

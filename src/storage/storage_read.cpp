@@ -38,6 +38,7 @@ ReleaseView(void *arg)
 	for (int i = 0; i < view->nhot; i++)
 		pg_atomic_fetch_sub_u32(&hot_chunks[view->hot[i].idx].refcount, 1);
 	my_pins -= view->nhot;
+	pg_atomic_write_u32(&pins_by_proc[MyProc->pgprocno], (uint32) my_pins);
 	view->nhot = 0;
 	for (int i = 0; i < view->nfiles; i++)
 		if (view->files[i].mapped && view->files[i].data != NULL)
@@ -207,6 +208,7 @@ OpenTableView(Relation rel, bool open_files, int64 min_ts, int64 max_ts, int nse
 				h->idx = i;
 				view->nhot++;
 				my_pins++;
+				pg_atomic_write_u32(&pins_by_proc[MyProc->pgprocno], (uint32) my_pins);
 				h->nbatches = pg_atomic_read_u32(&hot_chunks[i].nbatches);
 				h->nrows = pg_atomic_read_u32(&hot_chunks[i].nrows);
 				/* min/max only widen, and before nrows is published */

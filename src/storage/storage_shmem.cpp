@@ -24,6 +24,10 @@ extern "C" {
 #include <sys/stat.h>
 #include <unistd.h>
 
+extern "C" {
+#include "access/twophase.h"
+}
+
 namespace ztsdb {
 
 StorageShared *storage_shared = NULL;
@@ -40,6 +44,13 @@ PoolChunks(void)
 	return (uint32) Max(n, 2);
 }
 
+/* one pin counter per PGPROC that may read (pins_by_proc) */
+static uint32
+PinSlots(void)
+{
+	return (uint32) (MaxBackends + NUM_AUXILIARY_PROCS + max_prepared_xacts);
+}
+
 Size
 StorageShmemSize(void)
 {
@@ -47,6 +58,7 @@ StorageShmemSize(void)
 
 	size = add_size(size, CACHELINEALIGN(mul_size(PoolChunks(), sizeof(HotChunk))));
 	size = add_size(size, mul_size(PoolChunks(), (Size) guc_hot_chunk_kb * 1024));
+	size = add_size(size, mul_size(PinSlots(), sizeof(pg_atomic_uint32)));
 	return size;
 }
 
@@ -60,12 +72,18 @@ StorageShmemInit(void *mem, bool found)
 	hot_chunks = reinterpret_cast<HotChunk *>(base + CACHELINEALIGN(sizeof(StorageShared)));
 	hot_chunk_data = reinterpret_cast<char *>(hot_chunks) +
 		CACHELINEALIGN(mul_size(PoolChunks(), sizeof(HotChunk)));
+	pins_by_proc = reinterpret_cast<pg_atomic_uint32 *>(
+		hot_chunk_data + mul_size(PoolChunks(), (Size) guc_hot_chunk_kb * 1024));
 	if (!found)
 	{
+		for (uint32 i = 0; i < PinSlots(); i++)
+			pg_atomic_init_u32(&pins_by_proc[i], 0);
+		storage_shared->npin_slots = PinSlots();
 		storage_shared->table_tranche = LWLockNewTrancheId();
 		storage_shared->nchunks = PoolChunks();
 		storage_shared->chunk_bytes = (uint32) guc_hot_chunk_kb * 1024;
 		pg_atomic_init_u64(&storage_shared->pins_awaited_since, 0);
+		pg_atomic_init_u32(&storage_shared->nbroken, 0);
 		for (uint32 i = 0; i < storage_shared->nchunks; i++)
 		{
 			memset(&hot_chunks[i], 0, sizeof(HotChunk));
@@ -197,6 +215,55 @@ ReadWholeFile(const char *path, size_t *len)
 	CloseTransientFile(fd);
 	*len = done;
 	return buf;
+}
+
+static const BrokenTable *
+FindBroken(const core::TableKey &key)
+{
+	uint32		n = pg_atomic_read_u32(&storage_shared->nbroken);
+
+	pg_read_barrier();
+	for (uint32 i = 0; i < n; i++)
+		if (memcmp(&storage_shared->broken[i].key, &key, sizeof(key)) == 0)
+			return &storage_shared->broken[i];
+	return NULL;
+}
+
+pg_atomic_uint32 *pins_by_proc = NULL;
+
+bool
+TableIsBroken(const core::TableKey &key)
+{
+	return FindBroken(key) != NULL;
+}
+
+void
+CheckTableUsable(const core::TableKey &key)
+{
+	const BrokenTable *b = FindBroken(key);
+
+	if (b != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("%s", b->message),
+				 errdetail("The ztsdb writer stopped working on this table; other tables are not affected."),
+				 errhint("Restore the table's files from a backup and restart the server, or drop the table.")));
+}
+
+bool
+MarkTableBroken(const core::TableKey &key, const char *message)
+{
+	uint32		n = pg_atomic_read_u32(&storage_shared->nbroken);
+
+	if (FindBroken(key) != NULL)
+		return true;
+	if (n >= (uint32) kMaxBrokenTables)
+		return false;
+	storage_shared->broken[n].key = key;
+	strlcpy(storage_shared->broken[n].message, message, sizeof(storage_shared->broken[n].message));
+	pg_write_barrier();
+	pg_atomic_write_u32(&storage_shared->nbroken, n + 1);
+	return true;
 }
 
 bool

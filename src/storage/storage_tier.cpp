@@ -27,6 +27,7 @@
 #include "ztsdb/stats/stats.h"
 #include "ztsdb/storage/storage_writer.h"
 #include "ztsdb/util/util_guc.h"
+#include "ztsdb/wal/wal.h"
 #include "ztsdb/wal/wal_generation.h"
 
 extern "C" {
@@ -198,7 +199,7 @@ BuildChunkFile(const core::ChunkLayout &layout, const RowSource &src, uint64 chu
 		 * transaction that has committed, and make the records of running
 		 * ones (WriterNoteRunningStamp) durable before the file is.
 		 */
-		XLogFlush(GetXLogInsertRecPtr());
+		FlushPostgresWal();
 		WriterFlushStamps();
 	}
 
@@ -593,6 +594,19 @@ SealOne(TableEntry *entry, int idx, bool force)
 	return true;
 }
 
+/* SealTableChunk seals chunk seal_chunk of table key (RunForTable's shape) */
+static int	seal_chunk;
+static bool seal_force;
+
+static int
+SealTableChunk(const core::TableKey &key, int64 arg)
+{
+	TableEntry *entry = LookupTable(key);
+
+	(void) arg;
+	return entry != NULL && SealOne(entry, seal_chunk, seal_force) ? 1 : 0;
+}
+
 int
 SealChunks(const core::TableKey *key, bool sealall, bool force)
 {
@@ -624,18 +638,16 @@ SealChunks(const core::TableKey *key, bool sealall, bool force)
 		}
 		if (sealall || full || closed)
 		{
-			TableEntry *entry = LookupTable(c->table);
-
-			if (entry != NULL && SealOne(entry, (int) i, force || full))
-				sealed++;
+			seal_chunk = (int) i;
+			seal_force = force || full;
+			sealed += RunForTable(SealTableChunk, c->table, 0);
 		}
 	}
 	if (oldest >= 0)
 	{
-		TableEntry *entry = LookupTable(hot_chunks[oldest].table);
-
-		if (entry != NULL && SealOne(entry, oldest, true))
-			sealed++;
+		seal_chunk = oldest;
+		seal_force = true;
+		sealed += RunForTable(SealTableChunk, hot_chunks[oldest].table, 0);
 	}
 	FreeUnpinnedChunks();
 	return sealed;
@@ -795,6 +807,45 @@ ResortWarm(const core::TableKey &key)
 }
 
 int
+RunForTable(int (*fn) (const core::TableKey &key, int64 arg), const core::TableKey &key, int64 arg)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	volatile int result = 0;
+
+	if (TableIsBroken(key))
+		return 0;
+	PG_TRY();
+	{
+		result = fn(key, arg);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		if (edata->sqlerrcode != ERRCODE_DATA_CORRUPTED ||
+			!MarkTableBroken(key, edata->message))
+		{
+			FreeErrorData(edata);
+			PG_RE_THROW();
+		}
+		FlushErrorState();
+		/* what the failed step held (no caller of ours holds a lock) */
+		LWLockReleaseAll();
+		ereport(LOG,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("ztsdb writer gives up table %u/%u until the server restarts: %s",
+						key.db, key.rel, edata->message),
+				 errdetail("Its queries and inserts fail; the sidecar WAL keeps its rows.")));
+		FreeErrorData(edata);
+		result = 0;
+	}
+	PG_END_TRY();
+	return result;
+}
+
+int
 ForEachTableDir(int (*fn) (const core::TableKey &key, int64 arg), int64 arg)
 {
 	DIR		   *top = AllocateDir("ztsdb");
@@ -820,7 +871,7 @@ ForEachTableDir(int (*fn) (const core::TableKey &key, int64 arg), int64 arg)
 
 			if (!ParseTableDirName(db, te->d_name, &key))
 				continue;
-			total += fn(key, arg);
+			total += RunForTable(fn, key, arg);
 		}
 		if (dir != NULL)
 			FreeDir(dir);
@@ -1215,6 +1266,10 @@ MergeGroup(const core::TableKey &key, TableEntry *entry, const Manifest &m,
 	return n;
 }
 
+/* merges MergeWarm may still start in this pass (-1: no limit) */
+static int	merge_budget = -1;
+static bool compress_more = false;
+
 /*
  * MergeWarm compresses, window by window, the due warm chunks of a table,
  * each group into one cold file (see above).  A group waits while any of
@@ -1243,6 +1298,13 @@ MergeWarm(const core::TableKey &key, int64 older_than, bool whole_windows)
 
 		if (taken[i] || !CompressQualifies(first, older_than, whole_windows))
 			continue;
+		if (merge_budget == 0)
+		{
+			compress_more = true;	/* the next pass goes on (CompressMore) */
+			break;
+		}
+		if (merge_budget > 0)
+			merge_budget--;
 		group[n++] = i;
 		for (uint32 j = i + 1; j < m.header.nchunks; j++)
 		{
@@ -1293,9 +1355,29 @@ ResortTable(const core::TableKey &key, int64 arg)
 int
 CompressChunks(const core::TableKey *key, int64 older_than)
 {
+	int			moved;
+
 	if (key != NULL)
 		return CompressTable(*key, older_than);
-	return ForEachTableDir(CompressTableByWindow, older_than);
+
+	/*
+	 * The policy merges one window per pass: a backlog of due windows
+	 * (cold_after lowered, a long outage) must not keep the writer from
+	 * the ring for minutes; CompressMore tells it to come back soon.
+	 */
+	merge_budget = 1;
+	moved = ForEachTableDir(CompressTableByWindow, older_than);
+	merge_budget = -1;
+	return moved;
+}
+
+bool
+CompressMore(void)
+{
+	bool		more = compress_more;
+
+	compress_more = false;
+	return more;
 }
 
 int
@@ -1390,6 +1472,24 @@ DropChunks(const core::TableKey &key, int64 older_than)
 	return dropped;
 }
 
+/* UncountTableFiles takes a table's chunk files off the tier gauges. */
+static int
+UncountTableFiles(const core::TableKey &key, int64 arg)
+{
+	Manifest	m;
+
+	(void) arg;
+	if (ReadManifest(key, &m))
+		for (uint32 i = 0; i < m.header.nchunks; i++)
+		{
+			StatAdd(m.chunks[i].meta.tier == core::kTierCold ? kStatChunksCold : kStatChunksWarm,
+					(uint64) -1);
+			StatAdd(m.chunks[i].meta.tier == core::kTierCold ? kStatBytesCold : kStatBytesWarm,
+					(uint64) -(int64) m.chunks[i].file_bytes);
+		}
+	return 0;
+}
+
 void
 DropTableData(const core::TableKey &key, bool files_too, bool forget)
 {
@@ -1405,16 +1505,9 @@ DropTableData(const core::TableKey &key, bool files_too, bool forget)
 	}
 	if (files_too)
 	{
-		Manifest	m;
-
-		if (ReadManifest(key, &m))
-			for (uint32 i = 0; i < m.header.nchunks; i++)
-			{
-				StatAdd(m.chunks[i].meta.tier == core::kTierCold ? kStatChunksCold : kStatChunksWarm,
-						(uint64) -1);
-				StatAdd(m.chunks[i].meta.tier == core::kTierCold ? kStatBytesCold : kStatBytesWarm,
-						(uint64) -(int64) m.chunks[i].file_bytes);
-			}
+		/* a damaged manifest only costs the gauges: the files go anyway */
+		if (!TableIsBroken(key))
+			(void) RunForTable(UncountTableFiles, key, 0);
 		if (!rmtree(dir, true))
 			ereport(WARNING,
 					(errmsg("could not remove ztsdb directory \"%s\"", dir)));
@@ -1436,7 +1529,7 @@ DropTableData(const core::TableKey &key, bool files_too, bool forget)
 uint64
 CheckpointLsn(uint64 insert_lsn)
 {
-	uint64		lsn = insert_lsn;
+	uint64		lsn = Min(insert_lsn, BrokenHoldLsn());
 
 	for (uint32 i = 0; i < storage_shared->nchunks; i++)
 	{

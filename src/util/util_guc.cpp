@@ -22,6 +22,7 @@ int			guc_hot_chunk_kb = 1024;
 int			guc_max_tables = 1024;
 int			guc_chunk_time_interval_s = 86400;
 int			guc_seal_idle_s = 10;
+int			guc_max_pin_wait_ms = 30000;
 int			guc_cold_after_s = 7 * 86400;
 int			guc_wal_io = kWalIoSync;
 int			guc_wal_segment_mb = 16;
@@ -95,8 +96,13 @@ GucInit(void)
 							PGC_POSTMASTER, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("ztsdb.chunk_time_interval",
 							"Time range of data that one chunk covers.",
-							NULL, &guc_chunk_time_interval_s, 86400, 1, INT_MAX,
-							PGC_SIGHUP, GUC_UNIT_S, NULL, NULL, NULL);
+							"Fixed while the server runs: sidecar WAL records name the windows their rows went to.",
+							&guc_chunk_time_interval_s, 86400, 1, INT_MAX,
+							PGC_POSTMASTER, GUC_UNIT_S, NULL, NULL, NULL);
+	DefineCustomIntVariable("ztsdb.max_pin_wait",
+							"How long the writer waits, with the hot chunk pool full, for readers to release the chunks they hold before it cancels their statements (and, after as long again, ends their sessions); -1 waits forever.",
+							NULL, &guc_max_pin_wait_ms, 30000, -1, INT_MAX,
+							PGC_SIGHUP, GUC_UNIT_MS, NULL, NULL, NULL);
 	DefineCustomIntVariable("ztsdb.seal_idle_timeout",
 							"Seal a hot chunk whose time window has ended once it received no rows for this long.",
 							NULL, &guc_seal_idle_s, 10, 0, INT_MAX,

@@ -51,8 +51,9 @@ GenerationShmemInit(void *mem, bool found)
 /*
  * The files here hold u32 count, count fixed-size entries, u32 CRC32C, and
  * are rewritten with write-temp + fsync + rename.  ReadCountedFile returns
- * the entries (NULL if the file does not exist); damage is FATAL: the
- * writer cannot decide visibility without them.
+ * the entries (NULL if the file does not exist); damage is an ERROR that
+ * keeps the writer from starting (it says so to backends and retries,
+ * wal_writer.cpp): it cannot decide visibility without them.
  */
 static uint8 *
 ReadCountedFile(const char *path, size_t entry, uint32 max, uint32 *count)
@@ -65,12 +66,12 @@ ReadCountedFile(const char *path, size_t entry, uint32 max, uint32 *count)
 	if (data == NULL)
 		return NULL;
 	if (len < 8 || (memcpy(count, data, 4), len != 8 + entry * (size_t) *count) || *count > max)
-		ereport(FATAL,
+		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("ztsdb file \"%s\" is truncated", path)));
 	memcpy(&stored, data + len - 4, 4);
 	if (core::Crc32c(data, len - 4) != stored)
-		ereport(FATAL,
+		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("ztsdb file \"%s\" is corrupt", path)));
 	return data + 4;
@@ -92,11 +93,11 @@ WriteCountedFile(const char *path, const void *entries, size_t entry, uint32 cou
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	fd = OpenTransientFile(tmp, O_CREAT | O_TRUNC | O_WRONLY | PG_BINARY);
 	if (fd < 0 || write(fd, buf, len) != (ssize_t) len || pg_fsync(fd) != 0)
-		ereport(FATAL,
+		ereport(ERROR,
 				(errcode_for_file_access(),
 				 errmsg("could not write \"%s\": %m", tmp)));
 	CloseTransientFile(fd);
-	(void) durable_rename(tmp, path, FATAL);
+	(void) durable_rename(tmp, path, ERROR);
 	pfree(buf);
 }
 
@@ -132,7 +133,7 @@ GenerationStart(void)
 	 * checkpoint can move (see the header: replay seals everything first).
 	 */
 	if (n + 1 > (uint32) kMaxGenerations)
-		ereport(FATAL,
+		ereport(ERROR,
 				(errmsg("ztsdb has been restarted %d times since its sidecar WAL checkpoint", kMaxGenerations - 1),
 				 errdetail("ztsdb/wal/generations holds one entry per writer start still named by the WAL or a chunk file.")));
 
@@ -223,7 +224,7 @@ SidecarCommitsAdd(const uint64 *keys, int n)
 		return;
 	/* entries no file stamps any more are dropped at each start (SidecarCommitsKeepOnly) */
 	if (count + (uint32) n > (uint32) kMaxSidecarCommits)
-		ereport(FATAL,
+		ereport(ERROR,
 				(errmsg("ztsdb has recorded more than %d transactions committed by the sidecar WAL alone",
 						kMaxSidecarCommits),
 				 errdetail("ztsdb/wal/sidecar_commits holds them while unsorted warm files stamp their rows."),

@@ -27,6 +27,11 @@
 #include "ztsdb/storage/storage.h"
 #include "ztsdb/wal/wal.h"
 
+extern "C" {
+#include "access/xlog.h"
+#include "access/xlog_internal.h"
+}
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <liburing.h>
@@ -58,6 +63,7 @@ static uint64 insert_lsn = 0;	/* next record's LSN */
 static int	seg_fd = -1;
 static bool need_run_start = false;	/* a discarded write left garbage behind */
 static uint32 run_generation = 0;
+static bool starting_run = false;	/* WalStartRun is flushing */
 static uint64 seg_start = 0;	/* first LSN of the open file */
 
 uint64
@@ -80,8 +86,14 @@ WalOpen(void)
 	if (MakePGDirectory(WAL_DIR) < 0 && errno != EEXIST)
 		ereport(ERROR, (errcode_for_file_access(), errmsg("could not create directory \"%s\": %m", WAL_DIR)));
 
-	group_cap = (Size) guc_ring_slots * ((Size) guc_ring_slot_kb * 1024 + 64) + 65536;
-	group_buf = static_cast<uint8 *>(MemoryContextAllocHuge(TopMemoryContext, group_cap));
+	/* called again when a failed start is retried */
+	if (group_buf == NULL)
+	{
+		group_cap = (Size) guc_ring_slots * ((Size) guc_ring_slot_kb * 1024 + 64) + 65536;
+		group_buf = static_cast<uint8 *>(MemoryContextAllocHuge(TopMemoryContext, group_cap));
+	}
+	if (use_uring)
+		io_uring_queue_exit(&uring);
 
 	use_uring = false;
 	if (guc_wal_io != kWalIoSync)
@@ -93,10 +105,14 @@ WalOpen(void)
 			use_uring = true;
 		else if (guc_wal_io == kWalIoUring)
 		{
+			/*
+			 * Refusing to start would leave every ztsdb table unusable
+			 * over a performance setting; the plain path is as safe.
+			 */
 			errno = -rc;
-			ereport(FATAL,
-					(errmsg("ztsdb.wal_io = io_uring, but io_uring is not available: %m"),
-					 errhint("Set ztsdb.wal_io to auto or sync.")));
+			ereport(WARNING,
+					(errmsg("ztsdb.wal_io = io_uring, but io_uring is not available (%m); the sidecar WAL uses pwrite and fdatasync"),
+					 errhint("Set ztsdb.wal_io to auto or sync to silence this warning.")));
 		}
 		else
 		{
@@ -189,8 +205,14 @@ OpenSegment(uint64 start)
 
 	(void) PrepareSegment(start, ERROR);
 	if (seg_fd >= 0)
-		CloseTransientFile(seg_fd);
-	seg_fd = OpenTransientFile(path, O_RDWR | O_CREAT | PG_BINARY);
+		close(seg_fd);
+
+	/*
+	 * Not a transient file: the writer's error handler closes those
+	 * (AtEOXact_Files), and the next group would then be written to
+	 * whatever file reused the descriptor -- acknowledged commits lost.
+	 */
+	seg_fd = BasicOpenFile(path, O_RDWR | O_CREAT | PG_BINARY);
 	if (seg_fd < 0)
 		ereport(ERROR, (errcode_for_file_access(), errmsg("could not open file \"%s\": %m", path)));
 	seg_start = start;
@@ -219,7 +241,9 @@ WalStartRun(uint32 generation)
 	rec.generation = generation;
 	run_generation = generation;
 	(void) WalAppend(reinterpret_cast<const uint8 *>(&rec), sizeof(rec), &lsn);
+	starting_run = true;		/* injected faults spare the start: no PANIC loop */
 	WalFlush();
+	starting_run = false;
 	WalEndGroup();
 }
 
@@ -301,7 +325,7 @@ FlushSync(const uint8 *buf, Size len, off_t off)
 		done += n;
 	}
 	if (pg_fdatasync(seg_fd) != 0)
-		ereport(ERROR,
+		ereport(data_sync_elevel(ERROR),
 				(errcode_for_file_access(),
 				 errmsg("could not fdatasync ztsdb WAL file \"%s\": %m", SegmentPath(seg_start))));
 }
@@ -344,10 +368,19 @@ FlushUring(const uint8 *buf, Size len, off_t off)
 	}
 	if (results[0] < 0 || results[1] < 0)
 	{
+		/*
+		 * A failed write leaves nothing we rely on; a failed fdatasync of
+		 * written bytes may have lost pages the kernel now calls clean, and
+		 * a later flush could report success for them: PANIC, as PostgreSQL
+		 * does for its own WAL (data_sync_retry).
+		 */
+		bool		sync_failed = results[0] >= 0 && results[1] != -ECANCELED;
+
 		errno = results[0] < 0 ? -results[0] : (results[1] == -ECANCELED ? EIO : -results[1]);
-		ereport(ERROR,
+		ereport(sync_failed ? data_sync_elevel(ERROR) : ERROR,
 				(errcode_for_file_access(),
-				 errmsg("could not write ztsdb WAL file \"%s\": %m", SegmentPath(seg_start))));
+				 errmsg("could not %s ztsdb WAL file \"%s\": %m",
+						sync_failed ? "fdatasync" : "write", SegmentPath(seg_start))));
 	}
 	if ((Size) results[0] != len)
 	{
@@ -365,10 +398,11 @@ WalFlush(void)
 	if (len == 0)
 		return;
 	off = (off_t) (flush_lsn - seg_start);
-	if (guc_debug_fault == kFaultWalEnospc || guc_debug_fault == kFaultWalEio)
+	if ((guc_debug_fault == kFaultWalEnospc || guc_debug_fault == kFaultWalEio) && !starting_run)
 	{
+		/* wal_eio stands for a failed fdatasync: PANIC (see FlushUring) */
 		errno = guc_debug_fault == kFaultWalEnospc ? ENOSPC : EIO;
-		ereport(ERROR,
+		ereport(guc_debug_fault == kFaultWalEio ? data_sync_elevel(ERROR) : ERROR,
 				(errcode_for_file_access(),
 				 errmsg("could not %s ztsdb WAL file \"%s\": %m",
 						guc_debug_fault == kFaultWalEnospc ? "write" : "fdatasync",
@@ -406,6 +440,25 @@ WalDiscard(void)
 	need_run_start = true;
 }
 
+void
+FlushPostgresWal(void)
+{
+	XLogRecPtr	upto = GetXLogInsertRecPtr();
+
+	/*
+	 * GetXLogInsertRecPtr() names where the next record would start: right
+	 * after a page header when the last record ended a page -- or after a
+	 * segment switch (pg_switch_wal(), archive_timeout), when nothing at all
+	 * is written on the new page yet and XLogFlush() would fail asking for
+	 * it.  Everything inserted so far ends at that page's start.
+	 */
+	if (XLogSegmentOffset(upto, wal_segment_size) == SizeOfXLogLongPHD)
+		upto -= SizeOfXLogLongPHD;
+	else if (upto % XLOG_BLCKSZ == SizeOfXLogShortPHD)
+		upto -= SizeOfXLogShortPHD;
+	XLogFlush(upto);
+}
+
 uint64
 WalReadCheckpoint(void)
 {
@@ -414,15 +467,23 @@ WalReadCheckpoint(void)
 
 	if (fd < 0)
 		return 0;
+	/*
+	 * ERROR, not FATAL: the writer stays and tells backends (a FATAL writer
+	 * would be restarted, and a restarted writer restarts the cluster).
+	 * Without the file, replay starts at the oldest WAL file left, which
+	 * is safe: rows already sealed are skipped (storage_apply.cpp).
+	 */
 	if (read(fd, buf, sizeof(buf)) != sizeof(buf))
-		ereport(FATAL,
+		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("ztsdb WAL checkpoint file \"%s\" is truncated", WAL_CHECKPOINT)));
+				 errmsg("ztsdb WAL checkpoint file \"%s\" is truncated", WAL_CHECKPOINT),
+				 errhint("Restore the file, or remove it: replay then starts at the oldest sidecar WAL file.")));
 	CloseTransientFile(fd);
 	if (core::Crc32c(&buf[0], sizeof(buf[0])) != (uint32) buf[1])
-		ereport(FATAL,
+		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("ztsdb WAL checkpoint file \"%s\" is corrupt", WAL_CHECKPOINT)));
+				 errmsg("ztsdb WAL checkpoint file \"%s\" is corrupt", WAL_CHECKPOINT),
+				 errhint("Restore the file, or remove it: replay then starts at the oldest sidecar WAL file.")));
 	return buf[0];
 }
 

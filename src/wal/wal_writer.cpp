@@ -344,6 +344,18 @@ DrainRing(void)
 			g->payload = NULL;
 			g->lsn = 0;
 			group_n++;
+			if (payload[0] == core::kRecBatch)
+			{
+				/*
+				 * The window size its rows are routed by, for replay after a
+				 * restart with another ztsdb.chunk_time_interval (the slot
+				 * is ours until released).
+				 */
+				uint32		interval_s = (uint32) guc_chunk_time_interval_s;
+
+				memcpy(const_cast<uint8 *>(payload) + offsetof(core::BatchHeader, interval_s),
+					   &interval_s, sizeof(interval_s));
+			}
 			g->payload = WalAppend(payload, len, &g->lsn);
 			core::RingRelease(ingest_ring);
 			continue;
@@ -689,11 +701,24 @@ ForgetOldGenerations(uint32 oldest_in_wal)
 	int			nkeys = 0;
 	uint32		oldest_in_files = StampedFileReferences(&keys, &nkeys);
 
+	/* a broken table's files could not be read: they may name any of them */
+	if (pg_atomic_read_u32(&storage_shared->nbroken) > 0)
+	{
+		ereport(LOG,
+				(errmsg("ztsdb: keeping every writer generation and sidecar commit while a table's files are damaged")));
+		StatSet(kStatGenerationsKept, GenerationsKept());
+		StatSet(kStatSidecarCommitsKept, generation_shared->nsidecar);
+		return;
+	}
+
 	SidecarCommitsKeepOnly(keys, nkeys);
 	GenerationsForget(Min(oldest_in_wal, oldest_in_files));
 	StatSet(kStatGenerationsKept, GenerationsKept());
 	StatSet(kStatSidecarCommitsKept, generation_shared->nsidecar);
 }
+
+/* replay has started applying rows to hot chunks: a start cannot simply be retried */
+static bool replay_applied = false;
 
 static void
 Recover(void)
@@ -732,7 +757,11 @@ Recover(void)
 		 * is given up (ztsdb.wal_skip_corrupt = on, then reload).  Nothing
 		 * has been applied yet: the first pass only collects commit markers.
 		 */
-		strlcpy(ingest_shared->recovery_error, damage, sizeof(ingest_shared->recovery_error));
+		snprintf(ingest_shared->recovery_error, sizeof(ingest_shared->recovery_error),
+				 "could not recover its sidecar WAL: %s", damage);
+		strlcpy(ingest_shared->recovery_hint,
+				"Restore the file, or set ztsdb.wal_skip_corrupt = on and reload to give up the damaged part.",
+				sizeof(ingest_shared->recovery_hint));
 		pg_write_barrier();
 		if (pg_atomic_exchange_u32(&ingest_shared->recovery_failed, 1) == 0)
 			ereport(LOG,
@@ -744,7 +773,7 @@ Recover(void)
 						 PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
 		if (ShutdownRequestPending)
-			proc_exit(0);
+			proc_exit(1);
 		if (ConfigReloadPending)
 		{
 			ConfigReloadPending = false;
@@ -785,6 +814,7 @@ Recover(void)
 		pfree(keys);
 	}
 	rs.second_pass = true;
+	replay_applied = true;
 	{
 		char		damage[256];
 
@@ -806,6 +836,17 @@ Recover(void)
 	 * rebuilt (every transaction in it has ended), so the next checkpoint
 	 * passes the old records and a later start forgets their generations.
 	 */
+	/*
+	 * Rows replayed with another chunk_time_interval sit in windows of the
+	 * old size: seal them, so that new rows never meet an old-size chunk
+	 * and the next checkpoint leaves the old records behind.
+	 */
+	if (ReplayedOtherInterval())
+	{
+		ereport(LOG,
+				(errmsg("ztsdb.chunk_time_interval changed since the sidecar WAL was written; sealing the hot chunks replay rebuilt")));
+		(void) SealChunks(NULL, true, false);
+	}
 	if (GenerationsKept() > (uint32) kMaxGenerations / 2 ||
 		(guc_debug_fault == kFaultGenerationsPressure && GenerationsKept() > 1))
 	{
@@ -878,7 +919,11 @@ Tiering(void)
 	ResolvePending();
 	SealChunks(NULL, false, false);
 	if (guc_cold_after_s >= 0)
+	{
 		CompressChunks(NULL, now - (int64) guc_cold_after_s * USECS_PER_SEC);
+		if (CompressMore())
+			last_tier = 0;		/* the next turn merges the next window */
+	}
 	{
 		static uint64 last_cp = 0;
 		uint64		cp = CheckpointLsn(WalInsertLsn());
@@ -892,7 +937,7 @@ Tiering(void)
 		 */
 		if (cp != last_cp && !StampsRunning())
 		{
-			XLogFlush(GetXLogInsertRecPtr());
+			FlushPostgresWal();
 			WalCheckpoint(cp);
 			last_cp = cp;
 		}
@@ -940,23 +985,138 @@ PollRing(void)
 	return arrived || !core::RingEmpty(ingest_ring);
 }
 
+/*
+ * WriterExit tells waiting backends that the writer is gone
+ * (before_shmem_exit: its PGPROC is still valid).
+ */
+static void
+WriterExit(int code, Datum arg)
+{
+	(void) code;
+	(void) arg;
+	pg_atomic_write_u32(&ingest_shared->writer_procno, INVALID_PGPROCNO);
+	pg_memory_barrier();
+	ConditionVariableBroadcast(&ingest_shared->flushed_cv);
+	ConditionVariableBroadcast(&ingest_shared->progress_cv);
+	ConditionVariableBroadcast(&ingest_shared->space_cv);
+}
+
+/* state of the start steps, across the error boundary */
+static volatile bool start_done = false;
+static bool generation_started = false;
+
+/*
+ * WriterStart runs the start steps: open the WAL, begin a generation,
+ * replay.  An ERROR here is caught by ztsdb_writer_main (StartFailed).
+ */
+static void
+WriterStart(MemoryContext loop_cxt)
+{
+	WalOpen();
+	if (!generation_started)
+	{
+		GenerationStart();
+		generation_started = true;
+	}
+	SidecarCommitsLoad();
+	Recover();
+	ForEachTableDir(CountTableFiles, 0);
+	pg_atomic_write_u32(&ingest_shared->recovery_done, 1);
+	ConditionVariableBroadcast(&ingest_shared->progress_cv);
+	MemoryContextReset(loop_cxt);
+}
+
+/*
+ * StartFailed handles an ERROR of the start steps.  Exiting would make the
+ * postmaster restart the writer, and a restarted writer restarts the
+ * cluster (ztsdb_writer_main): a loop that would also end every heap
+ * session.  Instead the writer stays, backends touching ztsdb tables get
+ * the message (WaitForRecovery), and the start is tried again every few
+ * seconds or at a reload -- unless replay had already applied rows, which
+ * only a server restart undoes.
+ */
+static void
+StartFailed(void)
+{
+	ErrorData  *edata;
+	bool		retry = !replay_applied;
+
+	HOLD_INTERRUPTS();
+	MemoryContextSwitchTo(TopMemoryContext);
+	edata = CopyErrorData();
+	EmitErrorReport();
+	LWLockReleaseAll();
+	ConditionVariableCancelSleep();
+	AtEOXact_Files(false);
+	AtEOXact_HashTables(false);
+	FlushErrorState();
+	snprintf(ingest_shared->recovery_error, sizeof(ingest_shared->recovery_error),
+			 "writer could not start: %s", edata->message);
+	snprintf(ingest_shared->recovery_hint, sizeof(ingest_shared->recovery_hint), "%s%s",
+			 edata->hint ? edata->hint : "Correct the cause.",
+			 retry ? " The writer tries again every 10 seconds and at a configuration reload."
+			 : " Then restart the server.");
+	pg_write_barrier();
+	pg_atomic_write_u32(&ingest_shared->recovery_failed, 1);
+	ConditionVariableBroadcast(&ingest_shared->progress_cv);
+	ereport(LOG,
+			(errmsg("ztsdb writer could not start; ztsdb tables are unavailable until it does"),
+			 errhint("%s", ingest_shared->recovery_hint)));
+	FreeErrorData(edata);
+	RESUME_INTERRUPTS();
+	for (;;)
+	{
+		int			rc = WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+								   10000L, PG_WAIT_EXTENSION);
+
+		ResetLatch(MyLatch);
+		if (ShutdownRequestPending)
+			proc_exit(1);
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+			if (retry)
+				break;
+		}
+		if (retry && (rc & WL_TIMEOUT))
+			break;
+	}
+	pg_atomic_write_u32(&ingest_shared->recovery_failed, 0);
+}
+
 extern "C" PGDLLEXPORT void
 ztsdb_writer_main(Datum arg)
 {
 	sigjmp_buf	local_sigjmp_buf;
-	MemoryContext loop_cxt;
+	static MemoryContext loop_cxt;
 
 	(void) arg;
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, SignalHandlerForShutdownRequest);
+	/* a cancel means nothing to the writer: never fail a group for it */
+	pqsignal(SIGINT, SIG_IGN);
 	BackgroundWorkerUnblockSignals();
 	BackgroundWorkerInitializeConnection(NULL, NULL, 0);
 	pgstat_report_appname("ztsdb writer");
 
+	/*
+	 * Hot chunks, the ring and waiting backends belong to the previous
+	 * writer's state, which lived partly in its own memory: only a replay
+	 * into fresh shared memory rebuilds them exactly.  Exit with a status
+	 * the postmaster treats as a crash, so it restarts every process (as
+	 * it would had the writer been killed) and this writer's successor
+	 * replays.  It gets here when the writer exited (pg_terminate_backend,
+	 * a FATAL error) and the postmaster restarted it.
+	 */
 	if (pg_atomic_fetch_add_u32(&ingest_shared->writer_generation, 1) != 0)
-		ereport(PANIC,
-				(errmsg("ztsdb writer restarted without a shared memory reset"),
-				 errdetail("Hot chunks of the previous writer cannot be trusted; restarting the cluster replays the sidecar WAL.")));
+	{
+		ereport(LOG,
+				(errmsg("ztsdb writer restarted after its predecessor exited; restarting the server processes so that ztsdb's shared memory is rebuilt from the sidecar WAL")));
+		proc_exit(2);
+	}
+	pg_atomic_write_u32(&ingest_shared->writer_procno, MyProc->pgprocno);
+	before_shmem_exit(WriterExit, 0);
 
 	CurrentResourceOwner = ResourceOwnerCreate(NULL, "ztsdb writer");
 	loop_cxt = AllocSetContextCreate(TopMemoryContext, "ztsdb writer loop",
@@ -968,67 +1128,73 @@ ztsdb_writer_main(Datum arg)
 		MemoryContextAllocHuge(TopMemoryContext,
 							   (Size) group_max * core::Align8(sizeof(core::RequestRecord))));
 
-	MemoryContextSwitchTo(loop_cxt);
-	WalOpen();
-	GenerationStart();
-	SidecarCommitsLoad();
-	Recover();
-	ForEachTableDir(CountTableFiles, 0);
-	pg_atomic_write_u32(&ingest_shared->writer_procno, MyProc->pgprocno);
-	pg_atomic_write_u32(&ingest_shared->recovery_done, 1);
-	ConditionVariableBroadcast(&ingest_shared->progress_cv);
-	MemoryContextReset(loop_cxt);
-
 	if (sigsetjmp(local_sigjmp_buf, 1) != 0)
 	{
-		/* error recovery, as the checkpointer does */
-		ErrorData  *edata;
-
-		HOLD_INTERRUPTS();
-		MemoryContextSwitchTo(TopMemoryContext);
-		edata = CopyErrorData();
-		EmitErrorReport();
-		pg_atomic_write_u64(&storage_shared->pins_awaited_since, 0);
-		LWLockReleaseAll();
-		ConditionVariableCancelSleep();
-		AtEOXact_Files(false);
-		if (group_n > 0 || unflushed)
+		if (!start_done)
 		{
-			/*
-			 * Records taken from the ring are not all durable.  Their senders
-			 * fail instead of getting an acknowledgement (their transactions
-			 * abort, so rows already applied stay invisible) -- unless
-			 * asynchronous commits were already acknowledged: then, as
-			 * PostgreSQL does for its own WAL, only a restart and replay
-			 * restore a state that matches what is durable.
-			 */
-			uint64		end = Max(drained_end, pending_end);
-
-			if (pending_async > 0)
-				ereport(PANIC,
-						(errmsg("ztsdb writer could not make acknowledged asynchronous commits durable: %s",
-								edata->message)));
-			WalDiscard();
-			unflushed = false;
-			strlcpy(ingest_shared->failed_message, edata->message,
-					sizeof(ingest_shared->failed_message));
-			pg_atomic_write_u32(&ingest_shared->failed_sqlerrcode, (uint32) edata->sqlerrcode);
-			pg_write_barrier();
-			pg_atomic_write_u64(&ingest_shared->failed_upto, end);
-			ereport(LOG,
-					(errmsg("ztsdb: records up to ring position %llu could not be written to the sidecar WAL; their transactions fail",
-							(unsigned long long) end)));
-			PublishProgress(end, end);
+			StartFailed();
+			MemoryContextReset(loop_cxt);
 		}
-		group_n = 0;
-		MemoryContextSwitchTo(loop_cxt);
-		FlushErrorState();
-		FreeErrorData(edata);
-		MemoryContextReset(loop_cxt);
-		RESUME_INTERRUPTS();
-		pg_usleep(100000L);
+		else
+		{
+			/* error recovery, as the checkpointer does */
+			ErrorData  *edata;
+
+			HOLD_INTERRUPTS();
+			MemoryContextSwitchTo(TopMemoryContext);
+			edata = CopyErrorData();
+			EmitErrorReport();
+			pg_atomic_write_u64(&storage_shared->pins_awaited_since, 0);
+			LWLockReleaseAll();
+			ConditionVariableCancelSleep();
+			AtEOXact_Files(false);
+			AtEOXact_HashTables(false);
+			if (group_n > 0 || unflushed)
+			{
+				/*
+				 * Records taken from the ring are not all durable.  Their
+				 * senders fail instead of getting an acknowledgement (their
+				 * transactions abort, so rows already applied stay
+				 * invisible) -- unless asynchronous commits were already
+				 * acknowledged: then, as PostgreSQL does for its own WAL,
+				 * only a restart and replay restore a state that matches
+				 * what is durable.
+				 */
+				uint64		end = Max(drained_end, pending_end);
+
+				if (pending_async > 0)
+					ereport(PANIC,
+							(errmsg("ztsdb writer could not make acknowledged asynchronous commits durable: %s",
+									edata->message)));
+				WalDiscard();
+				unflushed = false;
+				strlcpy(ingest_shared->failed_message, edata->message,
+						sizeof(ingest_shared->failed_message));
+				pg_atomic_write_u32(&ingest_shared->failed_sqlerrcode, (uint32) edata->sqlerrcode);
+				pg_write_barrier();
+				pg_atomic_write_u64(&ingest_shared->failed_upto, end);
+				ereport(LOG,
+						(errmsg("ztsdb: records up to ring position %llu could not be written to the sidecar WAL; their transactions fail",
+								(unsigned long long) end)));
+				PublishProgress(end, end);
+			}
+			group_n = 0;
+			MemoryContextSwitchTo(loop_cxt);
+			FlushErrorState();
+			FreeErrorData(edata);
+			MemoryContextReset(loop_cxt);
+			RESUME_INTERRUPTS();
+			pg_usleep(100000L);
+		}
 	}
 	PG_exception_stack = &local_sigjmp_buf;
+
+	MemoryContextSwitchTo(loop_cxt);
+	if (!start_done)
+	{
+		WriterStart(loop_cxt);
+		start_done = true;
+	}
 
 	for (;;)
 	{
@@ -1048,10 +1214,17 @@ ztsdb_writer_main(Datum arg)
 							 PendingTimeout(), PG_WAIT_EXTENSION);
 		CHECK_FOR_INTERRUPTS();
 	}
-	/* flush what is buffered; hot chunks are rebuilt from the WAL at start */
+
+	/*
+	 * Flush what is buffered (hot chunks are rebuilt from the WAL at
+	 * start).  Exit status 1: at a server shutdown the postmaster starts
+	 * nothing; after pg_terminate_backend it starts a new writer, which
+	 * restarts the cluster (above).
+	 */
 	ProcessGroup();
 	FlushPending();
-	proc_exit(0);
+	ereport(LOG, (errmsg("ztsdb writer shutting down")));
+	proc_exit(1);
 }
 
 void

@@ -87,7 +87,9 @@ struct BatchHeader
 	uint32_t	cid;			/* command id of the rows */
 	uint32_t	nrows;
 	uint32_t	generation;		/* writer generation the xids belong to */
-	uint32_t	reserved2;
+	uint32_t	interval_s;		/* chunk time window in seconds, stamped by the
+								 * writer before the record enters the WAL (0 in
+								 * older WAL: ztsdb.chunk_time_interval) */
 	uint8_t		types[kMaxColumns];
 };
 

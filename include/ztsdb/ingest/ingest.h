@@ -37,9 +37,11 @@ struct IngestShared
 	pg_atomic_uint64 applied_pos;
 	pg_atomic_uint32 recovery_done; /* 1 once replay at start has finished */
 	pg_atomic_uint32 recovery_failed;	/* 1 while replay is stuck at damage */
-	char		recovery_error[256];	/* why, for backends' errors; writer only */
+	char		recovery_error[512];	/* why, for backends' errors; writer only */
+	char		recovery_hint[256];	/* what to do about it; writer only */
 	pg_atomic_uint32 writer_generation; /* bumps at every writer start */
-	pg_atomic_uint32 writer_procno; /* PGPROC of the writer; its latch is set after publishing */
+	pg_atomic_uint32 writer_procno; /* PGPROC of the writer; its latch is set after publishing;
+									 * INVALID_PGPROCNO before it starts and after it exits */
 	pg_atomic_uint32 writer_polling;	/* 1 while the writer polls the ring: no latch needed */
 	ConditionVariable progress_cv;	/* applied advanced, recovery done, failures */
 	ConditionVariable flushed_cv;	/* flushed advanced or failed (durable committers) */
@@ -102,5 +104,18 @@ void		WaitForRecovery(void);
 
 /* RingSlotBytes returns the payload capacity of one ring slot. */
 uint32		RingSlotBytes(void);
+
+/*
+ * WriterGone tells whether the writer has exited (after it had started): a
+ * waiter whose interrupts are held must not wait for it any longer.
+ */
+bool		WriterGone(void);
+
+/*
+ * RingPushNoError pushes a record like RingPush, for callers that must not
+ * ereport (abort callbacks): returns false instead of waiting for a writer
+ * that is gone.
+ */
+bool		RingPushNoError(const void *record, uint32 len, uint64 *pos);
 
 } // namespace ztsdb

@@ -102,6 +102,14 @@ struct TableEntry
 	bool		dropped;		/* writer only */
 };
 
+constexpr int kMaxBrokenTables = 64;
+
+struct BrokenTable
+{
+	core::TableKey key;
+	char		message[512];
+};
+
 struct StorageShared
 {
 	int			table_tranche;	/* LWLock tranche id of TableEntry.lock */
@@ -110,8 +118,32 @@ struct StorageShared
 	pg_atomic_uint64 pins_awaited_since;	/* writer waits for readers to unpin
 											 * chunks (pool exhausted): since when
 											 * (TimestampTz), 0 if not */
+	/*
+	 * Tables whose files the writer found damaged (MarkTableBroken): their
+	 * inserts fail naming the file, the writer's work for every other table
+	 * goes on.  Appended by the writer alone (entry, barrier, count); never
+	 * removed while the server runs.
+	 */
+	uint32		npin_slots;		/* entries of pins_by_proc */
+	pg_atomic_uint32 nbroken;
+	BrokenTable broken[kMaxBrokenTables];
 	/* HotChunk[nchunks] descriptors, then the chunk data, follow */
 };
+
+/*
+ * CheckTableUsable raises the error that made the writer give up a table
+ * (SQLSTATE XX001, naming the file), if it did.  Any process; lock-free.
+ */
+void		CheckTableUsable(const core::TableKey &key);
+
+/* TableIsBroken tells whether the writer gave up the table. */
+bool		TableIsBroken(const core::TableKey &key);
+
+/*
+ * MarkTableBroken records that a table's files are damaged (writer only).
+ * Beyond kMaxBrokenTables it returns false: the caller re-raises.
+ */
+bool		MarkTableBroken(const core::TableKey &key, const char *message);
 
 /*
  * CheckPinDeadlock is called by backends waiting for the writer.  If the
@@ -124,6 +156,13 @@ void		CheckPinDeadlock(void);
 extern StorageShared *storage_shared;
 extern HotChunk *hot_chunks;
 extern char *hot_chunk_data;
+
+/*
+ * Hot chunks each PGPROC pins through open views (indexed by pgprocno;
+ * written by that process, read by the writer when the pool is exhausted
+ * to find whom it waits for: ReleasePinHolders).
+ */
+extern pg_atomic_uint32 *pins_by_proc;
 extern HTAB *table_registry;
 extern LWLock *registry_lock;	/* protects table_registry's structure */
 

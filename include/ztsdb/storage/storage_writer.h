@@ -41,17 +41,33 @@ void		DropTableData(const core::TableKey &key, bool files_too, bool forget);
 int			SealChunks(const core::TableKey *key, bool sealall, bool force);
 
 /*
- * WindowOf returns the start of the chunk time window (ztsdb.chunk_time_interval)
- * holding ts: floor division, PG_INT64_MIN for the windows at -infinity.
+ * WindowOf returns the start of the chunk time window of interval_us
+ * microseconds holding ts: floor division, PG_INT64_MIN for the windows at
+ * -infinity.  WindowOf(ts) uses ztsdb.chunk_time_interval, which is fixed
+ * while the server runs (PGC_POSTMASTER).  Batch records carry the interval
+ * they were applied with, so replay after a restart with another value
+ * routes their rows into the windows their coverage names.
  */
+int64		WindowOf(int64 ts, int64 interval_us);
 int64		WindowOf(int64 ts);
+int64		ChunkIntervalUsec(void);
+
+/* ReplayedOtherInterval tells whether replay applied rows with another interval. */
+bool		ReplayedOtherInterval(void);
 
 /*
  * CompressChunks moves warm chunks whose max_ts < older_than to cold, the
  * sorted ones of a time window merged into one file; without a key (the
- * tiering policy) only chunks whose whole window is older than older_than.
+ * tiering policy) only chunks whose whole window is older than older_than,
+ * and one window per call.
  */
 int			CompressChunks(const core::TableKey *key, int64 older_than);
+
+/*
+ * CompressMore tells (once) whether the last policy pass of CompressChunks
+ * left due windows for the next one (it merges one window per pass).
+ */
+bool		CompressMore(void);
 
 /*
  * ResortChunks rewrites unsorted warm files (stamped by forced seals) as
@@ -71,7 +87,25 @@ uint64		CheckpointLsn(uint64 insert_lsn);
 /* ResetReplayCoverage forgets coverage loaded for replay (after recovery). */
 void		ResetReplayCoverage(void);
 
-/* ForEachTableDir calls fn for every table directory under ztsdb/; sums results. */
+/*
+ * RunForTable runs fn(key, arg), isolating damage to that table: an ERROR
+ * with SQLSTATE XX001 (a corrupt or missing file, which the message names)
+ * marks the table broken (MarkTableBroken) and returns 0 instead of
+ * stopping the writer's work for every table; other errors propagate.
+ * Broken tables are skipped.  The caller holds no LWLock.
+ */
+int			RunForTable(int (*fn) (const core::TableKey &key, int64 arg), const core::TableKey &key,
+						int64 arg);
+
+/*
+ * BrokenHoldLsn returns the first sidecar WAL position holding rows that
+ * were not applied because their table is broken (UINT64_MAX if none): the
+ * WAL checkpoint stays before it, so they are replayed once the table's
+ * files are restored.
+ */
+uint64		BrokenHoldLsn(void);
+
+/* ForEachTableDir calls fn (through RunForTable) for every table directory under ztsdb/; sums results. */
 int			ForEachTableDir(int (*fn) (const core::TableKey &key, int64 arg), int64 arg);
 
 /* SweepOrphanDirs removes directories of tables that no longer exist (start). */

@@ -43,6 +43,7 @@ extern int	guc_hot_pool_mb;			/* shared memory for hot chunks */
 extern int	guc_hot_chunk_kb;			/* size of one hot chunk */
 extern int	guc_max_tables;				/* ztsdb tables with hot state at once */
 extern int	guc_chunk_time_interval_s;	/* time window of a chunk */
+extern int	guc_max_pin_wait_ms;		/* readers' pins, pool full: then cancel/terminate */
 extern int	guc_seal_idle_s;			/* seal a closed window idle this long */
 extern int	guc_cold_after_s;			/* compress chunks older than this; -1 off */
 extern int	guc_wal_io;					/* WalIoMode */

@@ -71,6 +71,13 @@ uint64		WalReadCheckpoint(void);
 uint64		WalReplay(uint64 from, void (*fn) (const uint8 *payload, uint32 len, uint64 lsn, void *arg),
 					  void *arg, char *damage, size_t damage_len);
 
+/*
+ * FlushPostgresWal makes every PostgreSQL WAL record inserted so far durable
+ * (commit records of transactions a sidecar record or chunk file relies on).
+ * May ereport.
+ */
+void		FlushPostgresWal(void);
+
 /* WalStartRun writes and flushes the record that opens a writer run. */
 void		WalStartRun(uint32 generation);
 
