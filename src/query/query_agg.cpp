@@ -5,7 +5,8 @@
  *	  column at a time, instead of producing a tuple per row for an Agg
  *	  node.
  *
- * Planning (create_upper_paths_hook, UPPERREL_GROUP_AGG): a query over one
+ * Planning (create_upper_paths_hook, UPPERREL_GROUP_AGG, unless
+ * ztsdb.enable_aggregate_scan is off): a query over one
  * ztsdb table whose WHERE clauses are all pushable (query_pushdown.h: the
  * bounds are then exact), grouped by nothing, by the series column and/or by
  * date_bin(constant, time column, constant), with no HAVING or grouping
@@ -31,6 +32,7 @@
 #include "ztsdb/query/query_pushdown.h"
 #include "ztsdb/tam/tam.h"
 #include "ztsdb/tam/tam_scan.h"
+#include "ztsdb/util/util_guc.h"
 
 extern "C" {
 #include "access/table.h"
@@ -267,7 +269,8 @@ UpperPaths(PlannerInfo *root, UpperRelationKind stage, RelOptInfo *input_rel,
 
 	if (prev_upper_paths)
 		prev_upper_paths(root, stage, input_rel, output_rel, extra);
-	if (stage != UPPERREL_GROUP_AGG || input_rel->reloptkind != RELOPT_BASEREL ||
+	if (!guc_enable_aggregate_scan ||
+		stage != UPPERREL_GROUP_AGG || input_rel->reloptkind != RELOPT_BASEREL ||
 		!parse->hasAggs || parse->groupingSets != NIL || parse->havingQual != NULL ||
 		root->hasHavingQual || parse->hasTargetSRFs || list_length(parse->groupClause) > 2 ||
 		input_rel->cheapest_total_path == NULL)
