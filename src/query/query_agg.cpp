@@ -5,9 +5,10 @@
  *	  column at a time, instead of producing a tuple per row for an Agg
  *	  node.
  *
- * Planning (create_upper_paths_hook, UPPERREL_GROUP_AGG): a query over one
- * ztsdb table whose WHERE clauses are all pushable (query_pushdown.h: the
- * bounds are then exact), grouped by nothing, by the series column and/or by
+ * Planning (create_upper_paths_hook, UPPERREL_GROUP_AGG, unless
+ * ztsdb.enable_aggregate_scan is off): a query over one ztsdb table whose
+ * WHERE clauses are all pushable (query_pushdown.h: the bounds are then
+ * exact), grouped by nothing, by the series column and/or by
  * date_bin(constant, time column, constant), with no HAVING or grouping
  * sets, whose aggregates are all among
  *		count(*), count(col), sum(float8 | int2 | int4 col), avg(float8 col),
@@ -20,10 +21,20 @@
  * Execution: the first call scans runs of visible rows (ScanNextRun), checks
  * each row against the bounds, finds its group (the last group is cached:
  * sorted files give long runs of one series) and updates every aggregate;
- * then it returns one group per call.  Results equal PostgreSQL's own
- * aggregates over the rows in the same order: sums and averages follow
- * float8pl / float8_accum (same overflow errors), min/max order NaN above
- * every number as float8_cmp does.
+ * then it returns one group per call.
+ *
+ * Results are PostgreSQL's own, bit for bit: what its Agg returns fed the
+ * rows in scan order (ztsdb.enable_aggregate_scan = off, hashed or plain
+ * grouping; a Sort would reorder a group's rows, it is not stable).  Float
+ * sums and averages add one row after the other as float8pl / float8_accum
+ * do, in a single chain: partial sums in several lanes were faster but
+ * changed the last bits of ordinary data (0.1 steps).  Overflow errors are
+ * float8pl's and float8_accum's.  min/max order NaN above every number as
+ * float8_cmp does and keep the later of equal values as float8larger /
+ * float8smaller; their NULL-free loops compare in four lanes, which is
+ * exact because only -0 and 0 are equal with different bits, and a range
+ * whose lanes tie with both zeros is folded again row by row
+ * (FastMinMaxRange).  query_agg_exact compares both plans' bits.
  *
  *-------------------------------------------------------------------------
  */
@@ -31,6 +42,7 @@
 #include "ztsdb/query/query_pushdown.h"
 #include "ztsdb/tam/tam.h"
 #include "ztsdb/tam/tam_scan.h"
+#include "ztsdb/util/util_guc.h"
 
 extern "C" {
 #include "access/table.h"
@@ -267,7 +279,8 @@ UpperPaths(PlannerInfo *root, UpperRelationKind stage, RelOptInfo *input_rel,
 
 	if (prev_upper_paths)
 		prev_upper_paths(root, stage, input_rel, output_rel, extra);
-	if (stage != UPPERREL_GROUP_AGG || input_rel->reloptkind != RELOPT_BASEREL ||
+	if (!guc_enable_aggregate_scan ||
+		stage != UPPERREL_GROUP_AGG || input_rel->reloptkind != RELOPT_BASEREL ||
 		!parse->hasAggs || parse->groupingSets != NIL || parse->havingQual != NULL ||
 		root->hasHavingQual || parse->hasTargetSRFs || list_length(parse->groupClause) > 2 ||
 		input_rel->cheapest_total_path == NULL)
@@ -553,48 +566,32 @@ constexpr double kAvgFastLimit = 1e140;
 constexpr int64 kAvgFastRows = INT64CONST(1000000000000);
 
 /*
- * FastAvgRange adds x[r .. e) to acc without a branch per row, in four
- * interleaved partial sums (four independent addition chains keep the FPU
- * busy; PostgreSQL's parallel aggregation likewise adds partial sums, and
- * the order rows reach an aggregate is the scan's anyway).  While every
- * value is finite with |x| <= kAvgFastLimit no partial sum can overflow
- * (see above), and a NaN or infinity makes the total non-finite.  Returns
- * false, leaving acc alone, when the total is not finite or a finite value
+ * FastAvgRange adds x[r .. e) to acc without a branch per row, one value
+ * after the other as float8_accum does: float addition is not associative,
+ * so partial sums (several lanes, or a tree) would change the last bits of
+ * ordinary data such as 0.1 steps.  The single addition chain is the loop's
+ * critical path; the largest |x| is tracked alongside, off that path.
+ * While every value is finite with |x| <= kAvgFastLimit the sum cannot
+ * overflow (see above), and a NaN or infinity makes it non-finite.  Returns
+ * false, leaving acc alone, when the sum is not finite or a finite value
  * exceeds kAvgFastLimit; the caller then runs the checked loop, which
  * raises the error or asks for the exact pass just as before.
  */
 static bool
 FastAvgRange(AggValue *acc, const double *x, uint32 r, uint32 e)
 {
-	double		s0 = 0.0,
-				s1 = 0.0,
-				s2 = 0.0,
-				s3 = 0.0;
+	double		sx = acc->sx;
 	double		big = 0.0;
-	double		sx;
-	uint32		i = r;
 
-	if (!std::isfinite(acc->sx))
+	if (!std::isfinite(sx))
 		return false;
-	for (; i + 4 <= e; i += 4)
-	{
-		double		a = std::max(std::max(std::fabs(x[i]), std::fabs(x[i + 1])),
-								 std::max(std::fabs(x[i + 2]), std::fabs(x[i + 3])));
-
-		s0 += x[i];
-		s1 += x[i + 1];
-		s2 += x[i + 2];
-		s3 += x[i + 3];
-		big = a > big ? a : big;	/* NaN never wins (its total is NaN anyway) */
-	}
-	for (; i < e; i++)
+	for (uint32 i = r; i < e; i++)
 	{
 		double		a = std::fabs(x[i]);
 
-		s0 += x[i];
-		big = a > big ? a : big;
+		sx += x[i];
+		big = a > big ? a : big;	/* NaN never wins (the sum is NaN anyway) */
 	}
-	sx = acc->sx + ((s0 + s1) + (s2 + s3));
 	if (!std::isfinite(sx) || big > kAvgFastLimit)
 		return false;
 	acc->sx = sx;
@@ -603,19 +600,36 @@ FastAvgRange(AggValue *acc, const double *x, uint32 r, uint32 e)
 }
 
 /*
- * FastMinMaxRange folds x[r .. e) into *best (a value already seen) with
- * plain comparisons; of equal values (-0 and 0) the later one wins, as in
- * float8larger and float8smaller, within each of four interleaved lanes
- * (which zero a tie returns depends on the order rows arrive in, for heap
- * tables too).
+ * FastMinMaxRange folds x[r .. e) into *best (a value already seen, so an
+ * earlier one) with plain comparisons in four interleaved lanes (four
+ * independent comparison chains), each lane keeping the later of equal
+ * values as float8larger and float8smaller do.
+ *
+ * Why the lanes give float8larger's bits: folded one row after the other,
+ * max returns the last value in scan order among those equal to the
+ * maximum.  Each lane returns the last such value of its own rows (and of
+ * *best), so the lanes holding the maximum hold, among them, the value the
+ * sequential fold returns.  Equal doubles have equal bits except -0 and 0
+ * (NaN is excluded below), so when those lanes agree on the bits, those
+ * are the answer; when they hold both zeros, the lanes cannot tell which
+ * zero came last and the caller folds the range row by row.
+ *
  * Returns false, leaving *best alone, when a NaN is among the values or in
- * *best: FloatGreater's NaN order then needs the checked loop.
+ * *best (FloatGreater's NaN order then needs the checked loop), or when
+ * lanes tie with zeros of both signs.
  */
 template <bool kMax>
 static inline double
 Better(double x, double b)
 {
 	return kMax ? (x >= b ? x : b) : (x <= b ? x : b);
+}
+
+/* ZeroOfOtherSign: lane is a zero whose sign differs from best's (a zero). */
+static inline bool
+ZeroOfOtherSign(double lane, double best)
+{
+	return lane == 0.0 && std::signbit(lane) != std::signbit(best);
 }
 
 template <bool kMax>
@@ -626,10 +640,10 @@ FastMinMaxRangeT(const double *x, uint32 r, uint32 e, double *best)
 				b1 = *best,
 				b2 = *best,
 				b3 = *best;
+	double		b;
 	bool		nan = std::isnan(*best);
 	uint32		i = r;
 
-	/* four lanes: independent comparison chains (ties between lanes: see above) */
 	for (; i + 4 <= e; i += 4)
 	{
 		nan |= std::isnan(x[i]) | std::isnan(x[i + 1]) | std::isnan(x[i + 2]) | std::isnan(x[i + 3]);
@@ -645,7 +659,11 @@ FastMinMaxRangeT(const double *x, uint32 r, uint32 e, double *best)
 	}
 	if (nan)
 		return false;
-	*best = Better<kMax>(b3, Better<kMax>(b2, Better<kMax>(b1, b0)));
+	b = Better<kMax>(b3, Better<kMax>(b2, Better<kMax>(b1, b0)));
+	if (b == 0.0 && (ZeroOfOtherSign(b0, b) || ZeroOfOtherSign(b1, b) ||
+					 ZeroOfOtherSign(b2, b) || ZeroOfOtherSign(b3, b)))
+		return false;			/* which zero came last: see above */
+	*best = b;
 	return true;
 }
 

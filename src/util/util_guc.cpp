@@ -30,6 +30,7 @@ int			guc_wal_flush_delay_ms = 200;
 bool		guc_durable_commit = false;
 int			guc_debug_fault = kFaultNone;
 bool		guc_wal_skip_corrupt = false;
+bool		guc_enable_aggregate_scan = true;
 
 static const struct config_enum_entry wal_io_options[] = {
 	{"auto", kWalIoAuto, false},
@@ -137,6 +138,11 @@ GucInit(void)
 							 "Off, recovery stops at such a record with an error naming the file and offset; turn it on (and reload) only to give up the damaged part.",
 							 &guc_wal_skip_corrupt, false,
 							 PGC_SIGHUP, 0, NULL, NULL, NULL);
+	DefineCustomBoolVariable("ztsdb.enable_aggregate_scan",
+							 "Lets the planner compute aggregates over a ztsdb table inside the scan (Custom Scan ZtsdbAgg).",
+							 "Off, they run as PostgreSQL's own Aggregate over the table scan, to compare or measure the two.",
+							 &guc_enable_aggregate_scan, true,
+							 PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomEnumVariable("ztsdb.debug_fault",
 							 "Injects a fault, for ztsdb's own tests.",
 							 "Never set it on a server that holds data you need.",
