@@ -220,13 +220,15 @@ is($node->safe_psql('postgres', 'SELECT count(*), sum(value) FROM dmg'), '1100|5
 is($node->safe_psql('postgres', 'SELECT count(*) FROM ok'), '1200', 'and the other table is unchanged');
 
 # --- 8. an idle cursor holding hot chunks while the pool fills -----------------------
-# The writer cancels, then terminates, the holder after ztsdb.max_pin_wait
-# instead of stalling every table's ingestion.
+# The cursor's table has rows in more windows than the pool has chunks, so
+# its hot chunks fill the pool; once they are sealed for new rows and still
+# held, the writer cancels, then terminates, the holder after
+# ztsdb.max_pin_wait instead of stalling every table's ingestion.
 $node->append_conf('postgresql.conf', "ztsdb.max_pin_wait = '1s'\n");
 $node->restart;
 $node->safe_psql('postgres', q{
 CREATE TABLE pinned (ts timestamptz NOT NULL, series_id int NOT NULL, value float8) USING ztsdb;
-INSERT INTO pinned SELECT '2024-05-01'::timestamptz + (g % 28) * interval '1 day' + g * interval '1 ms', 1, g
+INSERT INTO pinned SELECT '2024-05-01'::timestamptz + g * interval '24 s', 1, g
   FROM generate_series(1, 140000) g;
 CREATE TABLE bulk (ts timestamptz NOT NULL, series_id int NOT NULL, value float8) USING ztsdb;
 });
@@ -234,6 +236,8 @@ my $cursor = $node->background_psql('postgres', on_error_stop => 0);
 $cursor->query_safe('BEGIN');
 $cursor->query_safe('DECLARE c CURSOR FOR SELECT * FROM pinned');
 is($cursor->query_safe('FETCH 1 FROM c') ne '', 1, 'an idle cursor holds the hot chunks of a table');
+cmp_ok($node->safe_psql('postgres', "SELECT count(*) FROM ztsdb.chunks('pinned') WHERE tier = 'hot'"), '>=', 30,
+	'which fill the pool');
 $log_offset = -s $node->logfile;
 ($ret, $stdout, $stderr) = $node->psql('postgres', q{
 SET statement_timeout = '120s';
