@@ -326,8 +326,18 @@ static void
 WriteFileDurably(const char *path, const uint8 *data, size_t len)
 {
 	char	   *tmp = psprintf("%s.tmp", path);
-	int			fd = OpenTransientFile(tmp, O_CREAT | O_TRUNC | O_WRONLY | PG_BINARY);
+	int			fd;
 	size_t		done = 0;
+
+	if (guc_debug_fault == kFaultTierEnospc && strstr(path, "manifest") == NULL)
+	{
+		errno = ENOSPC;
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not write file \"%s\": %m", tmp),
+				 errdetail("Injected by ztsdb.debug_fault.")));
+	}
+	fd = OpenTransientFile(tmp, O_CREAT | O_TRUNC | O_WRONLY | PG_BINARY);
 
 	if (fd < 0)
 		ereport(ERROR,

@@ -52,6 +52,7 @@ static const struct config_enum_entry debug_fault_options[] = {
 	{"generations_pressure", kFaultGenerationsPressure, false},
 	{"crash_drop_prepared", kFaultCrashDropPrepared, false},
 	{"crash_drop_installed", kFaultCrashDropInstalled, false},
+	{"tier_enospc", kFaultTierEnospc, false},
 	{NULL, 0, false}
 };
 

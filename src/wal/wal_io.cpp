@@ -64,6 +64,9 @@ static int	seg_fd = -1;
 static bool need_run_start = false;	/* a discarded write left garbage behind */
 static uint32 run_generation = 0;
 static bool starting_run = false;	/* WalStartRun is flushing */
+
+/* the last WalFlush failed (reset by the next one that succeeds) */
+bool		wal_failed = false;
 static uint64 seg_start = 0;	/* first LSN of the open file */
 
 uint64
@@ -400,6 +403,7 @@ WalFlush(void)
 	off = (off_t) (flush_lsn - seg_start);
 	if ((guc_debug_fault == kFaultWalEnospc || guc_debug_fault == kFaultWalEio) && !starting_run)
 	{
+		wal_failed = true;
 		/* wal_eio stands for a failed fdatasync: PANIC (see FlushUring) */
 		errno = guc_debug_fault == kFaultWalEnospc ? ENOSPC : EIO;
 		ereport(guc_debug_fault == kFaultWalEio ? data_sync_elevel(ERROR) : ERROR,
@@ -409,10 +413,12 @@ WalFlush(void)
 						SegmentPath(seg_start)),
 				 errdetail("Injected by ztsdb.debug_fault.")));
 	}
+	wal_failed = true;			/* until this flush returns */
 	if (use_uring)
 		FlushUring(group_buf + flush_from, len, off);
 	else
 		FlushSync(group_buf + flush_from, len, off);
+	wal_failed = false;
 	StatAdd(kStatWalBytes, len);
 	StatAdd(kStatWalFsyncs, 1);
 	StatAdd(kStatWalWrites, 1);

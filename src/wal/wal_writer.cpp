@@ -946,6 +946,46 @@ Tiering(void)
 }
 
 /*
+ * TieringIsolated runs Tiering so that its failures (a full disk while
+ * writing a chunk file, a damaged file outside RunForTable's reach) stay
+ * its own: the main loop's error handler would discard the WAL records not
+ * yet flushed and fail their transactions -- or PANIC over acknowledged
+ * asynchronous commits -- though nothing was wrong with them.  The failed
+ * step is retried at a later pass; tier moves are crash-safe at every step,
+ * so one interrupted by an ERROR is no worse.
+ */
+static void
+TieringIsolated(void)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+
+	PG_TRY();
+	{
+		Tiering();
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		HOLD_INTERRUPTS();
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		LWLockReleaseAll();
+		ConditionVariableCancelSleep();
+		AtEOXact_Files(false);	/* the WAL file is not a transient file */
+		AtEOXact_HashTables(false);
+		pg_atomic_write_u64(&storage_shared->pins_awaited_since, 0);
+		ereport(LOG,
+				(errcode(edata->sqlerrcode),
+				 errmsg("ztsdb writer: tiering failed, retrying later: %s", edata->message)));
+		FreeErrorData(edata);
+		RESUME_INTERRUPTS();
+	}
+	PG_END_TRY();
+}
+
+/*
  * PollRing watches the ring for a short while before the writer sleeps,
  * after a turn that made a lone committer durable: that committer's next
  * commit then finds the writer awake (no latch, no wakeup).  Returns true
@@ -1163,9 +1203,34 @@ ztsdb_writer_main(Datum arg)
 				uint64		end = Max(drained_end, pending_end);
 
 				if (pending_async > 0)
+				{
+					/*
+					 * Acknowledged asynchronous commits: only a restart
+					 * and replay restore a state that matches them.  If
+					 * the failure was not the WAL's own (applying rows:
+					 * a chunk file on a full disk), make their records
+					 * durable first so that replay has them.
+					 */
+					volatile bool flushed = false;
+
+					if (!wal_failed)
+					{
+						PG_TRY();
+						{
+							WalFlush();
+							flushed = true;
+						}
+						PG_CATCH();
+						{
+							FlushErrorState();
+						}
+						PG_END_TRY();
+					}
 					ereport(PANIC,
-							(errmsg("ztsdb writer could not make acknowledged asynchronous commits durable: %s",
-									edata->message)));
+							(errmsg("ztsdb writer could not apply acknowledged asynchronous commits: %s",
+									edata->message),
+							 flushed ? errdetail("Their sidecar WAL records are durable; replay after the restart applies them.") : 0));
+				}
 				WalDiscard();
 				unflushed = false;
 				strlcpy(ingest_shared->failed_message, edata->message,
@@ -1207,7 +1272,7 @@ ztsdb_writer_main(Datum arg)
 			ProcessConfigFile(PGC_SIGHUP);
 		}
 		ProcessGroup();
-		Tiering();
+		TieringIsolated();
 		MemoryContextReset(loop_cxt);
 		if (core::RingEmpty(ingest_ring) && !PollRing())
 			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,

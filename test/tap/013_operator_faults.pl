@@ -130,6 +130,43 @@ is($node->safe_psql('postgres', 'SELECT count(*) FROM m'), '100007', 'io_uring r
 ok($node->log_contains(qr/WARNING:  ztsdb.wal_io = io_uring, but io_uring is not available \(Operation not permitted\); the sidecar WAL uses pwrite and fdatasync/,
 		$log_offset), 'with a WARNING naming the fallback');
 
+# --- 5b. tiering fails (disk full for chunk files) while commits go on --------------
+# Its failure is its own: pending sidecar WAL records are neither discarded
+# nor failed (no false error), asynchronous commits pending their flush are
+# no reason to PANIC.
+$node->safe_psql('postgres', q{
+CREATE TABLE tf (ts timestamptz NOT NULL, series_id int NOT NULL, value float8) USING ztsdb;
+INSERT INTO tf SELECT '2023-01-01'::timestamptz + g * interval '1 s', 1, g FROM generate_series(1, 1000) g;
+ALTER SYSTEM SET ztsdb.seal_idle_timeout = 0;
+ALTER SYSTEM SET ztsdb.debug_fault = 'tier_enospc';
+SELECT pg_reload_conf();
+});
+$log_offset = -s $node->logfile;
+ok($node->wait_for_log(qr/ztsdb writer: tiering failed, retrying later: could not write file/, $log_offset),
+	'the policy seal fails (injected ENOSPC) and says so');
+my $failures = 0;
+# (fewer rows than a hot chunk holds: a full chunk must be sealed to take
+# more, and with the disk full that fails its transactions, rightly)
+for my $i (1 .. 40)
+{
+	my $sync = $i % 2 ? 'on' : 'off';
+	($ret, $stdout, $stderr) = $node->psql('postgres',
+		"SET synchronous_commit = $sync; INSERT INTO tf SELECT '2024-07-01'::timestamptz + g * interval '1 ms' + interval '1 s' * $i, 2, g FROM generate_series(1, 100) g;");
+	$failures++ if $ret != 0;
+}
+is($failures, 0, 'meanwhile every commit succeeds, synchronous_commit on and off');
+$node->safe_psql('postgres', q{
+ALTER SYSTEM RESET ztsdb.debug_fault;
+SELECT pg_reload_conf();
+});
+wait_for("SELECT count(*) > 0 FROM ztsdb.chunks('tf') WHERE tier = 'warm'", 't', 'once space is back the seal happens');
+is($node->safe_psql('postgres', 'SELECT count(*) FROM tf'), '5000', 'no row lost or doubled');
+ok(!$node->log_contains(qr/PANIC/, $log_offset), 'and nothing PANICked');
+$node->safe_psql('postgres', q{
+ALTER SYSTEM RESET ztsdb.seal_idle_timeout;
+SELECT pg_reload_conf();
+});
+
 # --- 6. ztsdb.chunk_time_interval changed across a crash -------------------------
 # Replay skips rows a sealed file already holds by their window's coverage;
 # the rows must be routed into the windows they were sealed from, whatever

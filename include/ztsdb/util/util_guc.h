@@ -33,7 +33,8 @@ enum DebugFault
 	kFaultCrashMoveManifest = 8,	/* ... manifest installed, old file not removed */
 	kFaultGenerationsPressure = 9,	/* replay acts as if half of kMaxGenerations were in use */
 	kFaultCrashDropPrepared = 10,	/* in drop_chunks: new manifest written, not installed */
-	kFaultCrashDropInstalled = 11	/* ... installed, hot chunks detached, files not removed */
+	kFaultCrashDropInstalled = 11,	/* ... installed, hot chunks detached, files not removed */
+	kFaultTierEnospc = 12		/* writing a chunk file fails with ENOSPC */
 };
 
 extern int	guc_write_buffer_capacity;	/* rows a backend buffers per table */

@@ -48,6 +48,9 @@ void		WalFlush(void);
 /* WalEndGroup empties the group buffer once its records are applied. */
 void		WalEndGroup(void);
 
+/* wal_failed: the last WalFlush raised an error (reset by the next success) */
+extern bool wal_failed;
+
 /* WalDiscard forgets the buffered group (after a failed flush). */
 void		WalDiscard(void);
 
