@@ -9,6 +9,11 @@
  * its apparent size mirrors the table's chunk files so that
  * pg_relation_size() reports them (storage_tier.cpp, UpdateApparentSize).
  *
+ * Statistics: inserted rows are counted for pg_stat_user_tables as heap
+ * counts them (pgstat_count_heap_insert, transactional: rows of aborted
+ * transactions become dead rows there), which is what starts autovacuum's
+ * ANALYZE and VACUUM of ztsdb tables.
+ *
  * Data directories follow the relfilenode: creating one (CREATE TABLE,
  * TRUNCATE) pushes a "drop if aborted" record for it, giving one up
  * (TRUNCATE, DROP) a "drop if committed" record, both stamped with the
@@ -311,6 +316,7 @@ ztsdb_tuple_insert(Relation rel, TupleTableSlot *slot, CommandId cid, int option
 	(void) options;
 	(void) bistate;
 	BufferInsert(rel, &slot, 1);
+	pgstat_count_heap_insert(rel, 1);
 }
 
 static void
@@ -345,6 +351,7 @@ ztsdb_multi_insert(Relation rel, TupleTableSlot **slots, int nslots, CommandId c
 	(void) options;
 	(void) bistate;
 	BufferInsert(rel, slots, nslots);
+	pgstat_count_heap_insert(rel, nslots);
 }
 
 static TM_Result
