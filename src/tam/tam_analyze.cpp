@@ -47,11 +47,14 @@
  * Counting: a slice that needs no visibility check (own unflushed rows, and
  * sorted chunk files, which hold committed rows only) adds its row count to
  * liverows exactly.  Where visibility is decided per batch (hot chunks and
- * unsorted files) only the batches of picked rows are checked, and each
+ * unsorted files), a slice of at most kExactBatches batches is counted
+ * exactly too, batch by batch.  A slice of more (a hot chunk of single-row
+ * commits has a batch per row, and checking them all would cost what
+ * sampling saves) checks only the batches of its picked rows, and each
  * picked row counts for 1/p rows, live or dead (the Horvitz-Thompson
- * estimate): a hot chunk of single-row commits has a batch per row, and
- * checking them all would cost what sampling saves.  Rows of transactions
- * still in progress count as neither, as heap's ANALYZE counts them.
+ * estimate, unbiased; with 1.1 x 30000 picks its error is about 0.5%).
+ * Rows of transactions still in progress count as neither, as heap's
+ * ANALYZE counts them.
  *
  * Cold files decode a whole block (up to kColdBlockRows rows of each column)
  * to reach any of its rows; the scan keeps the last decoded block and picks
@@ -102,6 +105,9 @@ constexpr uint64 kMaxBlocks = RELSEG_SIZE;
 
 /* How many rows the sampled slices should yield, relative to targrows. */
 constexpr double kPickMargin = 1.1;
+
+/* Batches a slice may span and still be counted batch by batch. */
+constexpr uint32 kExactBatches = 16;
 
 /*
  * The slice size relation_size chose last, and for which relation: the
@@ -201,7 +207,8 @@ struct ZtsAnalyzeDesc
 	uint32		lo;
 	uint32		hi;
 	uint64		next;			/* the next picked row (>= hi: none left) */
-	bool		counted;		/* an exactly counted slice was added to liverows */
+	bool		counted;		/* the slice's exact counts were added, if it has them */
+	bool		exact;			/* counted exactly: picked rows add no weight */
 	uint64		picked;			/* rows looked at in this block (ztsdb.stats) */
 };
 
@@ -529,6 +536,61 @@ DecodeColdRow(ZtsAnalyzeDesc *scan, uint32 r)
 	scan->base_row = info.row_start;
 }
 
+/*
+ * CountSliceExactly adds the live and dead rows of the current slice of a
+ * batched source, deciding each batch it spans, if they are at most
+ * kExactBatches; false (and nothing added) otherwise.
+ */
+static bool
+CountSliceExactly(ZtsAnalyzeDesc *scan, double *liverows, double *deadrows)
+{
+	uint32		nrows = scan->sources[scan->cur].nrows;
+	uint32		first = 0;
+	uint32		end;
+	uint32		hi = scan->nbatches;
+
+	/* the batch holding the slice's first row (batches are in row order) */
+	while (hi - first > 1)
+	{
+		uint32		mid = first + (hi - first) / 2;
+
+		if (BatchStart(scan, mid) <= scan->lo)
+			first = mid;
+		else
+			hi = mid;
+	}
+	for (end = first; end < scan->nbatches && BatchStart(scan, end) < scan->hi; end++)
+		if (end - first >= kExactBatches)
+			return false;
+	for (uint32 i = first; i < end; i++)
+	{
+		core::BatchEntry b;
+		uint32		lo;
+		uint32		hi_row;
+
+		if (scan->hot_batches != NULL)
+			b = scan->hot_batches[i];
+		else
+			core::GetBatch(scan->file->reader, i, &b);
+		lo = Max(b.row_start, scan->lo);
+		hi_row = Min(i + 1 < scan->nbatches ? BatchStart(scan, i + 1) : nrows, scan->hi);
+		if (lo >= hi_row)
+			continue;
+		switch (BatchFate(b))
+		{
+			case kFateLive:
+				*liverows += hi_row - lo;
+				break;
+			case kFateDead:
+				*deadrows += hi_row - lo;
+				break;
+			default:
+				break;
+		}
+	}
+	return true;
+}
+
 bool
 AnalyzeNextBlock(TableScanDesc sscan, BlockNumber blockno)
 {
@@ -570,7 +632,12 @@ AnalyzeNextTuple(TableScanDesc sscan, double *liverows, double *deadrows, TupleT
 	{
 		scan->counted = true;
 		if (scan->nbatches == 0)
-			*liverows += scan->hi - scan->lo;	/* every row visible: count exactly */
+		{
+			*liverows += scan->hi - scan->lo;	/* every row visible */
+			scan->exact = true;
+		}
+		else
+			scan->exact = CountSliceExactly(scan, liverows, deadrows);
 	}
 	ExecClearTuple(slot);
 	while (scan->next < scan->hi)
@@ -584,11 +651,12 @@ AnalyzeNextTuple(TableScanDesc sscan, double *liverows, double *deadrows, TupleT
 		{
 			RowFate		fate = FateOfRow(scan, r);
 
-			if (fate == kFateDead)
+			if (fate == kFateDead && !scan->exact)
 				*deadrows += scan->weight;
 			if (fate != kFateLive)
 				continue;
-			*liverows += scan->weight;
+			if (!scan->exact)
+				*liverows += scan->weight;
 		}
 		if (scan->cold)
 			DecodeColdRow(scan, r);
