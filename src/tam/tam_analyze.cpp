@@ -37,7 +37,11 @@
  * targrows pages.  Instead a sampled slice returns each of its rows with
  * probability p (a Bernoulli sample drawn as geometric gaps, so skipped
  * rows cost nothing), p chosen so that the sampled slices yield about
- * kPickMargin x targrows rows, of which the reservoir keeps targrows.  Every
+ * kPickMargin x targrows rows, of which the reservoir keeps targrows (rows
+ * of transactions in progress or aborted, which ANALYZE does not get, are
+ * discounted by the share of them among kPilotRows random rows of the hot
+ * chunks and unsorted files: a bulk load in progress can hold most of a
+ * table's hot rows).  Every
  * row has the same chance to be in the sample: rows of one series, adjacent
  * in sorted files, are not sampled in clumps, which would fool the n_distinct
  * estimate.  The callbacks are not told targrows, so AnalyzeTargetRows
@@ -86,6 +90,7 @@
 #include "ztsdb/tam/tam_scan.h"
 #include "ztsdb/wal/wal_generation.h"
 
+#include <algorithm>
 #include <cmath>
 
 extern "C" {
@@ -108,6 +113,9 @@ constexpr double kPickMargin = 1.1;
 
 /* Batches a slice may span and still be counted batch by batch. */
 constexpr uint32 kExactBatches = 16;
+
+/* Random rows of hot chunks and unsorted files whose fate LiveShare checks. */
+constexpr int kPilotRows = 1024;
 
 /*
  * The slice size relation_size chose last, and for which relation: the
@@ -309,6 +317,7 @@ AnalyzeBlockCount(Relation rel)
 	return blocks;
 }
 
+/* AddSource appends a source of nrows rows to the map (none past kMaxBlocks). */
 static void
 AddSource(ZtsAnalyzeDesc *scan, ASourceKind kind, int index, uint32 nrows)
 {
@@ -323,70 +332,6 @@ AddSource(ZtsAnalyzeDesc *scan, ASourceKind kind, int index, uint32 nrows)
 	s->first = scan->nblocks;
 	scan->nblocks = (BlockNumber) Min(scan->nblocks + SlicesOf(nrows, scan->slice_rows),
 									  kMaxBlocks);
-}
-
-TableScanDesc
-AnalyzeBegin(Relation rel, uint32 flags)
-{
-	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "ztsdb analyze",
-											  ALLOCSET_DEFAULT_SIZES);
-	MemoryContext old = MemoryContextSwitchTo(cxt);
-	ZtsAnalyzeDesc *scan = static_cast<ZtsAnalyzeDesc *>(palloc0(sizeof(ZtsAnalyzeDesc)));
-	TableView  *view;
-	double		rows = 0;
-	double		sampled_blocks;
-	double		expected;
-	int			targrows;
-
-	scan->base.rs_rd = rel;
-	scan->base.rs_snapshot = NULL;
-	scan->base.rs_flags = flags;
-	scan->cxt = cxt;
-	scan->block_cxt = AllocSetContextCreate(cxt, "ztsdb analyze block", ALLOCSET_DEFAULT_SIZES);
-	scan->cur = -1;
-
-	WaitForRecovery();
-	WaitForAsyncCommits();
-	(void) LayoutFromTupleDesc(RelationGetDescr(rel), &scan->layout, true);
-	/* NULL snapshot: every committed row and our own, as heap's ANALYZE counts */
-	scan->buf_rows = BufferRowsForScan(rel, NULL, scan->buf_values, scan->buf_validity);
-	view = OpenTableView(rel, true, PG_INT64_MIN, PG_INT64_MAX, -1, NULL, false);
-	scan->view = view;
-
-	scan->slice_rows = sized_relid == RelationGetRelid(rel) ? sized_slice_rows
-		: SliceRowsFor(view, scan->buf_rows);
-	sized_relid = InvalidOid;
-	scan->sources = static_cast<ASource *>(palloc(sizeof(ASource) * (1 + view->nhot + view->nfiles)));
-	AddSource(scan, kABuffer, 0, scan->buf_rows);
-	for (int i = 0; i < view->nhot; i++)
-		AddSource(scan, kAHot, i, view->hot[i].nrows);
-	for (int i = 0; i < view->nfiles; i++)
-		AddSource(scan, kAFile, i, view->files[i].entry.meta.nrows);
-	for (int i = 0; i < scan->nsources; i++)
-		rows += scan->sources[i].nrows;
-
-	/*
-	 * ANALYZE samples min(targrows, nblocks) blocks, holding about that
-	 * share of the rows; pick enough of those for a full reservoir.
-	 */
-	targrows = AnalyzeTargetRows(rel);
-	sampled_blocks = Min((double) targrows, (double) scan->nblocks);
-	expected = scan->nblocks > 0 ? rows * sampled_blocks / scan->nblocks : 0;
-	scan->pick = expected > 0 ? Min(1.0, kPickMargin * targrows / expected) : 1.0;
-	scan->weight = 1.0 / scan->pick;
-	scan->log_unpicked = scan->pick < 1.0 ? log(1.0 - scan->pick) : 0;
-	pg_prng_seed(&scan->prng, pg_prng_uint64(&pg_global_prng_state));
-	MemoryContextSwitchTo(old);
-	return &scan->base;
-}
-
-void
-AnalyzeEnd(TableScanDesc sscan)
-{
-	ZtsAnalyzeDesc *scan = reinterpret_cast<ZtsAnalyzeDesc *>(sscan);
-
-	/* the descriptor lives in its own context: deleting it frees everything */
-	MemoryContextDelete(scan->cxt);
 }
 
 /* Gap returns how many rows to pass over before the next picked one. */
@@ -457,6 +402,7 @@ EnterSource(ZtsAnalyzeDesc *scan, int s)
 	}
 }
 
+/* BatchStart returns the first row of batch i of the current source. */
 static inline uint32
 BatchStart(const ZtsAnalyzeDesc *scan, uint32 i)
 {
@@ -466,6 +412,17 @@ BatchStart(const ZtsAnalyzeDesc *scan, uint32 i)
 		return scan->hot_batches[i].row_start;
 	core::GetBatch(scan->file->reader, i, &b);
 	return b.row_start;
+}
+
+/* IsBatched tells whether source s decides visibility per batch. */
+static bool
+IsBatched(const ZtsAnalyzeDesc *scan, const ASource *src)
+{
+	if (src->kind == kAHot)
+		return scan->view->hot[src->index].nbatches > 0;
+	if (src->kind == kAFile)
+		return scan->view->files[src->index].reader.nbatches > 0;
+	return false;
 }
 
 /* FateOfRow decides row r of a batched source by its batch (cached per batch). */
@@ -495,6 +452,42 @@ FateOfRow(ZtsAnalyzeDesc *scan, uint32 r)
 		scan->fate = BatchFate(b);
 	}
 	return scan->fate;
+}
+
+/*
+ * LiveShare estimates the share of live rows among the batched_rows rows of
+ * hot chunks and unsorted files, from the fates of kPilotRows of them drawn
+ * at random (with replacement).  Leaves no source entered.
+ */
+static double
+LiveShare(ZtsAnalyzeDesc *scan, double batched_rows)
+{
+	uint64	   *pos = static_cast<uint64 *>(palloc(sizeof(uint64) * kPilotRows));
+	int			live = 0;
+	int			s = 0;
+	uint64		base = 0;		/* batched rows before source s */
+
+	for (int i = 0; i < kPilotRows; i++)
+		pos[i] = Min((uint64) (pg_prng_double(&scan->prng) * batched_rows),
+					 (uint64) batched_rows - 1);
+	std::sort(pos, pos + kPilotRows);
+	for (int i = 0; i < kPilotRows; i++)
+	{
+		/* ascending: walk the sources once */
+		while (!IsBatched(scan, &scan->sources[s]) || pos[i] >= base + scan->sources[s].nrows)
+		{
+			if (IsBatched(scan, &scan->sources[s]))
+				base += scan->sources[s].nrows;
+			s++;
+		}
+		if (scan->cur != s)
+			EnterSource(scan, s);
+		if (FateOfRow(scan, (uint32) (pos[i] - base)) == kFateLive)
+			live++;
+	}
+	scan->cur = -1;
+	pfree(pos);
+	return (double) live / kPilotRows;
 }
 
 /* DecodeColdRow makes row r of the current cold file addressable (decodes its block). */
@@ -534,6 +527,79 @@ DecodeColdRow(ZtsAnalyzeDesc *scan, uint32 r)
 	scan->cold_lo = info.row_start;
 	scan->cold_hi = info.row_start + info.nrows;
 	scan->base_row = info.row_start;
+}
+
+TableScanDesc
+AnalyzeBegin(Relation rel, uint32 flags)
+{
+	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "ztsdb analyze",
+											  ALLOCSET_DEFAULT_SIZES);
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	ZtsAnalyzeDesc *scan = static_cast<ZtsAnalyzeDesc *>(palloc0(sizeof(ZtsAnalyzeDesc)));
+	TableView  *view;
+	double		plain_rows = 0;	/* own rows and sorted files: all live */
+	double		batched_rows = 0;
+	double		sampled_blocks;
+	double		expected;
+	int			targrows;
+
+	scan->base.rs_rd = rel;
+	scan->base.rs_snapshot = NULL;
+	scan->base.rs_flags = flags;
+	scan->cxt = cxt;
+	scan->block_cxt = AllocSetContextCreate(cxt, "ztsdb analyze block", ALLOCSET_DEFAULT_SIZES);
+	scan->cur = -1;
+
+	WaitForRecovery();
+	WaitForAsyncCommits();
+	(void) LayoutFromTupleDesc(RelationGetDescr(rel), &scan->layout, true);
+	/* NULL snapshot: every committed row and our own, as heap's ANALYZE counts */
+	scan->buf_rows = BufferRowsForScan(rel, NULL, scan->buf_values, scan->buf_validity);
+	view = OpenTableView(rel, true, PG_INT64_MIN, PG_INT64_MAX, -1, NULL, false);
+	scan->view = view;
+
+	scan->slice_rows = sized_relid == RelationGetRelid(rel) ? sized_slice_rows
+		: SliceRowsFor(view, scan->buf_rows);
+	sized_relid = InvalidOid;
+	scan->sources = static_cast<ASource *>(palloc(sizeof(ASource) * (1 + view->nhot + view->nfiles)));
+	AddSource(scan, kABuffer, 0, scan->buf_rows);
+	for (int i = 0; i < view->nhot; i++)
+		AddSource(scan, kAHot, i, view->hot[i].nrows);
+	for (int i = 0; i < view->nfiles; i++)
+		AddSource(scan, kAFile, i, view->files[i].entry.meta.nrows);
+	for (int i = 0; i < scan->nsources; i++)
+	{
+		if (IsBatched(scan, &scan->sources[i]))
+			batched_rows += scan->sources[i].nrows;
+		else
+			plain_rows += scan->sources[i].nrows;
+	}
+
+	/*
+	 * ANALYZE samples min(targrows, nblocks) blocks, holding about that
+	 * share of the live rows; pick enough of those for a full reservoir.
+	 */
+	targrows = AnalyzeTargetRows(rel);
+	pg_prng_seed(&scan->prng, pg_prng_uint64(&pg_global_prng_state));
+	if (batched_rows > 0)
+		batched_rows *= LiveShare(scan, batched_rows);
+	sampled_blocks = Min((double) targrows, (double) scan->nblocks);
+	expected = scan->nblocks > 0
+		? (plain_rows + batched_rows) * sampled_blocks / scan->nblocks : 0;
+	scan->pick = expected > 0 ? Min(1.0, kPickMargin * targrows / expected) : 1.0;
+	scan->weight = 1.0 / scan->pick;
+	scan->log_unpicked = scan->pick < 1.0 ? log(1.0 - scan->pick) : 0;
+	MemoryContextSwitchTo(old);
+	return &scan->base;
+}
+
+void
+AnalyzeEnd(TableScanDesc sscan)
+{
+	ZtsAnalyzeDesc *scan = reinterpret_cast<ZtsAnalyzeDesc *>(sscan);
+
+	/* the descriptor lives in its own context: deleting it frees everything */
+	MemoryContextDelete(scan->cxt);
 }
 
 /*
