@@ -89,6 +89,7 @@ static const char *const stat_names[kStatCount] = {
 	"commits_sidecar_only",
 	"generations_kept",
 	"sidecar_commits_kept",
+	"analyze_rows_read",
 };
 
 static int64

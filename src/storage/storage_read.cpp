@@ -136,7 +136,7 @@ FilterExcludes(const core::SeriesFilter &filter, int nseries, const int64 *serie
 
 TableView *
 OpenTableView(Relation rel, bool open_files, int64 min_ts, int64 max_ts, int nseries,
-			  const int64 *series)
+			  const int64 *series, bool verify_data)
 {
 	TableView  *view = static_cast<TableView *>(palloc0(sizeof(TableView)));
 	MemoryContextCallback *cb = static_cast<MemoryContextCallback *>(palloc0(sizeof(MemoryContextCallback)));
@@ -232,7 +232,7 @@ OpenTableView(Relation rel, bool open_files, int64 min_ts, int64 max_ts, int nse
 		for (int i = 0; i < view->nfiles; i++)
 		{
 			ViewFile   *f = &view->files[i];
-			bool		verify = !AlreadyVerified(f->key);
+			bool		verify = verify_data && !AlreadyVerified(f->key);
 			core::Status st = core::OpenChunkFile(f->data, f->len, &f->reader, verify);
 
 			if (!st.ok())

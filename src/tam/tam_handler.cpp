@@ -8,6 +8,15 @@
  * (tam_scan.cpp).  The relation's main fork exists but holds no pages;
  * its apparent size mirrors the table's chunk files so that
  * pg_relation_size() reports them (storage_tier.cpp, UpdateApparentSize).
+ * relation_size, which only ANALYZE asks (RelationGetNumberOfBlocks),
+ * counts pseudo-blocks of rows instead, the units it samples
+ * (tam_analyze.cpp).
+ *
+ * Statistics: inserted rows are counted for pg_stat_user_tables as heap
+ * counts them (pgstat_count_heap_insert, transactional: rows of aborted
+ * transactions become dead rows there), which is what starts autovacuum's
+ * ANALYZE and VACUUM of ztsdb tables; VACUUM reports live and dead counts
+ * back, as heap's does, so autovacuum stops asking until more rows come.
  *
  * Data directories follow the relfilenode: creating one (CREATE TABLE,
  * TRUNCATE) pushes a "drop if aborted" record for it, giving one up
@@ -24,6 +33,7 @@
 #include "ztsdb/storage/storage.h"
 #include "ztsdb/storage/storage_read.h"
 #include "ztsdb/tam/tam.h"
+#include "ztsdb/tam/tam_analyze.h"
 #include "ztsdb/tam/tam_scan.h"
 #include "ztsdb/wal/wal_generation.h"
 
@@ -311,6 +321,7 @@ ztsdb_tuple_insert(Relation rel, TupleTableSlot *slot, CommandId cid, int option
 	(void) options;
 	(void) bistate;
 	BufferInsert(rel, &slot, 1);
+	pgstat_count_heap_insert(rel, 1);
 }
 
 static void
@@ -345,6 +356,7 @@ ztsdb_multi_insert(Relation rel, TupleTableSlot **slots, int nslots, CommandId c
 	(void) options;
 	(void) bistate;
 	BufferInsert(rel, slots, nslots);
+	pgstat_count_heap_insert(rel, nslots);
 }
 
 static TM_Result
@@ -488,20 +500,34 @@ ztsdb_relation_copy_for_cluster(Relation OldTable, Relation NewTable, Relation O
 			 errhint("Chunks are already sorted by series and time when sealed.")));
 }
 
+/*
+ * ztsdb_relation_vacuum removes nothing: rows are never updated or deleted
+ * in place, and rows of aborted transactions go when their chunk is sealed.
+ * Like heap's VACUUM it records what it found: reltuples and relpages in
+ * pg_class, live and dead rows for pg_stat_user_tables (which also resets
+ * the inserts-since-vacuum count that autovacuum's insert threshold reads,
+ * or autovacuum would come back every naptime).  Reads the manifest and
+ * batch tables only (CountRows).
+ */
 static void
 ztsdb_relation_vacuum(Relation rel, VacuumParams *params, BufferAccessStrategy bstrategy)
 {
-	/* nothing to vacuum: rows are never updated or deleted in place */
-	(void) rel;
-	(void) params;
+	double		live;
+	double		dead;
+	BlockNumber blocks;
+
 	(void) bstrategy;
+	CountRows(rel, &live, &dead, &blocks);
+	/* no xid in PostgreSQL pages to freeze: frozenxid and minmulti stay unset */
+	vac_update_relstats(rel, blocks, live, 0, false, InvalidTransactionId, InvalidMultiXactId,
+						NULL, NULL, false);
+	pgstat_report_vacuum(RelationGetRelid(rel), rel->rd_rel->relisshared,
+						 (PgStat_Counter) live, (PgStat_Counter) dead);
+	ereport((params->options & VACOPT_VERBOSE) ? INFO : DEBUG2,
+			(errmsg("\"%s\": found %.0f live rows and %.0f dead rows; dead rows go when their chunk is sealed",
+					RelationGetRelationName(rel), live, dead)));
 }
 
-/*
- * ANALYZE sees the whole table as one block: scan_analyze_next_block
- * accepts the first block it is offered and scan_analyze_next_tuple then
- * streams every visible row into ANALYZE's reservoir sample.
- */
 static bool
 ztsdb_scan_analyze_next_block(TableScanDesc scan, BlockNumber blockno,
 							  BufferAccessStrategy bstrategy)
@@ -514,12 +540,9 @@ static bool
 ztsdb_scan_analyze_next_tuple(TableScanDesc scan, TransactionId OldestXmin, double *liverows,
 							  double *deadrows, TupleTableSlot *slot)
 {
+	/* no tuple versions to prune: visibility is decided per batch (tam_analyze.cpp) */
 	(void) OldestXmin;
-	(void) deadrows;
-	if (!table_scan_getnextslot(scan, ForwardScanDirection, slot))
-		return false;
-	*liverows += 1;
-	return true;
+	return AnalyzeNextTuple(scan, liverows, deadrows, slot);
 }
 
 static double
@@ -561,35 +584,18 @@ ztsdb_index_validate_scan(Relation table_rel, Relation index_rel, IndexInfo *ind
 }
 
 /*
- * ztsdb_relation_size returns the bytes the table's rows take: its chunk
- * files plus its hot rows as plain arrays, rounded up to whole blocks.
- * ANALYZE sizes its block sample from this (see scan_analyze_next_block),
- * so a table with only hot rows must not look empty.
+ * ztsdb_relation_size returns the table's pseudo-blocks (AnalyzeBlockCount)
+ * times BLCKSZ: RelationGetNumberOfBlocks, its only caller, serves ANALYZE's
+ * block sample and relpages, and those blocks must be the ones
+ * scan_analyze_next_block understands.  pg_relation_size() does not come
+ * here (it stats the main fork, see the file header).
  */
 static uint64
 ztsdb_relation_size(Relation rel, ForkNumber forkNumber)
 {
-	MemoryContext cxt;
-	MemoryContext old;
-	TableView  *view;
-	uint64		bytes = 0;
-	size_t		row_bytes = 0;
-
 	if (forkNumber != MAIN_FORKNUM && forkNumber != InvalidForkNumber)
 		return 0;
-	WaitForRecovery();
-	cxt = AllocSetContextCreate(CurrentMemoryContext, "ztsdb size", ALLOCSET_SMALL_SIZES);
-	old = MemoryContextSwitchTo(cxt);
-	view = OpenTableView(rel, false);
-	for (uint16 c = 0; view->have_layout && c < view->layout.ncols; c++)
-		row_bytes += core::ColumnWidth(view->layout.types[c]);
-	for (int i = 0; i < view->nhot; i++)
-		bytes += (uint64) view->hot[i].nrows * row_bytes;
-	for (int i = 0; i < view->nfiles; i++)
-		bytes += view->files[i].entry.file_bytes;
-	MemoryContextSwitchTo(old);
-	MemoryContextDelete(cxt);
-	return TYPEALIGN(BLCKSZ, bytes);
+	return (uint64) AnalyzeBlockCount(rel) * BLCKSZ;
 }
 
 static bool

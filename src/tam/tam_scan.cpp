@@ -15,6 +15,10 @@
  * unpins and unmaps, so an error anywhere frees everything (scan_end is not
  * called then).
  *
+ * ANALYZE's scans (SO_TYPE_ANALYZE) are another kind of descriptor, which
+ * reads a sample of the rows (tam_analyze.cpp); scan_begin and scan_end
+ * hand them over.
+ *
  *-------------------------------------------------------------------------
  */
 #include "ztsdb/core/chunk_file.h"
@@ -22,6 +26,7 @@
 #include "ztsdb/stats/stats.h"
 #include "ztsdb/storage/storage_read.h"
 #include "ztsdb/tam/tam.h"
+#include "ztsdb/tam/tam_analyze.h"
 #include "ztsdb/tam/tam_scan.h"
 #include "ztsdb/wal/wal_generation.h"
 
@@ -65,7 +70,6 @@ struct ZtsScanDesc
 	uint32		nbatches;
 	uint32		nrows;
 
-	bool		analyze_done;
 	TimestampTz begun;			/* for the query latency histogram */
 
 	/* bounded scans (query_scan.cpp): what may be skipped, what was */
@@ -273,11 +277,15 @@ TableScanDesc
 ztsdb_scan_begin(Relation rel, Snapshot snapshot, int nkeys, struct ScanKeyData *key,
 				 ParallelTableScanDesc pscan, uint32 flags)
 {
-	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "ztsdb scan",
-											  ALLOCSET_DEFAULT_SIZES);
-	/* the descriptor outlives rescans' resets of cxt, so it lives in the parent */
-	ZtsScanDesc *scan = static_cast<ZtsScanDesc *>(palloc0(sizeof(ZtsScanDesc)));
+	MemoryContext cxt;
+	ZtsScanDesc *scan;
 
+	/* ANALYZE reads a sample, not every row (tam_analyze.cpp) */
+	if (flags & SO_TYPE_ANALYZE)
+		return AnalyzeBegin(rel, flags);
+	cxt = AllocSetContextCreate(CurrentMemoryContext, "ztsdb scan", ALLOCSET_DEFAULT_SIZES);
+	/* the descriptor outlives rescans' resets of cxt, so it lives in the parent */
+	scan = static_cast<ZtsScanDesc *>(palloc0(sizeof(ZtsScanDesc)));
 	if (pscan != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
@@ -330,6 +338,11 @@ ztsdb_scan_end(TableScanDesc sscan)
 {
 	ZtsScanDesc *scan = reinterpret_cast<ZtsScanDesc *>(sscan);
 
+	if (sscan->rs_flags & SO_TYPE_ANALYZE)
+	{
+		AnalyzeEnd(sscan);
+		return;
+	}
 	StatLatency(kHistQuery, GetCurrentTimestamp() - scan->begun);
 	if (scan->base.rs_flags & SO_TEMP_SNAPSHOT)
 		UnregisterSnapshot(scan->base.rs_snapshot);
@@ -352,18 +365,6 @@ ztsdb_scan_rescan(TableScanDesc sscan, struct ScanKeyData *key, bool set_params,
 	MemoryContextReset(scan->cxt);
 	scan->scratch = AllocSetContextCreate(scan->cxt, "ztsdb scan block", ALLOCSET_DEFAULT_SIZES);
 	ScanSetup(scan);
-}
-
-bool
-AnalyzeNextBlock(TableScanDesc sscan, BlockNumber blockno)
-{
-	ZtsScanDesc *scan = reinterpret_cast<ZtsScanDesc *>(sscan);
-
-	(void) blockno;
-	if (scan->analyze_done)
-		return false;
-	scan->analyze_done = true;
-	return true;
 }
 
 static void

@@ -36,12 +36,13 @@ enum StatId
 	kStatChunksSealed,			/* hot -> warm moves */
 	kStatChunksCompressed,		/* warm -> cold moves */
 	kStatChunksDropped,
-	kStatQueries,				/* scans started on ztsdb tables */
+	kStatQueries,				/* scans started on ztsdb tables (not ANALYZE's) */
 	kStatRecoveryRecords,		/* WAL records replayed at the last start */
 	kStatRecoveryMs,			/* time the last replay took */
 	kStatCommitsSidecarOnly,	/* durable commits decided by the sidecar WAL alone */
 	kStatGenerationsKept,		/* gauge: writer generations ztsdb/wal/generations holds */
 	kStatSidecarCommitsKept,	/* gauge: entries of ztsdb/wal/sidecar_commits */
+	kStatAnalyzeRows,			/* rows ANALYZE's sampling scans looked at */
 	kStatCount
 };
 

@@ -65,10 +65,14 @@ struct TableView
  * the file on damage).  Files whose time range misses [min_ts, max_ts], or
  * whose series filter rules out every one of series[0 .. nseries) (nseries
  * -1: any series), are left out of the view (files_skipped counts them).
+ * Without verify_data, files this backend has not verified yet are opened
+ * with their headers, directories and bounds checked but not their data
+ * checksums (OpenChunkFile): for readers of a small sample of the rows
+ * (ANALYZE), to whom verifying would cost a read of every byte.
  */
 TableView  *OpenTableView(Relation rel, bool open_files, int64 min_ts = PG_INT64_MIN,
 						  int64 max_ts = PG_INT64_MAX, int nseries = -1,
-						  const int64 *series = NULL);
+						  const int64 *series = NULL, bool verify_data = true);
 
 /* Column pointers of hot chunk h in a view. */
 void		HotColumns(const TableView *view, int h, const void **values,

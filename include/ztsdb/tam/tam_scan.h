@@ -64,15 +64,13 @@ void		ScanGetCounters(TableScanDesc scan, ScanCounters *counters);
 bool		ScanNextRun(TableScanDesc scan, const void *const **values,
 						const uint8 *const **validity, uint32 *row, uint32 *row_end);
 
-/* AnalyzeNextBlock accepts the first block ANALYZE asks for, then no more. */
-bool		AnalyzeNextBlock(TableScanDesc scan, BlockNumber blockno);
-
 /* Datum conversion shared by scans and ztsdb.range(). */
 Datum		ColumnDatum(uint8 type, const void *values, uint32 row);
 
 /*
  * BatchVisible decides whether rows written by (xid, cid) are visible to
- * snapshot (NULL: every committed row and our own, as ANALYZE needs).
+ * snapshot (NULL: every committed row and our own, as ANALYZE and VACUUM
+ * count them).
  */
 bool		BatchVisible(TransactionId xid, CommandId cid, uint32 gen, Snapshot snapshot);
 
