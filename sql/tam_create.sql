@@ -57,4 +57,16 @@ SELECT ts, series_id, val FROM metrics ORDER BY ts;
 CREATE TABLE plain (ts timestamptz NOT NULL);
 SELECT ztsdb.seal('plain');
 
+-- logical replication: ztsdb rows are not in PostgreSQL's WAL, so a
+-- publication naming a ztsdb table is refused (heap tables still work)
+CREATE TABLE zpub (ts timestamptz NOT NULL, v float8) USING ztsdb;
+CREATE TABLE hpub (id int PRIMARY KEY);
+CREATE PUBLICATION p1 FOR TABLE zpub;
+CREATE PUBLICATION p1 FOR TABLE hpub;
+ALTER PUBLICATION p1 ADD TABLE zpub;
+SELECT pubname, tablename FROM pg_publication_tables ORDER BY 1, 2;
+DROP PUBLICATION p1;
+DROP TABLE zpub, hpub;
+
 DROP SCHEMA tam_create CASCADE;
+

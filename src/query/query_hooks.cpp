@@ -8,7 +8,8 @@
  * is not parallel-aware yet).  object_access_hook: DROP TABLE hands the
  * table's data to the writer to delete once the dropping transaction
  * commits.  ProcessUtility_hook: ALTER TABLE forms that would change the
- * column layout of stored chunks are refused.  Every hook calls the
+ * column layout of stored chunks are refused, and so is publishing a ztsdb
+ * table by name (its rows are not in PostgreSQL's WAL).  Every hook calls the
  * previous one.
  *
  *-------------------------------------------------------------------------
@@ -180,6 +181,33 @@ CheckAlterTable(AlterTableStmt *stmt)
 	}
 }
 
+/*
+ * CheckPublication refuses to publish a ztsdb table by name: its rows are
+ * not in PostgreSQL's WAL, so logical decoding would silently send none.
+ */
+static void
+CheckPublication(List *pubobjects)
+{
+	ListCell   *lc;
+
+	foreach(lc, pubobjects)
+	{
+		PublicationObjSpec *obj = lfirst_node(PublicationObjSpec, lc);
+		Oid			relid;
+
+		if (obj->pubobjtype != PUBLICATIONOBJ_TABLE || obj->pubtable == NULL)
+			continue;
+		relid = RangeVarGetRelid(obj->pubtable->relation, NoLock, true);
+		if (OidIsValid(relid) && IsZtsdbRelid(relid))
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("ztsdb table \"%s\" cannot be published",
+							obj->pubtable->relation->relname),
+					 errdetail("ztsdb rows are not written to PostgreSQL's WAL, so logical replication would not send them."),
+					 errhint("Publish a heap table instead, or copy the rows with ztsdb.range().")));
+	}
+}
+
 static void
 ProcessUtility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 			   ProcessUtilityContext context, ParamListInfo params,
@@ -187,6 +215,10 @@ ProcessUtility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 {
 	if (IsA(pstmt->utilityStmt, AlterTableStmt))
 		CheckAlterTable(castNode(AlterTableStmt, pstmt->utilityStmt));
+	else if (IsA(pstmt->utilityStmt, CreatePublicationStmt))
+		CheckPublication(castNode(CreatePublicationStmt, pstmt->utilityStmt)->pubobjects);
+	else if (IsA(pstmt->utilityStmt, AlterPublicationStmt))
+		CheckPublication(castNode(AlterPublicationStmt, pstmt->utilityStmt)->pubobjects);
 	if (prev_process_utility)
 		prev_process_utility(pstmt, queryString, readOnlyTree, context, params, queryEnv,
 							 dest, qc);
