@@ -717,6 +717,30 @@ ForgetOldGenerations(uint32 oldest_in_wal)
 	StatSet(kStatSidecarCommitsKept, generation_shared->nsidecar);
 }
 
+/*
+ * StuckWait sleeps while the writer cannot start (damage, a failed start
+ * step): up to timeout_ms, exiting on a shutdown request (status 1), and
+ * applying a configuration reload.  Returns 1 after a reload, 2 after the
+ * timeout, 0 if only woken.
+ */
+static int
+StuckWait(long timeout_ms)
+{
+	int			rc = WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+							   timeout_ms, PG_WAIT_EXTENSION);
+
+	ResetLatch(MyLatch);
+	if (ShutdownRequestPending)
+		proc_exit(1);
+	if (ConfigReloadPending)
+	{
+		ConfigReloadPending = false;
+		ProcessConfigFile(PGC_SIGHUP);
+		return 1;
+	}
+	return (rc & WL_TIMEOUT) ? 2 : 0;
+}
+
 /* replay has started applying rows to hot chunks: a start cannot simply be retried */
 static bool replay_applied = false;
 
@@ -769,16 +793,7 @@ Recover(void)
 					 errmsg("ztsdb recovery stopped: %s", damage),
 					 errhint("Restore the file and restart, or set ztsdb.wal_skip_corrupt = on and reload to give up the damaged part.")));
 		ConditionVariableBroadcast(&ingest_shared->progress_cv);
-		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 1000L,
-						 PG_WAIT_EXTENSION);
-		ResetLatch(MyLatch);
-		if (ShutdownRequestPending)
-			proc_exit(1);
-		if (ConfigReloadPending)
-		{
-			ConfigReloadPending = false;
-			ProcessConfigFile(PGC_SIGHUP);
-		}
+		(void) StuckWait(1000L);
 		hash_destroy(rs.committed);
 		hash_destroy(rs.stamped);
 		rs.committed = hash_create("ztsdb replay commits", 1024, &info,
@@ -1106,20 +1121,9 @@ StartFailed(void)
 	RESUME_INTERRUPTS();
 	for (;;)
 	{
-		int			rc = WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-								   10000L, PG_WAIT_EXTENSION);
+		int			what = StuckWait(10000L);
 
-		ResetLatch(MyLatch);
-		if (ShutdownRequestPending)
-			proc_exit(1);
-		if (ConfigReloadPending)
-		{
-			ConfigReloadPending = false;
-			ProcessConfigFile(PGC_SIGHUP);
-			if (retry)
-				break;
-		}
-		if (retry && (rc & WL_TIMEOUT))
+		if (retry && what != 0)
 			break;
 	}
 	pg_atomic_write_u32(&ingest_shared->recovery_failed, 0);
