@@ -188,18 +188,27 @@ BuildChunkFile(const core::ChunkLayout &layout, const RowSource &src, uint64 chu
 	}
 	if (any_open && !force)
 		return NULL;
+
+	/*
+	 * The file keeps rows of committed transactions, some committed with
+	 * synchronous_commit = off: their commit markers (and PostgreSQL's
+	 * commit records) may not be durable yet.  A crash would then leave the
+	 * file's rows while replay drops the transaction's other rows -- half
+	 * a transaction.  Make both logs durable first (one flush per file).
+	 */
+	WalFlush();
+	FlushPostgresWal();
 	if (any_open)
 	{
 		unsorted_pending = true;
 
 		/*
 		 * The file stamps rows with xids whose fate clog must remember after
-		 * a crash.  Commits decided by the sidecar WAL alone leave
-		 * PostgreSQL's commit record unflushed: flush it for every
-		 * transaction that has committed, and make the records of running
-		 * ones (WriterNoteRunningStamp) durable before the file is.
+		 * a crash: the flushes above made PostgreSQL's commit records of the
+		 * committed ones durable (commits decided by the sidecar WAL alone
+		 * leave them unflushed), and the records of running ones
+		 * (WriterNoteRunningStamp) too.
 		 */
-		FlushPostgresWal();
 		WriterFlushStamps();
 	}
 
