@@ -11,6 +11,7 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use ZtsdbTap;
 
 my $node = PostgreSQL::Test::Cluster->new('faults');
 $node->init;
@@ -41,18 +42,6 @@ sub count_series
 {
 	my ($s) = @_;
 	return $node->safe_psql('postgres', "SELECT count(*) FROM m WHERE series_id = $s");
-}
-
-sub set_fault
-{
-	my ($fault) = @_;
-	$node->safe_psql('postgres', "ALTER SYSTEM SET ztsdb.debug_fault = '$fault'");
-	$node->reload;
-	# the writer applies the reload at its next turn
-	$node->poll_query_until('postgres',
-		"SELECT pg_sleep(0.2) IS NOT NULL AND current_setting('ztsdb.debug_fault') = '$fault'")
-	  or die "fault $fault not set";
-	sleep 1;
 }
 
 # --- single-row commits decided by the sidecar WAL survive a crash ---------
@@ -127,7 +116,7 @@ for my $case (['wal_enospc', '53100', qr/No space left on device/],
 {
 	my ($fault, $state, $why) = @$case;
 
-	set_fault($fault);
+	set_writer_fault($node, $fault);
 	($ret, $stdout, $stderr) = $node->psql('postgres', q{
 \set VERBOSITY verbose
 INSERT INTO m VALUES (now(), 5, 1);
@@ -138,7 +127,7 @@ INSERT INTO m VALUES (now(), 5, 1);
 	like($stderr, qr/ztsdb\/wal\/[0-9A-F]+.*$why/, "$fault: the detail names the WAL file and the cause");
 	is(count_series(5), '0', "$fault: the failed row is invisible");
 
-	set_fault('none');
+	set_writer_fault($node, 'none');
 	$node->safe_psql('postgres', 'INSERT INTO m VALUES (now(), 6, 1)');
 }
 is(count_series(6), '2', 'ingestion resumes once the fault is gone');
@@ -150,6 +139,7 @@ is(count_series(5) . '/' . count_series(6), '0/2', 'after a crash: failed rows a
 $node->safe_psql('postgres', "ALTER SYSTEM SET ztsdb.debug_fault = 'io_uring_refused'");
 $log_offset = -s $node->logfile;
 $node->restart;
+wait_for_replay($node, 'm');
 ok($node->log_contains(qr/io_uring is not available \(Operation not permitted\); the sidecar WAL uses pwrite and fdatasync/,
 		$log_offset), 'io_uring refused: the writer logs the fallback');
 my $submits = stat_value('io_uring_submits');
