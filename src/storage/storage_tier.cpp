@@ -196,9 +196,12 @@ BuildChunkFile(const core::ChunkLayout &layout, const RowSource &src, uint64 chu
 		 * a crash.  Commits decided by the sidecar WAL alone leave
 		 * PostgreSQL's commit record unflushed: flush it for every
 		 * transaction that has committed, and make the records of running
-		 * ones (WriterNoteRunningStamp) durable before the file is.
+		 * ones (WriterNoteRunningStamp) durable before the file is.  (The
+		 * end of the last record: GetXLogInsertRecPtr() points past the
+		 * page header when it sits on a page boundary, and XLogFlush fails
+		 * to flush what was never inserted.)
 		 */
-		XLogFlush(GetXLogInsertRecPtr());
+		XLogFlush(GetXLogInsertEndRecPtr());
 		WriterFlushStamps();
 	}
 

@@ -892,7 +892,7 @@ Tiering(void)
 		 */
 		if (cp != last_cp && !StampsRunning())
 		{
-			XLogFlush(GetXLogInsertRecPtr());
+			XLogFlush(GetXLogInsertEndRecPtr());	/* see BuildChunkFile */
 			WalCheckpoint(cp);
 			last_cp = cp;
 		}

@@ -151,5 +151,40 @@ $node->stop('immediate');
 $node->start;
 is(count_series(7), '1000', 'io_uring refused: the rows survive a crash');
 
+# --- PostgreSQL's WAL insert position on a page boundary ------------------------
+# Before a forced seal stamps a running transaction's rows, and before each
+# sidecar WAL checkpoint, the writer flushes PostgreSQL's WAL to its end.
+# When the insert position sits exactly on a page boundary, the flush must
+# stop there (the next page's header is not written yet): asking for more
+# failed the seal, and PANICked the writer with asynchronous commits pending.
+my $open = $node->background_psql('postgres');
+$open->query_safe(q{BEGIN});
+$open->query_safe(q{INSERT INTO m SELECT now(), 12, g FROM generate_series(1, 2000) g});	# two batches pushed
+sub insert_lsn
+{
+	my ($hi, $lo) = split m{/}, $node->safe_psql('postgres', 'SELECT pg_current_wal_insert_lsn()');
+	return hex($hi) * 2**32 + hex($lo);
+}
+# pad with logical messages up to a page boundary, where the insert position
+# reads as boundary + 24 (a short page header); a message's overhead beyond
+# its payload is measured on the way
+my $at_boundary = 0;
+my $overhead = 56;
+for (1 .. 30)
+{
+	my $offset = insert_lsn() % 8192;
+	if ($offset == 24) { $at_boundary = 1; last; }
+	my $payload = 8192 - $offset >= 400 ? 8192 - $offset - $overhead : 400;
+	$node->safe_psql('postgres', "SELECT pg_logical_emit_message(false, 'x', repeat('x', $payload))");
+	my $now = insert_lsn() % 8192;
+	$overhead = $now - $offset - $payload if $now > $offset && $now != 24;
+}
+ok($at_boundary, 'PostgreSQL\'s WAL insert position is on a page boundary');
+($ret, $stdout, $stderr) = $node->psql('postgres', q{SELECT ztsdb.seal('m') > 0});
+is($stdout, 't', 'a forced seal then flushes PostgreSQL\'s WAL and succeeds') or diag($stderr);
+$open->query_safe(q{ROLLBACK});
+$open->quit;
+is(count_series(12), '0', 'the rolled-back rows it stamped stay invisible');
+
 $node->stop;
 done_testing();
