@@ -96,12 +96,20 @@ sub kill_cluster
 	chomp $postmaster;
 	kill 'STOP', $postmaster;
 	my @children;
-	for my $stat (glob('/proc/[0-9]*/stat'))
+	if (open(my $cfh, '<', "/proc/$postmaster/task/$postmaster/children"))
 	{
-		open(my $sfh, '<', $stat) or next;
-		my $line = <$sfh>;
-		close $sfh;
-		push @children, $1 if defined $line && $line =~ /^(\d+) \(.*\) \S+ (\d+) /s && $2 == $postmaster;
+		@children = split ' ', join('', <$cfh>);
+		close $cfh;
+	}
+	else
+	{
+		for my $stat (glob('/proc/[0-9]*/stat'))
+		{
+			open(my $sfh, '<', $stat) or next;
+			my $line = <$sfh>;
+			close $sfh;
+			push @children, $1 if defined $line && $line =~ /^(\d+) \(.*\) \S+ (\d+) /s && $2 == $postmaster;
+		}
 	}
 	kill 'KILL', $postmaster, @children;
 	poll_until('the killed cluster to exit', sub { !grep { !gone($_) } $postmaster, @children })
