@@ -62,7 +62,7 @@ $(BUILD_TEST)/fuzz_%: test/fuzz/fuzz_%.cpp $(CORE_SRCS) $(TEST_SUPPORT) $(TEST_S
 
 FUZZERS = $(patsubst test/fuzz/%.cpp,$(BUILD_TEST)/%,$(FUZZ_SRCS))
 
-.PHONY: unittest fuzz-replay regress isolation tap test bench bench-smoke codec-bench demo format lint check-schedule
+.PHONY: unittest fuzz-replay fuzz fuzz-short regress isolation tap test bench bench-smoke codec-bench demo format lint check-schedule
 
 unittest: $(BUILD_TEST)/unit_tests
 	$(BUILD_TEST)/unit_tests --gtest_brief=1
@@ -74,6 +74,19 @@ fuzz-replay: $(FUZZERS)
 		if [ -d $$corpus ]; then echo "replaying $$corpus through $$name"; \
 			$$f -runs=0 $$corpus >/dev/null 2>$(BUILD_TEST)/$$name.log || { cat $(BUILD_TEST)/$$name.log; exit 1; }; \
 		else echo "no corpus for $$name" >&2; exit 1; fi; done
+
+# Fuzzes each target for FUZZ_SECONDS (one after the other), starting from a
+# copy of its corpus under build/fuzz/<target>/ (new inputs go there too,
+# never into test/fuzz/corpus); fails on a crash, leak or timeout and prints
+# the reproducer.  fuzz-short is the brief run `make test` includes.
+FUZZ_SECONDS ?= 60
+FUZZ_SHORT_SECONDS ?= 10
+
+fuzz: $(FUZZERS)
+	@scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZERS)
+
+fuzz-short: $(FUZZERS)
+	@scripts/fuzz.sh $(FUZZ_SHORT_SECONDS) $(FUZZERS)
 
 # ---------------------------------------------------------------------------
 # pg_regress on a temporary instance with ztsdb preloaded (after install).
@@ -111,7 +124,7 @@ tap:
 		prove -I $(pgxsdir)/src/test/perl -I test/tap $(or $(TAP_TESTS),test/tap/*.pl)
 
 # Everything a change must pass.  Expects `make install` to have run.
-test: unittest fuzz-replay regress isolation tap bench-smoke
+test: unittest fuzz-replay fuzz-short regress isolation tap bench-smoke
 
 # As the PostgreSQL user (scripts/as_pguser.sh); results land in bench/results/.
 bench:

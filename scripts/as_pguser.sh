@@ -14,7 +14,7 @@ chown -R postgres:postgres "$work"
 status=0
 runuser -u postgres -- bash -c 'cd "$1" && shift && exec "$@"' bash "$work" "$@" || status=$?
 # bring results back for inspection
-for d in build/regress build/isolation bench/results tmp_check; do
+for d in build/regress build/isolation build/fuzz bench/results tmp_check; do
 	if [ -d "$work/$d" ]; then mkdir -p "$top/$d"; rsync -a "$work/$d"/ "$top/$d"/; fi
 done
 rm -rf "$work"

@@ -29,7 +29,6 @@
 
 extern "C" {
 #include "access/xlog.h"
-#include "access/xlog_internal.h"
 }
 
 #include <dirent.h>
@@ -449,20 +448,14 @@ WalDiscard(void)
 void
 FlushPostgresWal(void)
 {
-	XLogRecPtr	upto = GetXLogInsertRecPtr();
-
 	/*
-	 * GetXLogInsertRecPtr() names where the next record would start: right
-	 * after a page header when the last record ended a page -- or after a
-	 * segment switch (pg_switch_wal(), archive_timeout), when nothing at all
-	 * is written on the new page yet and XLogFlush() would fail asking for
-	 * it.  Everything inserted so far ends at that page's start.
+	 * The end of the last record inserted.  Not GetXLogInsertRecPtr(): it
+	 * names where the next record would start, past the page header when
+	 * the last one ended a page -- or after a segment switch
+	 * (pg_switch_wal(), archive_timeout) -- where nothing was written, and
+	 * XLogFlush() fails asking for it.
 	 */
-	if (XLogSegmentOffset(upto, wal_segment_size) == SizeOfXLogLongPHD)
-		upto -= SizeOfXLogLongPHD;
-	else if (upto % XLOG_BLCKSZ == SizeOfXLogShortPHD)
-		upto -= SizeOfXLogShortPHD;
-	XLogFlush(upto);
+	XLogFlush(GetXLogInsertEndRecPtr());
 }
 
 uint64

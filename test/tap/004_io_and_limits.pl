@@ -8,6 +8,7 @@ use File::Find;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use ZtsdbTap;
 
 my $node = PostgreSQL::Test::Cluster->new('io');
 $node->init;
@@ -22,13 +23,14 @@ ztsdb.cold_after = -1
 ztsdb.seal_idle_timeout = 1h
 });
 $node->start;
-like(slurp_file($node->logfile), qr/sidecar WAL is written with pwrite and fdatasync \(ztsdb.wal_io = sync\)/,
-	'sync path named in the log');
-
 $node->safe_psql('postgres', q{
 CREATE EXTENSION ztsdb;
 CREATE TABLE m (ts timestamptz NOT NULL, series_id int NOT NULL, value float8) USING ztsdb;
 });
+# the writer names its path when it starts, possibly after the server accepts connections
+wait_for_replay($node, 'm');
+like(slurp_file($node->logfile), qr/sidecar WAL is written with pwrite and fdatasync \(ztsdb.wal_io = sync\)/,
+	'sync path named in the log');
 # 40 daily windows but room for only 16 hot chunks; 4 ring slots of 8kB.
 # (The clients run one after the other; concurrency is the benchmarks' job.)
 my @clients;
@@ -68,8 +70,10 @@ is(join(',', @bad), '', 'ztsdb files and directories have PostgreSQL modes');
 
 # auto: io_uring where the kernel allows it, otherwise a LOG line and pwrite
 $node->append_conf('postgresql.conf', "ztsdb.wal_io = auto");
+my $log_offset = -s $node->logfile;
 $node->restart;
-like(slurp_file($node->logfile),
+wait_for_replay($node, 'm');
+like(slurp_file($node->logfile, $log_offset),
 	qr/sidecar WAL is written with io_uring|io_uring is not available .* uses pwrite and fdatasync/,
 	'auto names the path it chose');
 $node->safe_psql('postgres', q{INSERT INTO m VALUES ('2025-01-01', 9, 9)});

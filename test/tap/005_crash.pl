@@ -9,6 +9,7 @@ use IPC::Run;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use ZtsdbTap;
 
 my $node = PostgreSQL::Test::Cluster->new('crash');
 $node->init;
@@ -71,37 +72,27 @@ for my $cycle (1 .. 4)
 {
 	my ($out, $err) = ('', '');
 	my $h = IPC::Run::start(
-		[ 'pgbench', '-n', '-c', '6', '-j', '2', '-T', '30',
+		[ 'pgbench', '-n', '-c', '6', '-j', '2', '-T', '120',
 		  '-h', $node->host, '-p', $node->port,
 		  '-f', "$dir/commit.sql\@20", '-f', "$dir/rollback.sql\@3", '-f', "$dir/move.sql\@1",
 		  'postgres' ],
 		'>', \$out, '2>', \$err);
-	sleep(3);
+	# crash once the load has acknowledged a thousand more transactions
+	ok(poll_until("cycle $cycle: acknowledged transactions", sub {
+		$node->safe_psql('postgres', 'SELECT count(*) FROM acked') >= $last + 1000 }),
+		"cycle $cycle: load running");
 	if ($cycle % 2)
 	{
 		# every process at once, as a power loss would
-		my @pids = split /\n/, $node->safe_psql('postgres',
-			'SELECT pid FROM pg_stat_activity WHERE pid <> pg_backend_pid()');
-		open my $fh, '<', $node->data_dir . '/postmaster.pid' or die;
-		my $postmaster = <$fh>;
-		close $fh;
-		chomp $postmaster;
-		kill 'KILL', $postmaster, @pids;
+		kill_cluster($node);
 		$h->finish;
-		# wait until no process of the old cluster holds shared memory
-		sleep(1) while kill(0, $postmaster, @pids);
-		unlink $node->data_dir . '/postmaster.pid';
-		$node->_update_pid(0);
 		$node->start;
 	}
 	else
 	{
 		# the writer alone: the postmaster restarts every process
-		my $pid = $node->safe_psql('postgres',
-			q{SELECT pid FROM pg_stat_activity WHERE backend_type = 'ztsdb writer'});
-		kill 'KILL', $pid;
+		kill_writer($node);
 		$h->finish;
-		$node->poll_query_until('postgres', 'SELECT 1', '1');
 	}
 	my $n = check_consistent("cycle $cycle");
 	ok($n > $last, "cycle $cycle: transactions were acknowledged ($n)");

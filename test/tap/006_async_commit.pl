@@ -85,6 +85,23 @@ is($node->safe_psql('postgres', 'SELECT count(*) FROM m WHERE series_id = 8'), '
 	'the durable_commit transaction survived the crash');
 like($node->safe_psql('postgres', 'SELECT count(*) FROM m WHERE series_id = 7'), qr/^(0|1000)$/,
 	'the asynchronous transaction is all or nothing');
+# A large asynchronous transaction: the writer seals its full hot chunks
+# while it runs (a file stamping its xid) or after its COMMIT returned while
+# still applying it (sorted files), and the crash comes before its commit
+# marker is flushed (ztsdb.wal_flush_delay = 10s), once PostgreSQL's own
+# commit record may have been (wal_writer_delay).  All or nothing, still.
+# XXX fails today: the sorted files keep their rows and replay drops the
+# rest (no durable marker); found by 012_load_faults.pl.
+$node->safe_psql('postgres', q{
+SET synchronous_commit = off;
+INSERT INTO m SELECT '2024-04-01'::timestamptz + i * interval '1 s', 11, i FROM generate_series(1, 150000) i;
+});
+$node->safe_psql('postgres', 'SELECT pg_sleep(0.5)');	# past wal_writer_delay: the crash comes after it
+$node->stop('immediate');
+$node->start;
+like($node->safe_psql('postgres', 'SELECT count(*) FROM m WHERE series_id = 11'), qr/^(0|150000)$/,
+	'a large asynchronous transaction sealed in part is all or nothing after a crash');
+
 ok(!grep(/terminated by signal/, slurp_file($node->logfile)), 'no process terminated by a signal');
 $node->stop;
 done_testing();

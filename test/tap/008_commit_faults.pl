@@ -11,6 +11,7 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use ZtsdbTap;
 
 my $node = PostgreSQL::Test::Cluster->new('faults');
 $node->init;
@@ -42,18 +43,6 @@ sub count_series
 {
 	my ($s) = @_;
 	return $node->safe_psql('postgres', "SELECT count(*) FROM m WHERE series_id = $s");
-}
-
-sub set_fault
-{
-	my ($fault) = @_;
-	$node->safe_psql('postgres', "ALTER SYSTEM SET ztsdb.debug_fault = '$fault'");
-	$node->reload;
-	# the writer applies the reload at its next turn
-	$node->poll_query_until('postgres',
-		"SELECT pg_sleep(0.2) IS NOT NULL AND current_setting('ztsdb.debug_fault') = '$fault'")
-	  or die "fault $fault not set";
-	sleep 1;
 }
 
 # --- single-row commits decided by the sidecar WAL survive a crash ---------
@@ -127,7 +116,7 @@ for my $case (['wal_enospc', '53100', qr/No space left on device/])
 {
 	my ($fault, $state, $why) = @$case;
 
-	set_fault($fault);
+	set_writer_fault($node, $fault);
 	($ret, $stdout, $stderr) = $node->psql('postgres', q{
 \set VERBOSITY verbose
 INSERT INTO m VALUES (now(), 5, 1);
@@ -138,7 +127,7 @@ INSERT INTO m VALUES (now(), 5, 1);
 	like($stderr, qr/ztsdb\/wal\/[0-9A-F]+.*$why/, "$fault: the detail names the WAL file and the cause");
 	is(count_series(5), '0', "$fault: the failed row is invisible");
 
-	set_fault('none');
+	set_writer_fault($node, 'none');
 	$node->safe_psql('postgres', 'INSERT INTO m VALUES (now(), 6, 1)');
 }
 is(count_series(6), '1', 'ingestion resumes once the fault is gone');
@@ -165,6 +154,7 @@ is(count_series(5) . '/' . count_series(6), '0/2', 'after a crash: failed rows a
 $node->safe_psql('postgres', "ALTER SYSTEM SET ztsdb.debug_fault = 'io_uring_refused'");
 $log_offset = -s $node->logfile;
 $node->restart;
+wait_for_replay($node, 'm');
 ok($node->log_contains(qr/io_uring is not available \(Operation not permitted\); the sidecar WAL uses pwrite and fdatasync/,
 		$log_offset), 'io_uring refused: the writer logs the fallback');
 my $submits = stat_value('io_uring_submits');
@@ -175,6 +165,41 @@ cmp_ok(stat_value('wal_fsyncs') - $fsyncs, '>=', 1, 'io_uring refused: fdatasync
 $node->stop('immediate');
 $node->start;
 is(count_series(7), '1000', 'io_uring refused: the rows survive a crash');
+
+# --- PostgreSQL's WAL insert position on a page boundary ------------------------
+# Before a forced seal stamps a running transaction's rows, and before each
+# sidecar WAL checkpoint, the writer flushes PostgreSQL's WAL to its end.
+# When the insert position sits exactly on a page boundary, the flush must
+# stop there (the next page's header is not written yet): asking for more
+# failed the seal, and PANICked the writer with asynchronous commits pending.
+my $open = $node->background_psql('postgres');
+$open->query_safe(q{BEGIN});
+$open->query_safe(q{INSERT INTO m SELECT now(), 12, g FROM generate_series(1, 2000) g});	# two batches pushed
+sub insert_lsn
+{
+	my ($hi, $lo) = split m{/}, $node->safe_psql('postgres', 'SELECT pg_current_wal_insert_lsn()');
+	return hex($hi) * 2**32 + hex($lo);
+}
+# pad with logical messages up to a page boundary, where the insert position
+# reads as boundary + 24 (a short page header); a message's overhead beyond
+# its payload is measured on the way
+my $at_boundary = 0;
+my $overhead = 56;
+for (1 .. 30)
+{
+	my $offset = insert_lsn() % 8192;
+	if ($offset == 24) { $at_boundary = 1; last; }
+	my $payload = 8192 - $offset >= 400 ? 8192 - $offset - $overhead : 400;
+	$node->safe_psql('postgres', "SELECT pg_logical_emit_message(false, 'x', repeat('x', $payload))");
+	my $now = insert_lsn() % 8192;
+	$overhead = $now - $offset - $payload if $now > $offset && $now != 24;
+}
+ok($at_boundary, 'PostgreSQL\'s WAL insert position is on a page boundary');
+($ret, $stdout, $stderr) = $node->psql('postgres', q{SELECT ztsdb.seal('m') > 0});
+is($stdout, 't', 'a forced seal then flushes PostgreSQL\'s WAL and succeeds') or diag($stderr);
+$open->query_safe(q{ROLLBACK});
+$open->quit;
+is(count_series(12), '0', 'the rolled-back rows it stamped stay invisible');
 
 $node->stop;
 done_testing();

@@ -10,6 +10,7 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use ZtsdbTap;
 
 my $node = PostgreSQL::Test::Cluster->new('tiercrash');
 $node->init;
@@ -48,16 +49,6 @@ my $tiers = q{SELECT string_agg(tier || '=' || rows, ',' ORDER BY tier) FROM
 my $expected = $node->safe_psql('postgres', $summary);
 is($expected, '25920|335910240|25920', 'rows before any move');
 
-sub set_fault
-{
-	my ($fault) = @_;
-	$node->safe_psql('postgres', "ALTER SYSTEM SET ztsdb.debug_fault = '$fault'");
-	$node->reload;
-	$node->poll_query_until('postgres', "SELECT current_setting('ztsdb.debug_fault') = '$fault'")
-	  or die "fault $fault not set";
-	sleep 1;	# the writer reloads at its next turn
-}
-
 my $crashes = 0;
 for my $case (['crash_seal_file', 'seal', 'hot=25920'],
 	['crash_seal_manifest', 'seal', 'hot=25920'],
@@ -69,12 +60,12 @@ for my $case (['crash_seal_file', 'seal', 'hot=25920'],
 	my $call = $op eq 'seal' ? q{SELECT ztsdb.seal('m')} : q{SELECT ztsdb.compress('m')};
 
 	is($node->safe_psql('postgres', $tiers), $before, "$fault: tiers before");
-	set_fault($fault);
+	set_writer_fault($node, $fault);
 	my ($ret, $out, $err) = $node->psql('postgres', $call);
 	isnt($ret, 0, "$fault: the $op call fails when the writer crashes");
 	$crashes++;
 	$node->poll_query_until('postgres', 'SELECT true') or die 'server did not come back';
-	set_fault('none');
+	set_writer_fault($node, 'none');
 	is($node->safe_psql('postgres', $summary), $expected, "$fault: every row exactly once after the crash");
 	my $dir = $node->safe_psql('postgres', q{SELECT format('ztsdb/%s/%s', d.oid, pg_relation_filenode('m'))
 	  FROM pg_database d WHERE datname = current_database()});
@@ -95,12 +86,12 @@ for my $case (['crash_drop_prepared', 1, '8640'], ['crash_drop_installed', 1, '0
 	my ($fault, $seal, $left) = @$case;
 	my $where = $seal ? 'warm' : 'hot';
 	fresh_table($seal);
-	set_fault($fault);
+	set_writer_fault($node, $fault);
 	my ($ret, $out, $err) = $node->psql('postgres', $drop);
 	isnt($ret, 0, "$fault ($where): the drop_chunks call fails when the writer crashes");
 	$crashes++;
 	$node->poll_query_until('postgres', 'SELECT true') or die 'server did not come back';
-	set_fault('none');
+	set_writer_fault($node, 'none');
 	is($node->safe_psql('postgres', $day1), $left, "$fault ($where): the first day's rows after the crash");
 	is($node->safe_psql('postgres', q{SELECT count(*) FROM m WHERE ts >= '2024-01-02'}), '17280',
 		"$fault ($where): later rows untouched");

@@ -13,6 +13,7 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use ZtsdbTap;
 
 my $node = PostgreSQL::Test::Cluster->new('generations');
 $node->init;
@@ -49,13 +50,7 @@ sub rows
 sub wait_checkpoint
 {
 	my ($old) = @_;
-	for (my $i = 0; $i < 100; $i++)
-	{
-		my $now = slurp_file($checkpoint_file);
-		return 1 if $now ne $old;
-		$node->safe_psql('postgres', 'SELECT pg_sleep(0.1)');
-	}
-	return 0;
+	return poll_until('the sidecar WAL checkpoint to move', sub { slurp_file($checkpoint_file) ne $old });
 }
 
 is(stat_value('generations_kept'), '1', 'a fresh cluster keeps one generation');
@@ -113,15 +108,15 @@ is(join(',', grep { $_ <= $stamped[-1] && !$sorted_before{$_} } warm_ids()), joi
 	'the files were not re-sorted while the prepared transaction held the horizon');
 
 $node->safe_psql('postgres', q{COMMIT PREPARED 'hold'});
+# wait_resorted waits until none of the given warm chunks is left; returns how many are
 sub wait_resorted
 {
 	my %ids = map { $_ => 1 } @_;
 	my $left = scalar(@_);
-	for (my $i = 0; $i < 200 && $left > 0; $i++)
-	{
-		$node->safe_psql('postgres', 'SELECT pg_sleep(0.1)');
+	poll_until('the re-sort of ' . join(',', @_), sub {
 		$left = grep { $ids{$_} } warm_ids();
-	}
+		return $left == 0;
+	});
 	return $left;
 }
 is(wait_resorted(@stamped), 0, 'once the horizon passes, every stamped file is re-sorted');
@@ -134,7 +129,13 @@ is(rows(), '31000|450515500', 'and every row is there once');
 # then most likely unflushed (wal_writer_delay), and replay records the
 # commit in sidecar_commits; such a commit is old to every snapshot after the
 # crash, so its files are re-sorted right away and a later start drops it.
+# Until the crash a snapshot older than the commit keeps the files stamped:
+# otherwise the writer could re-sort one before the list below is taken,
+# and that sorted file would never be re-sorted.
 %sorted_before = map { $_ => 1 } warm_ids();
+my $old_snapshot = $node->background_psql('postgres');
+$old_snapshot->query_safe(q{BEGIN ISOLATION LEVEL REPEATABLE READ});
+$old_snapshot->query_safe(q{SELECT count(*) FROM other});
 $node->safe_psql('postgres', q{
 INSERT INTO m SELECT '2024-04-01'::timestamptz + ((i * 7919) % 30000) * interval '1 s', 11, i
   FROM generate_series(1, 30000) i;
@@ -142,7 +143,11 @@ INSERT INTO m SELECT '2024-04-01'::timestamptz + ((i * 7919) % 30000) * interval
 @stamped = grep { !$sorted_before{$_} } warm_ids();
 my $log_offset = -s $node->logfile;
 $node->stop('immediate');
+$old_snapshot->quit;	# its server is gone
 $node->start;
+# replay records the commit before backends may touch ztsdb tables, but
+# after the server accepts connections: wait for it before reading the log
+wait_for_replay($node, 'm');
 my $recorded = $node->log_contains(qr/committed by the sidecar WAL alone recorded/, $log_offset);
 diag($recorded ? 'replay recorded the large commit in sidecar_commits'
 	: 'clog knew the large commit: sidecar_commits stays empty');
