@@ -136,14 +136,14 @@ is(count_series(6), '1', 'ingestion resumes once the fault is gone');
 # (after a failed fsync the kernel may call lost pages clean; a later flush
 # could then report success for them)
 $log_offset = -s $node->logfile;
-set_fault('wal_eio');
+set_writer_fault($node, 'wal_eio');
 ($ret, $stdout, $stderr) = $node->psql('postgres', "INSERT INTO m VALUES (now(), 5, 2)");
 isnt($ret, 0, 'wal_eio: the committing INSERT is never acknowledged');
 $node->poll_query_until('postgres', 'SELECT 1', '1')
   or die 'the server did not come back after the PANIC';
 ok($node->log_contains(qr/PANIC:  could not fdatasync ztsdb WAL file "ztsdb\/wal\/[0-9A-F]+": Input\/output error/,
 		$log_offset), 'wal_eio: the writer PANICs naming the WAL file');
-set_fault('none');
+set_writer_fault($node, 'none');
 $node->safe_psql('postgres', 'INSERT INTO m VALUES (now(), 6, 2)');
 is(count_series(5) . '/' . count_series(6), '0/2', 'wal_eio: the failed row is absent, later rows present');
 $node->stop('immediate');
