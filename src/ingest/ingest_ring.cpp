@@ -21,6 +21,7 @@
 
 extern "C" {
 #include "portability/instr_time.h"
+#include "utils/timeout.h"
 }
 
 extern "C" {
@@ -142,6 +143,25 @@ CheckWriterGone(void)
 				 errhint("The writer is restarted automatically; retry the transaction.")));
 }
 
+/*
+ * CheckCommitTimeout applies statement_timeout to a wait at commit:
+ * PostgreSQL disables the statement's timer before it commits
+ * (finish_xact_command), so a commit waiting for a stalled writer would
+ * otherwise wait forever.  The statement's start is the clock, as for the
+ * timer itself.
+ */
+static void
+CheckCommitTimeout(void)
+{
+	if (StatementTimeout > 0 && !get_timeout_active(STATEMENT_TIMEOUT) &&
+		TimestampDifferenceExceeds(GetCurrentStatementStartTimestamp(), GetCurrentTimestamp(),
+								   StatementTimeout))
+		ereport(ERROR,
+				(errcode(ERRCODE_QUERY_CANCELED),
+				 errmsg("canceling statement due to statement timeout"),
+				 errdetail("The commit waited for the ztsdb writer to make its rows durable.")));
+}
+
 uint8 *
 RingClaimWait(uint64 *pos)
 {
@@ -166,6 +186,7 @@ RingClaimWait(uint64 *pos)
 		WakeWriter();
 		CheckPinDeadlock();
 		CheckWriterGone();
+		CheckCommitTimeout();
 		(void) ConditionVariableTimedSleep(&ingest_shared->space_cv, 100, PG_WAIT_EXTENSION);
 	}
 	ConditionVariableCancelSleep();
@@ -263,6 +284,7 @@ WaitForApplied(uint64 pos, uint64 first_pos, bool durable)
 				{
 					CheckPinDeadlock();
 					CheckWriterGone();
+					CheckCommitTimeout();
 					(void) ConditionVariableTimedSleep(cv, 100, PG_WAIT_EXTENSION);
 				}
 				ConditionVariableCancelSleep();

@@ -80,8 +80,26 @@ for my $i (1 .. 5)
 is(writer_pid(), $pid, 'the cancelled writer is still the same process');
 is($node->safe_psql('postgres', 'SELECT count(*) FROM m WHERE series_id = 20'), '5', 'every row is there');
 
-# --- 3. pg_terminate_backend of the writer ------------------------------------------
+# --- 2b. statement_timeout ends a commit that waits for a stalled writer ----------------
+# (SIGSTOP: the writer neither works nor exits)  The timeout ends the wait;
+# the abort then records durably that the transaction aborted, which needs
+# the writer back.
+kill 'STOP', $pid;
 my $log_offset = -s $node->logfile;
+my ($in, $out, $err) = ('', '', '');
+my $h = IPC::Run::start(
+	[ 'psql', '-X', '-d', $node->connstr('postgres'), '-c', "SET statement_timeout = '1s'",
+	  '-c', "INSERT INTO m VALUES ('2024-02-01', 22, 1)" ],
+	\$in, \$out, \$err);
+my $timed_out = $node->wait_for_log(qr/ERROR:  canceling statement due to statement timeout/, $log_offset);
+kill 'CONT', $pid;
+$h->finish;
+ok($timed_out, 'the commit waiting for a stopped writer ends at statement_timeout');
+like($err, qr/canceling statement due to statement timeout/, 'the client gets the timeout error');
+is($node->safe_psql('postgres', 'SELECT count(*) FROM m WHERE series_id = 22'), '0', 'and its row is not there');
+
+# --- 3. pg_terminate_backend of the writer ------------------------------------------
+$log_offset = -s $node->logfile;
 $node->safe_psql('postgres', "SELECT pg_terminate_backend($pid)");
 # the postmaster starts a new writer, which restarts the cluster; then a
 # third writer replays and serves
