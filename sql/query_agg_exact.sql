@@ -41,7 +41,25 @@ SELECT setseed(0.125);
 -- so hot batches hold long runs of one series too), a few rows of no series
 INSERT INTO z SELECT g.* FROM generate_series(0, 14399) i, gen('2024-03-01', i % 10, i / 10) g;
 SELECT ztsdb.seal('z') > 0 AS sealed, ztsdb.compress('z') > 0 AS compressed;
-INSERT INTO z SELECT g.* FROM generate_series(0, 14399) i, gen('2024-03-02', i % 10, i / 10) g;
+-- day 2 in statements that each fit one hot chunk, sealed after each commit:
+-- a chunk sealed while its transaction runs would be an unsorted file, which
+-- the writer re-sorts in the background -- between the two plans of a
+-- comparison, changing the order rows are added in
+INSERT INTO z SELECT g.* FROM generate_series(0, 1799) i, gen('2024-03-02', i % 10, i / 10) g;
+SELECT ztsdb.seal('z') > 0 AS sealed;
+INSERT INTO z SELECT g.* FROM generate_series(1800, 3599) i, gen('2024-03-02', i % 10, i / 10) g;
+SELECT ztsdb.seal('z') > 0 AS sealed;
+INSERT INTO z SELECT g.* FROM generate_series(3600, 5399) i, gen('2024-03-02', i % 10, i / 10) g;
+SELECT ztsdb.seal('z') > 0 AS sealed;
+INSERT INTO z SELECT g.* FROM generate_series(5400, 7199) i, gen('2024-03-02', i % 10, i / 10) g;
+SELECT ztsdb.seal('z') > 0 AS sealed;
+INSERT INTO z SELECT g.* FROM generate_series(7200, 8999) i, gen('2024-03-02', i % 10, i / 10) g;
+SELECT ztsdb.seal('z') > 0 AS sealed;
+INSERT INTO z SELECT g.* FROM generate_series(9000, 10799) i, gen('2024-03-02', i % 10, i / 10) g;
+SELECT ztsdb.seal('z') > 0 AS sealed;
+INSERT INTO z SELECT g.* FROM generate_series(10800, 12599) i, gen('2024-03-02', i % 10, i / 10) g;
+SELECT ztsdb.seal('z') > 0 AS sealed;
+INSERT INTO z SELECT g.* FROM generate_series(12600, 14399) i, gen('2024-03-02', i % 10, i / 10) g;
 SELECT ztsdb.seal('z') > 0 AS sealed;
 INSERT INTO z SELECT g.* FROM generate_series(0, 1499) i, gen('2024-03-03', i / 150, i % 150) g;
 INSERT INTO z SELECT g.* FROM generate_series(0, 99) i, gen('2024-03-03', NULL, i) g;
