@@ -5,6 +5,9 @@
   report.py --chart OUT.json OUT.png             gnuplot chart of the ratios
 Ratios are ztsdb / baseline, for speed figures "higher is better" is kept
 (ztsdb rows/s divided by heap rows/s), for latency and size lower is better.
+The TSBS step's figures (tsbs_<query>_ms_<tier>, medians timed in the same
+run for both tables) get a table of their own: one row per query, the
+ztsdb / heap+btree ratio per tier, "*" above the 0.5x target.
 """
 import json
 import os
@@ -47,11 +50,40 @@ def ratios(figures):
     return out
 
 
+TSBS_TIERS = ("hot", "warm", "cold")
+TSBS_TARGET = 0.5
+
+
+def tsbs_table(figures):
+    queries = []
+    for name in figures:
+        if name.startswith("tsbs_"):
+            q = name[len("tsbs_"):].rsplit("_ms_", 1)[0]
+            if q not in queries:
+                queries.append(q)
+    if not queries:
+        return ""
+    lines = [f"TSBS DevOps, median ms (heap+btree / ztsdb) and ztsdb/heap; * above {TSBS_TARGET}x",
+             f"{'query':24}" + "".join(f"{t:>28}" for t in TSBS_TIERS)]
+    for q in queries:
+        cells = []
+        for tier in TSBS_TIERS:
+            f = figures.get(f"tsbs_{q}_ms_{tier}", {})
+            z, h = f.get("ztsdb"), f.get("heap_btree")
+            if z is None or not h:
+                cells.append(f"{'-':>28}")
+                continue
+            r = z / h
+            cells.append(f"{h:9.3f} /{z:9.3f} {r:6.2f}{'*' if r > TSBS_TARGET else ' '}")
+        lines.append(f"{q:24}" + "".join(cells))
+    return "\n".join(lines)
+
+
 def table(figures, rat):
     cols = ["ztsdb", "heap_btree", "heap_brin"]
     lines = [f"{'figure':34} " + " ".join(f"{c:>12}" for c in cols) + "   ztsdb/btree  ztsdb/brin"]
     for name in figures:
-        if name.endswith("bytes_per_row"):
+        if name.endswith("bytes_per_row") or name.startswith("tsbs_"):
             continue
         vals = [figures[name].get(c) for c in cols]
         r = rat.get(name, {})
@@ -60,6 +92,9 @@ def table(figures, rat):
     for name in figures:
         if name.endswith("bytes_per_row"):
             lines.append(f"{name}: " + ", ".join(f"{k} {v}" for k, v in figures[name].items()))
+    tsbs = tsbs_table(figures)
+    if tsbs:
+        lines += ["", tsbs]
     return "\n".join(lines)
 
 

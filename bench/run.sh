@@ -9,6 +9,8 @@
 #
 # Data is deterministic (bench/data.sql): 500 series at 10 s intervals,
 # DevOps-like values (2-decimal random walks, counters, constants, noise).
+# Then TSBS's DevOps queries on its ten-metric cpu table (bench/tsbs.sh),
+# each checked against heap's answer, timed on hot, warm and cold data.
 # Run as a user PostgreSQL accepts (make bench does, through scripts/as_pguser.sh).
 set -euo pipefail
 mode=full
@@ -231,6 +233,11 @@ psql -Atc "SELECT ztsdb.compress('t_ztsdb')" >/dev/null
 record scraped_bytes_per_row ztsdb_cold "$(ztsdb_size)"
 [ "$mode" = full ] && run_queries scraped_cold ztsdb
 step "  scraped bytes per row: $(grep scraped_bytes "$raw" | awk '{printf "%s %s  ", $2, $3}')"
+
+# ------------------------------------------------------------- TSBS DevOps
+# The TSBS query families on a wide cpu table (bench/tsbs.sh; also runs alone).
+. "$here/tsbs.sh"
+tsbs_step
 
 # ------------------------------------------------------------- streaming
 # A cursor reads every row of a large table: the backend's memory must stay

@@ -67,7 +67,9 @@ SELECT same($$SELECT date_bin('15 minutes', ts, '2024-01-05'), count(*) FROM TBL
 SELECT date_bin('1 month', ts, '2000-01-01'), count(*) FROM z GROUP BY 1;
 SELECT date_bin('1 month', ts, '2000-01-01'), count(*) FROM h GROUP BY 1;
 SELECT uses($$SELECT date_bin(make_interval(mins => n), ts, '2000-01-01'), count(*) FROM z GROUP BY 1$$);
+-- and by date_trunc(constant, time) (query_agg_bucket tests every unit and zone)
 SELECT uses($$SELECT date_trunc('hour', ts), count(*) FROM z GROUP BY 1$$);
+SELECT same($$SELECT date_trunc('hour', ts), series_id, count(*), max(value), avg(n) FROM TBL GROUP BY 1, 2$$);
 -- the NULL series is a group of its own
 SELECT count(*), sum(value) FROM z WHERE series_id IS NULL;
 SELECT series_id, count(*), sum(value) FROM z GROUP BY series_id ORDER BY series_id NULLS FIRST LIMIT 2;
@@ -126,11 +128,14 @@ SELECT uses($$SELECT series_id, count(*) FROM z GROUP BY series_id HAVING count(
 SELECT uses($$SELECT count(DISTINCT value) FROM z$$);
 SELECT uses($$SELECT count(*) FILTER (WHERE value > 0) FROM z$$);
 SELECT uses($$SELECT n, count(*) FROM z GROUP BY n$$);
-SELECT uses($$SELECT avg(n) FROM z$$);
+SELECT uses($$SELECT bit_and(n) FROM z$$);
 SELECT uses($$SELECT count(*) FROM z a JOIN h b USING (ts)$$);
 SELECT same($$SELECT count(*) FROM TBL WHERE value > 0$$);
 SELECT same($$SELECT series_id, count(*) FROM TBL GROUP BY series_id HAVING count(*) > 10$$);
 SELECT same($$SELECT n % 3, count(*), avg(n) FROM TBL GROUP BY 1$$);
+-- integer sums and averages are pushed (numeric results)
+SELECT uses($$SELECT avg(n), sum(big), avg(big) FROM z$$);
+SELECT same($$SELECT series_id, avg(n), sum(big), avg(big) FROM TBL GROUP BY 1$$);
 -- EXPLAIN ANALYZE shows what was aggregated and pruned
 CREATE FUNCTION analyzed(q text) RETURNS TABLE (rows_aggregated int, chunks_skipped int) LANGUAGE plpgsql AS $$
 DECLARE plan json;

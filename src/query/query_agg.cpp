@@ -8,10 +8,12 @@
  * Planning (create_upper_paths_hook, UPPERREL_GROUP_AGG, unless
  * ztsdb.enable_aggregate_scan is off): a query over one ztsdb table whose
  * WHERE clauses are all pushable (query_pushdown.h: the bounds are then
- * exact), grouped by nothing, by the series column and/or by
- * date_bin(constant, time column, constant), with no HAVING or grouping
- * sets, whose aggregates are all among
- *		count(*), count(col), sum(float8 | int2 | int4 col), avg(float8 col),
+ * exact), grouped by nothing, by the series column and/or by a time
+ * bucket -- date_bin(constant, time column, constant) or
+ * date_trunc(constant, time column [, constant zone]), query_bucket.cpp --
+ * with no HAVING or grouping sets, whose aggregates are all among
+ *		count(*), count(col), sum(float8 | int2 | int4 | int8 col),
+ *		avg(float8 | int2 | int4 | int8 col),
  *		min/max(int2 | int4 | int8 | float8 | timestamp | timestamptz col)
  * (plain columns, no DISTINCT, ORDER BY or FILTER), gets a CustomScan path
  * with scanrelid 0 whose custom_scan_tlist holds the group column and the
@@ -29,16 +31,22 @@
  * sums and averages add one row after the other as float8pl / float8_accum
  * do, in a single chain: partial sums in several lanes were faster but
  * changed the last bits of ordinary data (0.1 steps).  Overflow errors are
- * float8pl's and float8_accum's.  min/max order NaN above every number as
- * float8_cmp does and keep the later of equal values as float8larger /
- * float8smaller; their NULL-free loops compare in four lanes, which is
- * exact because only -0 and 0 are equal with different bits, and a range
- * whose lanes tie with both zeros is folded again row by row
- * (FastMinMaxRange).  query_agg_exact compares both plans' bits.
+ * float8pl's and float8_accum's.  Integer sums and averages keep
+ * PostgreSQL's transition states (int2/int4: an int64 sum that wraps as
+ * int4_avg_accum's does; int8: an int128 sum, as int8_avg_accum's) and its
+ * final functions' numeric arithmetic.  min/max order NaN above every
+ * number as float8_cmp does and keep the later of equal values as
+ * float8larger / float8smaller; their NULL-free loops compare in four
+ * lanes, which is exact because only -0 and 0 are equal with different
+ * bits, and a range whose lanes tie with both zeros is folded again row by
+ * row (FastMinMaxRange).  Time buckets are PostgreSQL's functions' results
+ * (query_bucket.cpp).  query_agg_exact and query_agg_bucket compare both
+ * plans' bits.
  *
  *-------------------------------------------------------------------------
  */
 #include "ztsdb/pg.h"
+#include "ztsdb/query/query_bucket.h"
 #include "ztsdb/query/query_pushdown.h"
 #include "ztsdb/tam/tam.h"
 #include "ztsdb/tam/tam_scan.h"
@@ -62,6 +70,7 @@ extern "C" {
 #include "utils/fmgroids.h"
 #include "utils/hsearch.h"
 #include "utils/lsyscache.h"
+#include "utils/numeric.h"
 #include "utils/ruleutils.h"
 }
 
@@ -77,7 +86,10 @@ enum AggOp
 	kAggSumInt,					/* int2/int4 -> int8 */
 	kAggAvgFloat8,
 	kAggMin,
-	kAggMax
+	kAggMax,
+	kAggAvgInt,					/* int2/int4 -> numeric */
+	kAggSumInt8,				/* int8 -> numeric */
+	kAggAvgInt8					/* int8 -> numeric */
 };
 
 /* One aggregate: its operation and the column it reads (-1: count(*)). */
@@ -94,7 +106,8 @@ struct AggValue
 	int64		n;				/* rows seen (count, avg's N, "any" for min/max/sum) */
 	double		sx;				/* float sum, avg's Sx */
 	double		sxx;			/* avg's Sxx (for float8_accum's overflow check) */
-	int64		i;				/* int sum, int/timestamp min/max */
+	int64		i;				/* int sum (low half of int8's), int/timestamp min/max */
+	int64		i_hi;			/* high half of an int8 sum (an int128, unaligned here) */
 	double		f;				/* float min/max */
 };
 
@@ -108,12 +121,11 @@ struct AggState
 	List	   *expr_types;
 	bool		grouped;		/* GROUP BY anything */
 	bool		by_series;		/* a group column is the series column */
-	bool		by_bin;			/* a group column is date_bin(stride, time, origin) */
+	bool		by_bucket;		/* a group column is a time bucket (date_bin, date_trunc) */
 	int			ngroupcols;
-	int			groupcols[2];	/* kGroupSeries / kGroupBin, in output order */
-	FmgrInfo	bin_fn;
-	Datum		bin_stride;
-	Datum		bin_origin;
+	int			groupcols[2];	/* kGroupSeries / kGroupBucket, in output order */
+	FuncExpr   *bucket_expr;
+	TimeBucket	bucket;			/* set up when the scan starts (session time zone) */
 	int			naggs;
 	AggDesc    *aggs;
 	bool		done;			/* groups computed */
@@ -130,14 +142,14 @@ struct AggState
 enum GroupCol
 {
 	kGroupSeries = 1,
-	kGroupBin = 2
+	kGroupBucket = 2
 };
 
 /* A group's key; zero-filled before use (hashed as bytes). */
 struct GroupKey
 {
 	int64		series;
-	int64		bin;
+	int64		bin;			/* time bucket */
 	int32		series_null;
 	int32		pad;
 };
@@ -208,6 +220,16 @@ DescribeAggref(Aggref *a, Index relid, TupleDesc desc, AggDesc *d)
 		case F_SUM_INT2:
 			d->op = kAggSumInt;
 			return type == INT4OID || type == INT2OID;
+		case F_SUM_INT8:
+			d->op = kAggSumInt8;
+			return type == INT8OID;
+		case F_AVG_INT4:
+		case F_AVG_INT2:
+			d->op = kAggAvgInt;
+			return type == INT4OID || type == INT2OID;
+		case F_AVG_INT8:
+			d->op = kAggAvgInt8;
+			return type == INT8OID;
 		case F_AVG_FLOAT8:
 			d->op = kAggAvgFloat8;
 			return type == FLOAT8OID;
@@ -229,29 +251,6 @@ DescribeAggref(Aggref *a, Index relid, TupleDesc desc, AggDesc *d)
 			return MinMaxType(type);
 	}
 	return false;
-}
-
-/* IsBinExpr: date_bin(non-NULL constant, time column, non-NULL constant)? */
-static bool
-IsBinExpr(Node *n, Index relid, const core::ChunkLayout &layout, TupleDesc desc)
-{
-	FuncExpr   *f;
-	Node	   *stride;
-	Node	   *origin;
-
-	if (n == NULL || !IsA(n, FuncExpr))
-		return false;
-	f = (FuncExpr *) n;
-	if ((f->funcid != F_DATE_BIN_INTERVAL_TIMESTAMPTZ_TIMESTAMPTZ &&
-		 f->funcid != F_DATE_BIN_INTERVAL_TIMESTAMP_TIMESTAMP) ||
-		list_length(f->args) != 3 ||
-		f->funcresulttype != TupleDescAttr(desc, layout.time_col)->atttypid)
-		return false;
-	stride = (Node *) linitial(f->args);
-	origin = (Node *) lthird(f->args);
-	return IsA(stride, Const) && !((Const *) stride)->constisnull &&
-		IsA(origin, Const) && !((Const *) origin)->constisnull &&
-		ColumnOf((Node *) lsecond(f->args), relid) == layout.time_col;
 }
 
 static void
@@ -312,7 +311,7 @@ UpperPaths(PlannerInfo *root, UpperRelationKind stage, RelOptInfo *input_rel,
 		}
 	}
 
-	/* GROUP BY nothing, the series column, date_bin(const, time, const), or both */
+	/* GROUP BY nothing, the series column, a time bucket, or both */
 	foreach(lc, ok ? parse->groupClause : NIL)
 	{
 		SortGroupClause *sgc = lfirst_node(SortGroupClause, lc);
@@ -321,9 +320,10 @@ UpperPaths(PlannerInfo *root, UpperRelationKind stage, RelOptInfo *input_rel,
 		if (layout.series_col >= 0 && ColumnOf(gexpr, input_rel->relid) == layout.series_col &&
 			!list_member_int(groupcols, kGroupSeries))
 			groupcols = lappend_int(groupcols, kGroupSeries);
-		else if (IsBinExpr(gexpr, input_rel->relid, layout, desc) &&
-				 !list_member_int(groupcols, kGroupBin))
-			groupcols = lappend_int(groupcols, kGroupBin);
+		else if (TimeBucketKindOf(gexpr, input_rel->relid, layout.time_col,
+								  TupleDescAttr(desc, layout.time_col)->atttypid) != kBucketNone &&
+				 !list_member_int(groupcols, kGroupBucket))
+			groupcols = lappend_int(groupcols, kGroupBucket);
 		else
 		{
 			ok = false;
@@ -464,13 +464,9 @@ CreateAggState(CustomScan *cscan)
 			state->by_series = true;
 		else
 		{
-			FuncExpr   *f = (FuncExpr *) ((TargetEntry *) list_nth(cscan->custom_scan_tlist,
-																	  state->ngroupcols))->expr;
-
-			state->by_bin = true;
-			fmgr_info(f->funcid, &state->bin_fn);
-			state->bin_stride = ((Const *) linitial(f->args))->constvalue;
-			state->bin_origin = ((Const *) lthird(f->args))->constvalue;
+			state->by_bucket = true;
+			state->bucket_expr = (FuncExpr *) ((TargetEntry *) list_nth(cscan->custom_scan_tlist,
+																		state->ngroupcols))->expr;
 		}
 		state->ngroupcols++;
 	}
@@ -755,14 +751,37 @@ UpdateAggRangeT(AggState *state, const AggDesc &d, AggValue *v, const void *cons
 				return;
 			}
 		case kAggSumInt:
+		case kAggAvgInt:
 			for (uint32 i = r; i < e; i++)
 				if (valid(i))
 				{
-					/* int4_sum/int2_sum add without an overflow check (wrapping) */
+					/*
+					 * int4_sum/int2_sum and int4_avg_accum/int2_avg_accum add
+					 * without an overflow check (wrapping)
+					 */
 					v->i = (int64) ((uint64) v->i + (uint64) core::IntegerAt(type, values[d.col], i));
 					v->n++;
 				}
 			return;
+		case kAggSumInt8:
+		case kAggAvgInt8:
+			{
+				/* int8_avg_accum's int128 sum (it cannot overflow) */
+				const int64 *x = static_cast<const int64 *>(values[d.col]);
+				int128		sum = (int128) (((uint128) (uint64) v->i_hi << 64) | (uint64) v->i);
+				int64		n = v->n;
+
+				for (uint32 i = r; i < e; i++)
+					if (valid(i))
+					{
+						sum += x[i];
+						n++;
+					}
+				v->i = (int64) (uint64) sum;
+				v->i_hi = (int64) (uint64) ((uint128) sum >> 64);
+				v->n = n;
+				return;
+			}
 		case kAggMax:
 		case kAggMin:
 			if (d.type == FLOAT8OID)
@@ -858,14 +877,8 @@ KeyOf(AggState *state, const void *const *values, const uint8 *const *validity, 
 		else
 			key->series_null = 1;
 	}
-	if (state->by_bin)
-	{
-		int64		ts = static_cast<const int64 *>(values[layout.time_col])[r];
-
-		/* PostgreSQL's own date_bin: same results, same errors */
-		key->bin = DatumGetInt64(FunctionCall3(&state->bin_fn, state->bin_stride,
-											   Int64GetDatum(ts), state->bin_origin));
-	}
+	if (state->by_bucket)
+		key->bin = TimeBucketOf(&state->bucket, static_cast<const int64 *>(values[layout.time_col])[r]);
 }
 
 static inline bool
@@ -953,11 +966,17 @@ ComputeGroupsPass(AggState *state)
 		b.nseries = -1;
 	}
 	filter_ts = b.min_ts != PG_INT64_MIN || b.max_ts != PG_INT64_MAX;
-	series_only = state->by_series && !state->by_bin && !filter_ts && b.nseries < 0;
+	series_only = state->by_series && !state->by_bucket && !filter_ts && b.nseries < 0;
+	/* now, not at BeginAgg: a cursor's first fetch may come after a SET TimeZone */
+	if (state->by_bucket)
+	{
+		TimeBucketRelease(&state->bucket);	/* a rescan's */
+		TimeBucketInit(&state->bucket, state->bucket_expr, CurrentMemoryContext);
+	}
 
 	/* cold blocks decode only the columns read here */
 	b.need_cols = 0;
-	if (filter_ts || state->by_bin)
+	if (filter_ts || state->by_bucket)
 		b.need_cols |= UINT64CONST(1) << tcol;
 	if (scol >= 0 && (state->by_series || b.nseries >= 0))
 		b.need_cols |= UINT64CONST(1) << scol;
@@ -1076,12 +1095,61 @@ ComputeGroupsPass(AggState *state)
 	MemoryContextSwitchTo(old);
 }
 
+/*
+ * Int128Numeric returns the numeric of an int128 sum, as
+ * int128_to_numericvar and make_result give it (the same canonical form as
+ * numeric_in's); allocates in the current context.
+ */
+static Datum
+Int128Numeric(int64 lo, int64 hi)
+{
+	int128		v = (int128) (((uint128) (uint64) hi << 64) | (uint64) lo);
+	uint128		mag = v < 0 ? -(uint128) v : (uint128) v;
+	char		buf[48];
+	char	   *p = buf + sizeof(buf) - 1;
+
+	if (v >= PG_INT64_MIN && v <= PG_INT64_MAX)
+		return NumericGetDatum(int64_to_numeric((int64) v));
+	*p = '\0';
+	do
+	{
+		*--p = (char) ('0' + (int) (mag % 10));
+		mag /= 10;
+	} while (mag != 0);
+	if (v < 0)
+		*--p = '-';
+	return DirectFunctionCall3(numeric_in, CStringGetDatum(p), ObjectIdGetDatum(InvalidOid),
+							   Int32GetDatum(-1));
+}
+
+/*
+ * ResultDatum returns one aggregate's result; numeric results are
+ * allocated in the current context.
+ */
 static Datum
 ResultDatum(const AggDesc &d, const AggValue &v, bool *isnull)
 {
 	*isnull = false;
 	switch (d.op)
 	{
+		case kAggAvgInt:
+			/* int8_avg */
+			*isnull = v.n == 0;
+			if (v.n == 0)
+				return (Datum) 0;
+			return DirectFunctionCall2(numeric_div, NumericGetDatum(int64_to_numeric(v.i)),
+									   NumericGetDatum(int64_to_numeric(v.n)));
+		case kAggSumInt8:
+			/* numeric_poly_sum */
+			*isnull = v.n == 0;
+			return v.n == 0 ? (Datum) 0 : Int128Numeric(v.i, v.i_hi);
+		case kAggAvgInt8:
+			/* numeric_poly_avg */
+			*isnull = v.n == 0;
+			if (v.n == 0)
+				return (Datum) 0;
+			return DirectFunctionCall2(numeric_div, Int128Numeric(v.i, v.i_hi),
+									   NumericGetDatum(int64_to_numeric(v.n)));
 		case kAggCountStar:
 		case kAggCount:
 			return Int64GetDatum(v.n);
@@ -1118,6 +1186,7 @@ NextGroup(ScanState *ss)
 {
 	AggState   *state = reinterpret_cast<AggState *>(ss);
 	TupleTableSlot *slot = ss->ss_ScanTupleSlot;
+	MemoryContext old;
 	int			g;
 	int			att = 0;
 
@@ -1139,11 +1208,13 @@ NextGroup(ScanState *ss)
 	if (state->next_group >= state->ngroups)
 		return slot;
 	g = state->next_group++;
+	/* numeric results live until the next call (ExecScan resets this context) */
+	old = MemoryContextSwitchTo(ss->ps.ps_ExprContext->ecxt_per_tuple_memory);
 	for (int c = 0; c < state->ngroupcols; c++, att++)
 	{
 		const GroupKey &k = state->keys[g];
 
-		if (state->groupcols[c] == kGroupBin)
+		if (state->groupcols[c] == kGroupBucket)
 		{
 			slot->tts_isnull[att] = false;
 			slot->tts_values[att] = Int64GetDatum(k.bin);
@@ -1163,6 +1234,7 @@ NextGroup(ScanState *ss)
 		slot->tts_values[att + a] = ResultDatum(state->aggs[a],
 												state->values[(size_t) g * state->naggs + a],
 												&slot->tts_isnull[att + a]);
+	MemoryContextSwitchTo(old);
 	return ExecStoreVirtualTuple(slot);
 }
 
@@ -1214,10 +1286,22 @@ ExplainAgg(CustomScanState *node, List *ancestors, ExplainState *es)
 		texts = lappend(texts, deparse_expression((Node *) lfirst(lc), context, false, false));
 	ExplainPropertyText("Relation", RelationGetRelationName(state->rel), es);
 	{
-		const char *by = state->by_series && state->by_bin ? "series, date_bin"
-			: state->by_series ? "series" : state->by_bin ? "date_bin" : "nothing";
+		const char *bucket = state->by_bucket ? TimeBucketName(state->bucket_expr->funcid) : NULL;
 
-		ExplainPropertyText("Grouped By", by, es);
+		ExplainPropertyText("Grouped By", psprintf("%s%s%s", state->by_series ? "series" : "",
+												   state->by_series && bucket ? ", " : "",
+												   bucket ? bucket : state->by_series ? "" : "nothing"),
+							es);
+		if (state->by_bucket)
+		{
+			/* how the scan computes them (the session time zone decides: set up now if it has not run) */
+			if (!state->done)
+			{
+				TimeBucketRelease(&state->bucket);
+				TimeBucketInit(&state->bucket, state->bucket_expr, CurrentMemoryContext);
+			}
+			ExplainPropertyText("Time Buckets", state->bucket.method, es);
+		}
 	}
 	if (texts != NIL)
 		ExplainPropertyList("Pushed Bounds", texts, es);
