@@ -50,15 +50,30 @@ FUZZ_SRCS = $(sort $(wildcard test/fuzz/fuzz_*.cpp))
 PGPORT_A = $(shell $(PG_CONFIG) --pkglibdir)/libpgport.a
 TEST_CXXFLAGS = -std=c++20 -g -O1 -Wall -Wextra -Werror -Iinclude -I$(PG_INCLUDEDIR_SERVER)
 
-$(BUILD_TEST)/unit_tests: $(CORE_SRCS) $(UNIT_SRCS) $(TEST_SUPPORT) $(TEST_SUPPORT_H) $(wildcard include/ztsdb/core/*.h)
-	@mkdir -p $(BUILD_TEST)
-	g++ $(TEST_CXXFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=all \
-		$(CORE_SRCS) $(UNIT_SRCS) $(TEST_SUPPORT) $(PGPORT_A) -lgtest -lgtest_main -pthread -o $@
+# One object per source file (compiled once, in parallel under -j): the unit
+# tests with g++ and ASan/UBSan, the fuzz targets' core with clang's fuzzer
+# instrumentation; each object depends on every core and support header.
+TEST_HEADERS = $(TEST_SUPPORT_H) $(wildcard include/ztsdb/core/*.h)
+SANITIZE = -fsanitize=address,undefined -fno-sanitize-recover=all
+UNIT_OBJS = $(patsubst %.cpp,$(BUILD_TEST)/unit/%.o,$(CORE_SRCS) $(UNIT_SRCS) $(TEST_SUPPORT))
+FUZZ_CORE_OBJS = $(patsubst %.cpp,$(BUILD_TEST)/fuzz/%.o,$(CORE_SRCS) $(TEST_SUPPORT))
 
-$(BUILD_TEST)/fuzz_%: test/fuzz/fuzz_%.cpp $(CORE_SRCS) $(TEST_SUPPORT) $(TEST_SUPPORT_H) $(wildcard include/ztsdb/core/*.h)
-	@mkdir -p $(BUILD_TEST)
-	clang++-14 $(TEST_CXXFLAGS) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		$< $(CORE_SRCS) $(TEST_SUPPORT) $(PGPORT_A) -o $@
+$(BUILD_TEST)/unit/%.o: %.cpp $(TEST_HEADERS)
+	@mkdir -p $(dir $@)
+	g++ $(TEST_CXXFLAGS) $(SANITIZE) -c $< -o $@
+
+$(BUILD_TEST)/fuzz/%.o: %.cpp $(TEST_HEADERS)
+	@mkdir -p $(dir $@)
+	clang++-14 $(TEST_CXXFLAGS) -fsanitize=fuzzer-no-link $(SANITIZE) -c $< -o $@
+
+$(BUILD_TEST)/unit_tests: $(UNIT_OBJS)
+	g++ $(TEST_CXXFLAGS) $(SANITIZE) $(UNIT_OBJS) $(PGPORT_A) -lgtest -lgtest_main -pthread -o $@
+
+$(BUILD_TEST)/fuzz_%: $(BUILD_TEST)/fuzz/test/fuzz/fuzz_%.o $(FUZZ_CORE_OBJS)
+	clang++-14 $(TEST_CXXFLAGS) -fsanitize=fuzzer $(SANITIZE) $^ $(PGPORT_A) -o $@
+
+# kept (make would delete them as intermediate files of the rule above)
+.SECONDARY: $(patsubst %.cpp,$(BUILD_TEST)/fuzz/%.o,$(FUZZ_SRCS))
 
 FUZZERS = $(patsubst test/fuzz/%.cpp,$(BUILD_TEST)/%,$(FUZZ_SRCS))
 
@@ -123,8 +138,14 @@ tap:
 	PATH="$(bindir):$$PATH" PG_REGRESS=$(pgxsdir)/src/test/regress/pg_regress \
 		prove -I $(pgxsdir)/src/test/perl -I test/tap $(or $(TAP_TESTS),test/tap/*.pl)
 
-# Everything a change must pass.  Expects `make install` to have run.
-test: unittest fuzz-replay fuzz-short regress isolation tap bench-smoke
+# Everything a change must pass.  Expects `make install` to have run.  The
+# sanitizer builds of the unit tests and fuzz targets (minutes) compile in
+# parallel first; the tests then run one after the other.
+TEST_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+
+test:
+	$(MAKE) -j$(TEST_JOBS) $(BUILD_TEST)/unit_tests $(FUZZERS)
+	$(MAKE) unittest fuzz-replay fuzz-short regress isolation tap bench-smoke
 
 # As the PostgreSQL user (scripts/as_pguser.sh); results land in bench/results/.
 bench:
