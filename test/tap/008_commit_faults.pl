@@ -172,9 +172,6 @@ is(count_series(7), '1000', 'io_uring refused: the rows survive a crash');
 # When the insert position sits exactly on a page boundary, the flush must
 # stop there (the next page's header is not written yet): asking for more
 # failed the seal, and PANICked the writer with asynchronous commits pending.
-my $open = $node->background_psql('postgres');
-$open->query_safe(q{BEGIN});
-$open->query_safe(q{INSERT INTO m SELECT now(), 12, g FROM generate_series(1, 2000) g});	# two batches pushed
 sub insert_lsn
 {
 	my ($hi, $lo) = split m{/}, $node->safe_psql('postgres', 'SELECT pg_current_wal_insert_lsn()');
@@ -183,23 +180,47 @@ sub insert_lsn
 # pad with logical messages up to a page boundary, where the insert position
 # reads as boundary + 24 (a short page header); a message's overhead beyond
 # its payload is measured on the way
-my $at_boundary = 0;
-my $overhead = 56;
-for (1 .. 30)
+sub pad_to_page_boundary
 {
-	my $offset = insert_lsn() % 8192;
-	if ($offset == 24) { $at_boundary = 1; last; }
-	my $payload = 8192 - $offset >= 400 ? 8192 - $offset - $overhead : 400;
-	$node->safe_psql('postgres', "SELECT pg_logical_emit_message(false, 'x', repeat('x', $payload))");
-	my $now = insert_lsn() % 8192;
-	$overhead = $now - $offset - $payload if $now > $offset && $now != 24;
+	my $overhead = 56;
+	for (1 .. 30)
+	{
+		my $offset = insert_lsn() % 8192;
+		return 1 if $offset == 24;
+		my $payload = 8192 - $offset >= 400 ? 8192 - $offset - $overhead : 400;
+		$node->safe_psql('postgres', "SELECT pg_logical_emit_message(false, 'x', repeat('x', $payload))");
+		my $now = insert_lsn() % 8192;
+		$overhead = $now - $offset - $payload if $now > $offset && $now != 24;
+	}
+	return 0;
 }
-ok($at_boundary, 'PostgreSQL\'s WAL insert position is on a page boundary');
-($ret, $stdout, $stderr) = $node->psql('postgres', q{SELECT ztsdb.seal('m') > 0});
-is($stdout, 't', 'a forced seal then flushes PostgreSQL\'s WAL and succeeds') or diag($stderr);
-$open->query_safe(q{ROLLBACK});
-$open->quit;
-is(count_series(12), '0', 'the rolled-back rows it stamped stay invisible');
+# Round 1: the forced seal stamps a running transaction, which then rolls
+# back.  Round 2: the same, and the transaction commits afterwards (its rows
+# come from the stamped file and the hot chunk), then a new transaction
+# commits into the table, with the sidecar WAL file the failed flush used to
+# close twice ("Bad file descriptor" on the next commit).
+my $log_offset_pb = -s $node->logfile;
+for my $round (['rollback', 12, '0'], ['commit', 13, '4000'])
+{
+	my ($end, $s, $want) = @$round;
+	my $open = $node->background_psql('postgres');
+	$open->query_safe(q{BEGIN});
+	$open->query_safe(qq{INSERT INTO m SELECT now(), $s, g FROM generate_series(1, 2000) g});	# two batches pushed
+	ok(pad_to_page_boundary(), "$end: PostgreSQL's WAL insert position is on a page boundary");
+	($ret, $stdout, $stderr) = $node->psql('postgres', q{SELECT ztsdb.seal('m') > 0});
+	is($stdout, 't', "$end: a forced seal then flushes PostgreSQL's WAL and succeeds") or diag($stderr);
+	$open->query_safe(qq{INSERT INTO m SELECT now(), $s, g FROM generate_series(2001, 4000) g});
+	$open->query_safe(uc $end);
+	$open->quit;
+	is(count_series($s), $want, "$end: the rows it stamped are " . ($want ? 'all visible' : 'invisible'));
+}
+ok(pad_to_page_boundary(), 'PostgreSQL\'s WAL insert position is on a page boundary again');
+($ret, $stdout, $stderr) = $node->psql('postgres',
+	q{INSERT INTO m SELECT now(), 14, g FROM generate_series(1, 500) g; SELECT ztsdb.seal('m') > 0});
+is($ret . $stdout, '0t', 'a commit and a seal right at the boundary succeed') or diag($stderr);
+is(count_series(14), '500', 'and its rows are there');
+ok(!$node->log_contains(qr/not obtained from OpenTransientFile|Bad file descriptor|xlog flush request/, $log_offset_pb),
+	'no flush error, no descriptor closed twice');
 
 $node->stop;
 done_testing();
