@@ -81,7 +81,9 @@ def tsbs_table(figures):
 
 def table(figures, rat):
     cols = ["ztsdb", "heap_btree", "heap_brin"]
-    lines = [f"{'figure':34} " + " ".join(f"{c:>12}" for c in cols) + "   ztsdb/btree  ztsdb/brin"]
+    lines = ["Ingestion figures (copy_*, batch_*, single_*, fsyncs) ran with ztsdb's default GUCs;",
+             "queries and sizes with bench/cluster_conf.sh's tuned ones (the data set kept hot).",
+             f"{'figure':34} " + " ".join(f"{c:>12}" for c in cols) + "   ztsdb/btree  ztsdb/brin"]
     for name in figures:
         if name.endswith("bytes_per_row") or name.startswith("tsbs_"):
             continue
@@ -141,6 +143,7 @@ def main():
         with open(sys.argv[6]) as f:
             codecs = [json.loads(line) for line in f if line.strip()]
     doc = {"mode": mode, "rows": int(rows), "nseries": int(nseries), "figures": figures, "ratios": rat,
+           "ztsdb_gucs": {"ingestion": "defaults", "queries_and_sizes": "bench/cluster_conf.sh tuned"},
            "codecs": codecs}
     with open(out_json, "w") as f:
         json.dump(doc, f, indent=1, sort_keys=True)
