@@ -54,6 +54,14 @@ AS 'MODULE_PATHNAME', 'ztsdb_range'
 LANGUAGE C VOLATILE
 SET search_path = pg_catalog, pg_temp;
 
+-- The time and series columns a ztsdb table uses, and whether each was
+-- declared (WITH (ztsdb.time = ..., ztsdb.series = ...)) or guessed.
+CREATE FUNCTION ztsdb.table_layout(tbl regclass)
+RETURNS TABLE(time_column name, series_column name, time_declared boolean, series_declared boolean)
+AS 'MODULE_PATHNAME', 'ztsdb_table_layout'
+LANGUAGE C STRICT STABLE
+SET search_path = pg_catalog, pg_temp;
+
 -- Per-table rows and bytes per tier, for the tables the caller may read.
 CREATE VIEW ztsdb.stat_tables AS
 SELECT c.oid::regclass AS table_name,

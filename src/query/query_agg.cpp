@@ -289,7 +289,7 @@ UpperPaths(PlannerInfo *root, UpperRelationKind stage, RelOptInfo *input_rel,
 		return;
 
 	r = relation_open(rte->relid, NoLock);
-	ok = IsZtsdbRelation(r) && LayoutFromTupleDesc(RelationGetDescr(r), &layout, false);
+	ok = IsZtsdbRelation(r) && LayoutOfRelation(r, &layout, false);
 	desc = RelationGetDescr(r);
 	if (ok)
 	{
@@ -496,7 +496,7 @@ BeginAgg(CustomScanState *node, EState *estate, int eflags)
 	(void) eflags;
 	/* the executor holds the table's lock already (range table) */
 	state->rel = table_open((Oid) linitial_int(info), AccessShareLock);
-	(void) LayoutFromTupleDesc(RelationGetDescr(state->rel), &state->layout, true);
+	(void) LayoutOfRelation(state->rel, &state->layout, true);
 	state->exprs = ExecInitExprList(cscan->custom_exprs, &node->ss.ps);
 	foreach(lc, cscan->custom_exprs)
 		state->expr_types = lappend_oid(state->expr_types, exprType((Node *) lfirst(lc)));

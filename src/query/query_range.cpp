@@ -266,7 +266,7 @@ RangeBegin(Oid relid, int64 series, int64 from, int64 to, MemoryContext cxt)
 	st->series = series;
 	st->from = from;
 	st->to = to;
-	(void) LayoutFromTupleDesc(RelationGetDescr(rel), &st->layout, true);
+	(void) LayoutOfRelation(rel, &st->layout, true);
 	st->value_col = -1;
 	for (uint16 c = 0; c < st->layout.ncols; c++)
 		if (st->layout.types[c] == core::ColumnType::kFloat8 ||

@@ -194,7 +194,7 @@ SetRelPathlist(PlannerInfo *root, RelOptInfo *rel, Index rti, RangeTblEntry *rte
 		rel->reloptkind != RELOPT_BASEREL || rel->baserestrictinfo == NIL)
 		return;
 	r = relation_open(rte->relid, NoLock);
-	ok = IsZtsdbRelation(r) && LayoutFromTupleDesc(RelationGetDescr(r), &layout, false);
+	ok = IsZtsdbRelation(r) && LayoutOfRelation(r, &layout, false);
 	if (ok)
 	{
 		TupleDesc	desc = RelationGetDescr(r);
@@ -518,7 +518,7 @@ Explain(CustomScanState *node, List *ancestors, ExplainState *es)
 	core::ChunkLayout layout;
 	StringInfoData buf;
 
-	(void) LayoutFromTupleDesc(RelationGetDescr(node->ss.ss_currentRelation), &layout, false);
+	(void) LayoutOfRelation(node->ss.ss_currentRelation, &layout, false);
 	time_name = NameStr(TupleDescAttr(RelationGetDescr(node->ss.ss_currentRelation),
 									  layout.time_col)->attname);
 	series_name = layout.series_col >= 0
