@@ -190,8 +190,14 @@ SetRelPathlist(PlannerInfo *root, RelOptInfo *rel, Index rti, RangeTblEntry *rte
 
 	if (prev_set_rel_pathlist)
 		prev_set_rel_pathlist(root, rel, rti, rte);
+	/*
+	 * A partition (or inheritance child) of a parent named in the query is
+	 * an "other member" rel with its own RTE and translated clauses: it
+	 * gets the path like a table named directly, under the parent's Append.
+	 */
 	if (rte->rtekind != RTE_RELATION || rte->relkind != RELKIND_RELATION || rte->inh ||
-		rel->reloptkind != RELOPT_BASEREL || rel->baserestrictinfo == NIL)
+		(rel->reloptkind != RELOPT_BASEREL && rel->reloptkind != RELOPT_OTHER_MEMBER_REL) ||
+		rel->baserestrictinfo == NIL)
 		return;
 	r = relation_open(rte->relid, NoLock);
 	ok = IsZtsdbRelation(r) && LayoutOfRelation(r, &layout, false);

@@ -1,0 +1,65 @@
+-- query_partition: a partitioned table whose partitions are ztsdb tables
+-- gets ZtsdbScan (with time and series pushdown) on each partition that
+-- survives pruning, at plan time and at run time (generic plans); answers
+-- equal those of a heap copy.  Partitions may declare their series column.
+CREATE SCHEMA query_partition;
+SET search_path = query_partition;
+CREATE TABLE p (ts timestamptz NOT NULL, host int NOT NULL, series_id int NOT NULL, value float8)
+  PARTITION BY RANGE (ts);
+CREATE TABLE p1 PARTITION OF p FOR VALUES FROM ('2024-01-01') TO ('2024-01-02')
+  USING ztsdb WITH (ztsdb.series = 'series_id');
+CREATE TABLE p2 PARTITION OF p FOR VALUES FROM ('2024-01-02') TO ('2024-01-03')
+  USING ztsdb WITH (ztsdb.series = 'series_id');
+CREATE TABLE p3 PARTITION OF p FOR VALUES FROM ('2024-01-03') TO ('2024-01-04')
+  USING ztsdb WITH (ztsdb.series = 'series_id');
+CREATE TABLE h (LIKE p);
+INSERT INTO p SELECT '2024-01-01'::timestamptz + i * interval '30 s', i % 4, i % 10, i
+  FROM generate_series(0, 3 * 2880 - 1) i;
+INSERT INTO h SELECT * FROM p;
+-- p1 sealed and compressed, p2 sealed, p3 hot
+SELECT ztsdb.seal('p1') > 0 AS sealed, ztsdb.compress('p1') > 0 AS compressed,
+       ztsdb.seal('p2') > 0 AS sealed;
+
+-- same(q) runs q against p and against h (the text "TBL" replaced) and compares
+CREATE FUNCTION same(q text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE a text[]; b text[];
+BEGIN
+  EXECUTE format('SELECT array_agg(x::text ORDER BY x::text) FROM (%s) x', replace(q, 'TBL', 'p')) INTO a;
+  EXECUTE format('SELECT array_agg(x::text ORDER BY x::text) FROM (%s) x', replace(q, 'TBL', 'h')) INTO b;
+  RETURN CASE WHEN a IS NOT DISTINCT FROM b THEN 'same (' || coalesce(cardinality(a), 0) || ' rows)'
+              ELSE 'DIFFERENT' END;
+END $$;
+
+-- every partition scanned: each gets ZtsdbScan with the series pushed
+EXPLAIN (COSTS OFF) SELECT * FROM p WHERE series_id = 3;
+SELECT same($$SELECT * FROM TBL WHERE series_id = 3$$);
+-- plan-time pruning keeps only the partitions the time range touches
+EXPLAIN (COSTS OFF) SELECT * FROM p WHERE ts >= '2024-01-02 12:00' AND series_id IN (1, 2);
+SELECT same($$SELECT * FROM TBL WHERE ts >= '2024-01-02 12:00' AND series_id IN (1, 2)$$);
+EXPLAIN (COSTS OFF) SELECT * FROM p WHERE ts >= '2024-01-01 06:00' AND ts < '2024-01-01 07:00';
+SELECT same($$SELECT * FROM TBL WHERE ts >= '2024-01-01 06:00' AND ts < '2024-01-01 07:00'$$);
+-- host is not the series column of the partitions: not pushed
+EXPLAIN (COSTS OFF) SELECT * FROM p WHERE host = 1 AND ts < '2024-01-01 01:00';
+SELECT same($$SELECT * FROM TBL WHERE host = 1 AND ts < '2024-01-01 01:00'$$);
+-- no clause at all: plain scans
+EXPLAIN (COSTS OFF) SELECT count(*) FROM p;
+SELECT same($$SELECT count(*), sum(value) FROM TBL$$);
+-- aggregates over the parent
+SELECT same($$SELECT series_id, count(*), sum(value), min(ts), max(ts) FROM TBL
+              WHERE ts >= '2024-01-01 12:00' AND ts < '2024-01-03 12:00' GROUP BY series_id$$);
+-- run-time pruning with a generic plan: parameters pushed per partition
+SET plan_cache_mode = force_generic_plan;
+PREPARE q(timestamptz, int) AS SELECT count(*), sum(value) FROM p WHERE ts >= $1 AND series_id = $2;
+EXPLAIN (COSTS OFF) EXECUTE q('2024-01-02 23:00', 5);
+EXECUTE q('2024-01-02 23:00', 5);
+SELECT count(*), sum(value) FROM h WHERE ts >= '2024-01-02 23:00' AND series_id = 5;
+EXECUTE q('2024-01-01 00:00', 7);
+SELECT count(*), sum(value) FROM h WHERE ts >= '2024-01-01 00:00' AND series_id = 7;
+DEALLOCATE q;
+RESET plan_cache_mode;
+-- a join through the parent
+SELECT same($$SELECT a.ts, a.value, b.value FROM TBL a JOIN TBL b ON a.ts = b.ts
+              WHERE a.series_id = 2 AND b.series_id = 2 AND a.ts < '2024-01-01 02:00'$$);
+
+RESET search_path;
+DROP SCHEMA query_partition CASCADE;
