@@ -58,6 +58,16 @@ SELECT b, count(*), sum(value) FROM dh GROUP BY b ORDER BY b;
 -- ztsdb.range() reads the declared series and time columns
 SELECT count(*), min(ts), max(ts), sum(value) FROM ztsdb.range('d', 3, '2024-02-01', '2024-02-03');
 SELECT count(*), min(ts2), max(ts2), sum(value) FROM dh WHERE b = 3;
+-- ztsdb.range() takes the value column by name (default: the first
+-- floating-point column)
+CREATE TABLE v (ts timestamptz NOT NULL, host int, metric int, v1 float8, v2 real)
+  USING ztsdb WITH (ztsdb.series = 'metric');
+INSERT INTO v SELECT '2024-01-01'::timestamptz + i * interval '1 s', i % 2, i % 3, i, -i / 4.0
+  FROM generate_series(0, 11) i;
+SELECT * FROM ztsdb.range('v', 1, '2024-01-01', '2024-01-02');
+SELECT * FROM ztsdb.range('v', 1, '2024-01-01', '2024-01-02', value_column => 'v2');
+SELECT * FROM ztsdb.range('v', 1, '2024-01-01', '2024-01-02', 'nosuch');
+SELECT * FROM ztsdb.range('v', 1, '2024-01-01', '2024-01-02', 'host');
 -- a table without a series column: nothing on "a" is pushed, and
 -- ztsdb.range() says there is no series
 INSERT INTO n SELECT '2024-01-01'::timestamptz + i * interval '1 s', i % 5, i FROM generate_series(0, 99) i;

@@ -47,8 +47,11 @@ AS 'MODULE_PATHNAME', 'ztsdb_drop_chunks'
 LANGUAGE C STRICT VOLATILE
 SET search_path = pg_catalog, pg_temp;
 
+-- One series' (time, value) rows in time order; the series column is the
+-- table's (ztsdb.table_layout), the value column the one named, by default
+-- the first real/double precision column.
 CREATE FUNCTION ztsdb.range(tbl regclass, series bigint, "from" timestamptz, "to" timestamptz,
-	OUT ts timestamptz, OUT value float8)
+	value_column name DEFAULT NULL, OUT ts timestamptz, OUT value float8)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'ztsdb_range'
 LANGUAGE C VOLATILE
