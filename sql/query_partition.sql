@@ -60,6 +60,15 @@ RESET plan_cache_mode;
 -- a join through the parent
 SELECT same($$SELECT a.ts, a.value, b.value FROM TBL a JOIN TBL b ON a.ts = b.ts
               WHERE a.series_id = 2 AND b.series_id = 2 AND a.ts < '2024-01-01 02:00'$$);
+-- renaming the column through the parent renames it in every partition,
+-- and their declared series follows
+ALTER TABLE p RENAME COLUMN series_id TO sid;
+SELECT c.relname, l.* FROM pg_class c, ztsdb.table_layout(c.oid) l
+ WHERE c.relname IN ('p1', 'p2', 'p3') AND c.relnamespace = 'query_partition'::regnamespace
+ ORDER BY c.relname;
+EXPLAIN (COSTS OFF) SELECT * FROM p WHERE sid = 3 AND ts >= '2024-01-03';
+SELECT count(*), sum(value) FROM p WHERE sid = 3;
+SELECT count(*), sum(value) FROM h WHERE series_id = 3;
 
 RESET search_path;
 DROP SCHEMA query_partition CASCADE;

@@ -95,6 +95,7 @@ CREATE TABLE e7 (ts timestamptz NOT NULL, a int) USING ztsdb WITH (ztsdb.bogus =
 CREATE TABLE e8 USING ztsdb WITH (ztsdb.series = 'a') AS SELECT now() AS ts, 1 AS a;
 ALTER TABLE d SET (ztsdb.series = 'a');
 ALTER TABLE d RESET (ztsdb.series);
+ALTER TABLE dh SET (ztsdb.series = 'a');
 SELECT * FROM ztsdb.table_layout('dh');
 -- none of the failed tables exists
 SELECT count(*) FROM pg_class WHERE relname LIKE 'e_' AND relnamespace = 'series_key'::regnamespace;

@@ -40,6 +40,10 @@
  * name), the user writes ztsdb.series = 'host_id' (namespace ztsdb, name
  * series): both forms are accepted.
  *
+ * XXX: the options are recorded when PostgreSQL's CREATE TABLE work is
+ * done; an event trigger on ddl_command_end that inserts into the new table
+ * would write its rows with the guessed layout.
+ *
  * The layout is not cached: LayoutOfRelation reads pg_class through the
  * syscache each time (a scan, a write buffer, a plan), which costs far less
  * than the work it starts, and can never be stale.  The writer never needs
@@ -412,7 +416,9 @@ TableOptionsBefore(PlannedStmt *pstmt, TableOptionsState *st)
 	else if (IsA(node, AlterTableStmt))
 	{
 		AlterTableStmt *stmt = castNode(AlterTableStmt, node);
+		const char *ours = NULL;
 		bool		sets = false;
+		bool		is_ztsdb;
 		Oid			relid;
 		ListCell   *lc;
 
@@ -432,16 +438,24 @@ TableOptionsBefore(PlannedStmt *pstmt, TableOptionsState *st)
 				const char *key = OptionKey(lfirst_node(DefElem, ld));
 
 				if (key != NULL)
-					ereport(ERROR,
-							(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-							 errmsg("ztsdb.%s cannot be changed after CREATE TABLE", key),
-							 errhint("Create a new table with the option and copy the rows with INSERT ... SELECT.")));
+					ours = key;
 			}
 		}
 		if (!sets)
 			return pstmt;
 		relid = RangeVarGetRelid(stmt->relation, NoLock, true);
-		if (!OidIsValid(relid) || !IsZtsdbRelid(relid))
+		is_ztsdb = OidIsValid(relid) && IsZtsdbRelid(relid);
+		if (ours != NULL && !is_ztsdb)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("ztsdb.%s applies only to tables using the ztsdb access method", ours),
+					 errhint("Remove the option.")));
+		if (ours != NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("ztsdb.%s cannot be changed after CREATE TABLE", ours),
+					 errhint("Create a new table with the option and copy the rows with INSERT ... SELECT.")));
+		if (!is_ztsdb)
 			return pstmt;
 
 		/*
