@@ -2,6 +2,7 @@
 -- gets ZtsdbScan (with time and series pushdown) on each partition that
 -- survives pruning, at plan time and at run time (generic plans); answers
 -- equal those of a heap copy.  Partitions may declare their series column.
+-- Under full partitionwise aggregation each partition gets ZtsdbAgg.
 CREATE SCHEMA query_partition;
 SET search_path = query_partition;
 CREATE TABLE p (ts timestamptz NOT NULL, host int NOT NULL, series_id int NOT NULL, value float8)
@@ -60,6 +61,40 @@ RESET plan_cache_mode;
 -- a join through the parent
 SELECT same($$SELECT a.ts, a.value, b.value FROM TBL a JOIN TBL b ON a.ts = b.ts
               WHERE a.series_id = 2 AND b.series_id = 2 AND a.ts < '2024-01-01 02:00'$$);
+-- full partitionwise aggregation (partitions by series, grouped by
+-- series): each partition's groups come from its own ZtsdbAgg
+CREATE TABLE ps (ts timestamptz NOT NULL, host int NOT NULL, series_id int NOT NULL, value float8)
+  PARTITION BY LIST (series_id);
+CREATE TABLE ps1 PARTITION OF ps FOR VALUES IN (0, 1, 2, 3, 4)
+  USING ztsdb WITH (ztsdb.series = 'series_id');
+CREATE TABLE ps2 PARTITION OF ps FOR VALUES IN (5, 6, 7, 8, 9)
+  USING ztsdb WITH (ztsdb.series = 'series_id');
+INSERT INTO ps SELECT * FROM h;
+SELECT ztsdb.seal('ps1') > 0 AS sealed;
+SET enable_partitionwise_aggregate = on;
+EXPLAIN (COSTS OFF)
+SELECT series_id, count(*), sum(value), min(ts) FROM ps WHERE ts < '2024-01-02 12:00' GROUP BY series_id;
+SELECT series_id, count(*), sum(value), min(ts) FROM ps WHERE ts < '2024-01-02 12:00' GROUP BY series_id
+ ORDER BY series_id;
+SELECT series_id, count(*), sum(value), min(ts) FROM h WHERE ts < '2024-01-02 12:00' GROUP BY series_id
+ ORDER BY series_id;
+EXPLAIN (COSTS OFF)
+SELECT series_id, date_bin('1 hour', ts, '2024-01-01'), avg(value), max(value) FROM ps
+ WHERE series_id IN (2, 7) GROUP BY 1, 2;
+SELECT (SELECT array_agg(x ORDER BY x) FROM
+          (SELECT (series_id, date_bin('1 hour', ts, '2024-01-01'), avg(value), max(value))::text AS x
+             FROM ps WHERE series_id IN (2, 7) GROUP BY series_id, date_bin('1 hour', ts, '2024-01-01')) a) =
+       (SELECT array_agg(x ORDER BY x) FROM
+          (SELECT (series_id, date_bin('1 hour', ts, '2024-01-01'), avg(value), max(value))::text AS x
+             FROM h WHERE series_id IN (2, 7) GROUP BY series_id, date_bin('1 hour', ts, '2024-01-01')) b) AS same_buckets;
+-- grouped by something else than the partition key: no full partitionwise
+-- aggregation, PostgreSQL's Agg over the partitions' scans
+EXPLAIN (COSTS OFF)
+SELECT host, count(*) FROM ps WHERE ts < '2024-01-02 12:00' GROUP BY host;
+RESET enable_partitionwise_aggregate;
+EXPLAIN (COSTS OFF)
+SELECT series_id, count(*) FROM ps WHERE ts < '2024-01-02 12:00' GROUP BY series_id;
+
 -- renaming the column through the parent renames it in every partition,
 -- and their declared series follows
 ALTER TABLE p RENAME COLUMN series_id TO sid;
