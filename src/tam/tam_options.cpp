@@ -536,7 +536,8 @@ TableOptionsAfter(TableOptionsState *st)
 				relid = RelidInCreationNamespace(st->rv);
 				if (!OidIsValid(relid))
 					break;
-				rel = relation_open(relid, AccessExclusiveLock);
+				/* created by this statement: we hold its AccessExclusiveLock */
+				rel = relation_open(relid, NoLock);
 				if (!IsZtsdbRelation(rel))
 				{
 					if (st->declared)
@@ -544,7 +545,7 @@ TableOptionsAfter(TableOptionsState *st)
 								(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 								 errmsg("ztsdb.time and ztsdb.series apply only to tables using the ztsdb access method"),
 								 errhint("Add USING ztsdb to CREATE TABLE, or remove the options.")));
-					relation_close(rel, AccessExclusiveLock);
+					relation_close(rel, NoLock);
 					break;
 				}
 				(void) LayoutWithDeclared(RelationGetDescr(rel), &st->decl, &layout, true);
