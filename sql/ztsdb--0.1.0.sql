@@ -47,11 +47,22 @@ AS 'MODULE_PATHNAME', 'ztsdb_drop_chunks'
 LANGUAGE C STRICT VOLATILE
 SET search_path = pg_catalog, pg_temp;
 
+-- One series' (time, value) rows in time order; the series column is the
+-- table's (ztsdb.table_layout), the value column the one named, by default
+-- the first real/double precision column.
 CREATE FUNCTION ztsdb.range(tbl regclass, series bigint, "from" timestamptz, "to" timestamptz,
-	OUT ts timestamptz, OUT value float8)
+	value_column name DEFAULT NULL, OUT ts timestamptz, OUT value float8)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'ztsdb_range'
 LANGUAGE C VOLATILE
+SET search_path = pg_catalog, pg_temp;
+
+-- The time and series columns a ztsdb table uses, and whether each was
+-- declared (WITH (ztsdb.time = ..., ztsdb.series = ...)) or guessed.
+CREATE FUNCTION ztsdb.table_layout(tbl regclass)
+RETURNS TABLE(time_column name, series_column name, time_declared boolean, series_declared boolean)
+AS 'MODULE_PATHNAME', 'ztsdb_table_layout'
+LANGUAGE C STRICT STABLE
 SET search_path = pg_catalog, pg_temp;
 
 -- Per-table rows and bytes per tier, for the tables the caller may read.

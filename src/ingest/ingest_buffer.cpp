@@ -188,7 +188,7 @@ GetBuffer(Relation rel)
 	old = MemoryContextSwitchTo(TopTransactionContext);
 	buf = static_cast<WriteBuffer *>(palloc0(sizeof(WriteBuffer)));
 	buf->key = key;
-	(void) LayoutFromTupleDesc(RelationGetDescr(rel), &buf->layout, true);
+	(void) LayoutOfRelation(rel, &buf->layout, true);
 	buf->capacity = (uint32) TYPEALIGN(8, guc_write_buffer_capacity);
 	for (uint16 c = 0; c < buf->layout.ncols; c++)
 	{

@@ -18,7 +18,10 @@
  * (plain columns, no DISTINCT, ORDER BY or FILTER), gets a CustomScan path
  * with scanrelid 0 whose custom_scan_tlist holds the group column and the
  * Aggrefs, as postgres_fdw does for remote aggregation; the planner keeps
- * the Agg plan if it is cheaper (it never is).
+ * the Agg plan if it is cheaper (it never is).  Under full partitionwise
+ * aggregation (enable_partitionwise_aggregate, GROUP BY covering the
+ * partition key) the hook also sees each partition's grouping, and each
+ * ztsdb partition gets its own path under the Append.
  *
  * Execution: the first call scans runs of visible rows (ScanNextRun), checks
  * each row against the bounds, finds its group (the last group is cached:
@@ -276,10 +279,21 @@ UpperPaths(PlannerInfo *root, UpperRelationKind stage, RelOptInfo *input_rel,
 	Path	   *cheapest;
 	TupleDesc	desc;
 
+	/*
+	 * Under full partitionwise aggregation the hook is also called for each
+	 * partition's grouping, with the partition as input_rel and the query's
+	 * target list and grouping target translated to its columns.
+	 */
+	bool		child = stage == UPPERREL_GROUP_AGG &&
+		input_rel->reloptkind == RELOPT_OTHER_MEMBER_REL && extra != NULL &&
+		static_cast<GroupPathExtraData *>(extra)->patype == PARTITIONWISE_AGGREGATE_FULL;
+	List	   *tlist = child ? static_cast<GroupPathExtraData *>(extra)->targetList
+		: parse->targetList;
+
 	if (prev_upper_paths)
 		prev_upper_paths(root, stage, input_rel, output_rel, extra);
 	if (!guc_enable_aggregate_scan ||
-		stage != UPPERREL_GROUP_AGG || input_rel->reloptkind != RELOPT_BASEREL ||
+		stage != UPPERREL_GROUP_AGG || (input_rel->reloptkind != RELOPT_BASEREL && !child) ||
 		!parse->hasAggs || parse->groupingSets != NIL || parse->havingQual != NULL ||
 		root->hasHavingQual || parse->hasTargetSRFs || list_length(parse->groupClause) > 2 ||
 		input_rel->cheapest_total_path == NULL)
@@ -289,7 +303,7 @@ UpperPaths(PlannerInfo *root, UpperRelationKind stage, RelOptInfo *input_rel,
 		return;
 
 	r = relation_open(rte->relid, NoLock);
-	ok = IsZtsdbRelation(r) && LayoutFromTupleDesc(RelationGetDescr(r), &layout, false);
+	ok = IsZtsdbRelation(r) && LayoutOfRelation(r, &layout, false);
 	desc = RelationGetDescr(r);
 	if (ok)
 	{
@@ -315,7 +329,7 @@ UpperPaths(PlannerInfo *root, UpperRelationKind stage, RelOptInfo *input_rel,
 	foreach(lc, ok ? parse->groupClause : NIL)
 	{
 		SortGroupClause *sgc = lfirst_node(SortGroupClause, lc);
-		Node	   *gexpr = get_sortgroupclause_expr(sgc, parse->targetList);
+		Node	   *gexpr = get_sortgroupclause_expr(sgc, tlist);
 
 		if (layout.series_col >= 0 && ColumnOf(gexpr, input_rel->relid) == layout.series_col &&
 			!list_member_int(groupcols, kGroupSeries))
@@ -339,7 +353,7 @@ UpperPaths(PlannerInfo *root, UpperRelationKind stage, RelOptInfo *input_rel,
 	 * Every Var must be the series group column (expressions equal to a
 	 * group expression count as it), every Aggref supported.
 	 */
-	target = root->upper_targets[UPPERREL_GROUP_AGG];
+	target = child ? output_rel->reltarget : root->upper_targets[UPPERREL_GROUP_AGG];
 	vars = NIL;
 	foreach(lc, ok ? target->exprs : NIL)
 	{
@@ -496,7 +510,7 @@ BeginAgg(CustomScanState *node, EState *estate, int eflags)
 	(void) eflags;
 	/* the executor holds the table's lock already (range table) */
 	state->rel = table_open((Oid) linitial_int(info), AccessShareLock);
-	(void) LayoutFromTupleDesc(RelationGetDescr(state->rel), &state->layout, true);
+	(void) LayoutOfRelation(state->rel, &state->layout, true);
 	state->exprs = ExecInitExprList(cscan->custom_exprs, &node->ss.ps);
 	foreach(lc, cscan->custom_exprs)
 		state->expr_types = lappend_oid(state->expr_types, exprType((Node *) lfirst(lc)));

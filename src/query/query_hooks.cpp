@@ -9,7 +9,9 @@
  * table's data to the writer to delete once the dropping transaction
  * commits.  ProcessUtility_hook: ALTER TABLE forms that would change the
  * column layout of stored chunks are refused, and so is publishing a ztsdb
- * table by name (its rows are not in PostgreSQL's WAL).  Every hook calls the
+ * table by name (its rows are not in PostgreSQL's WAL); table options
+ * ztsdb.time and ztsdb.series are handled around PostgreSQL's work
+ * (tam_options.cpp).  Every hook calls the
  * previous one.
  *
  *-------------------------------------------------------------------------
@@ -213,18 +215,22 @@ ProcessUtility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 			   ProcessUtilityContext context, ParamListInfo params,
 			   QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc)
 {
+	TableOptionsState options;
+
 	if (IsA(pstmt->utilityStmt, AlterTableStmt))
 		CheckAlterTable(castNode(AlterTableStmt, pstmt->utilityStmt));
 	else if (IsA(pstmt->utilityStmt, CreatePublicationStmt))
 		CheckPublication(castNode(CreatePublicationStmt, pstmt->utilityStmt)->pubobjects);
 	else if (IsA(pstmt->utilityStmt, AlterPublicationStmt))
 		CheckPublication(castNode(AlterPublicationStmt, pstmt->utilityStmt)->pubobjects);
+	pstmt = TableOptionsBefore(pstmt, &options);
 	if (prev_process_utility)
 		prev_process_utility(pstmt, queryString, readOnlyTree, context, params, queryEnv,
 							 dest, qc);
 	else
 		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context, params, queryEnv,
 								dest, qc);
+	TableOptionsAfter(&options);
 }
 
 void

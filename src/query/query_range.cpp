@@ -1,8 +1,11 @@
 /*-------------------------------------------------------------------------
  *
  * query_range.cpp
- *	  ztsdb.range(table, series, from, to): one series' (ts, value) rows in
- *	  [from, to), in time order, streamed one row per call.
+ *	  ztsdb.range(table, series, from, to [, value_column]): one series'
+ *	  (ts, value) rows in [from, to), in time order, streamed one row per
+ *	  call.  The series and time columns are the table's (declared or
+ *	  guessed, LayoutOfRelation); the value column is the one named, by
+ *	  default the first floating-point column.
  *
  * Every chunk whose time range overlaps [from, to) becomes a cursor over
  * that chunk's matching rows in time order: sorted warm files by binary
@@ -252,7 +255,8 @@ Peek(RangeState *st, RangeCursor *cur)
 }
 
 static RangeState *
-RangeBegin(Oid relid, int64 series, int64 from, int64 to, MemoryContext cxt)
+RangeBegin(Oid relid, int64 series, int64 from, int64 to, const char *value_name,
+		   MemoryContext cxt)
 {
 	MemoryContext old = MemoryContextSwitchTo(cxt);
 	RangeState *st = static_cast<RangeState *>(palloc0(sizeof(RangeState)));
@@ -266,15 +270,42 @@ RangeBegin(Oid relid, int64 series, int64 from, int64 to, MemoryContext cxt)
 	st->series = series;
 	st->from = from;
 	st->to = to;
-	(void) LayoutFromTupleDesc(RelationGetDescr(rel), &st->layout, true);
+	(void) LayoutOfRelation(rel, &st->layout, true);
 	st->value_col = -1;
-	for (uint16 c = 0; c < st->layout.ncols; c++)
-		if (st->layout.types[c] == core::ColumnType::kFloat8 ||
-			st->layout.types[c] == core::ColumnType::kFloat4)
-		{
-			st->value_col = (int16) c;
-			break;
-		}
+	if (value_name != NULL)
+	{
+		/* the value column named by the caller */
+		TupleDesc	desc = RelationGetDescr(rel);
+
+		for (int c = 0; c < desc->natts && st->value_col < 0; c++)
+			if (!TupleDescAttr(desc, c)->attisdropped &&
+				strcmp(NameStr(TupleDescAttr(desc, c)->attname), value_name) == 0)
+				st->value_col = (int16) c;
+		if (st->value_col < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("column \"%s\" of relation \"%s\" does not exist", value_name,
+							RelationGetRelationName(rel)),
+					 errhint("value_column names a real or double precision column of the table.")));
+		if (st->layout.types[st->value_col] != core::ColumnType::kFloat8 &&
+			st->layout.types[st->value_col] != core::ColumnType::kFloat4)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("value column \"%s\" has type %s", value_name,
+							format_type_be(TupleDescAttr(desc, st->value_col)->atttypid)),
+					 errhint("ztsdb.range() returns a real or double precision column; query other columns with SELECT.")));
+	}
+	else
+	{
+		/* by default the first floating-point column */
+		for (uint16 c = 0; c < st->layout.ncols; c++)
+			if (st->layout.types[c] == core::ColumnType::kFloat8 ||
+				st->layout.types[c] == core::ColumnType::kFloat4)
+			{
+				st->value_col = (int16) c;
+				break;
+			}
+	}
 	if (st->layout.series_col < 0 || st->value_col < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
@@ -383,6 +414,8 @@ ztsdb_range(PG_FUNCTION_ARGS)
 			SRF_RETURN_DONE(funcctx);
 		funcctx->user_fctx = RangeBegin(PG_GETARG_OID(0), PG_GETARG_INT64(1),
 										PG_GETARG_TIMESTAMPTZ(2), PG_GETARG_TIMESTAMPTZ(3),
+										PG_NARGS() > 4 && !PG_ARGISNULL(4)
+										? NameStr(*PG_GETARG_NAME(4)) : NULL,
 										funcctx->multi_call_memory_ctx);
 	}
 	funcctx = SRF_PERCALL_SETUP();

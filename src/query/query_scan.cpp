@@ -190,11 +190,17 @@ SetRelPathlist(PlannerInfo *root, RelOptInfo *rel, Index rti, RangeTblEntry *rte
 
 	if (prev_set_rel_pathlist)
 		prev_set_rel_pathlist(root, rel, rti, rte);
+	/*
+	 * A partition (or inheritance child) of a parent named in the query is
+	 * an "other member" rel with its own RTE and translated clauses: it
+	 * gets the path like a table named directly, under the parent's Append.
+	 */
 	if (rte->rtekind != RTE_RELATION || rte->relkind != RELKIND_RELATION || rte->inh ||
-		rel->reloptkind != RELOPT_BASEREL || rel->baserestrictinfo == NIL)
+		(rel->reloptkind != RELOPT_BASEREL && rel->reloptkind != RELOPT_OTHER_MEMBER_REL) ||
+		rel->baserestrictinfo == NIL)
 		return;
 	r = relation_open(rte->relid, NoLock);
-	ok = IsZtsdbRelation(r) && LayoutFromTupleDesc(RelationGetDescr(r), &layout, false);
+	ok = IsZtsdbRelation(r) && LayoutOfRelation(r, &layout, false);
 	if (ok)
 	{
 		TupleDesc	desc = RelationGetDescr(r);
@@ -518,7 +524,7 @@ Explain(CustomScanState *node, List *ancestors, ExplainState *es)
 	core::ChunkLayout layout;
 	StringInfoData buf;
 
-	(void) LayoutFromTupleDesc(RelationGetDescr(node->ss.ss_currentRelation), &layout, false);
+	(void) LayoutOfRelation(node->ss.ss_currentRelation, &layout, false);
 	time_name = NameStr(TupleDescAttr(RelationGetDescr(node->ss.ss_currentRelation),
 									  layout.time_col)->attname);
 	series_name = layout.series_col >= 0

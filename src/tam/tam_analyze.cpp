@@ -552,7 +552,7 @@ AnalyzeBegin(Relation rel, uint32 flags)
 
 	WaitForRecovery();
 	WaitForAsyncCommits();
-	(void) LayoutFromTupleDesc(RelationGetDescr(rel), &scan->layout, true);
+	(void) LayoutOfRelation(rel, &scan->layout, true);
 	/* NULL snapshot: every committed row and our own, as heap's ANALYZE counts */
 	scan->buf_rows = BufferRowsForScan(rel, NULL, scan->buf_values, scan->buf_validity);
 	view = OpenTableView(rel, true, PG_INT64_MIN, PG_INT64_MAX, -1, NULL, false);

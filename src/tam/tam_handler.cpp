@@ -434,7 +434,7 @@ ztsdb_relation_set_new_filenode(Relation rel, const RelFileNode *newrnode, char 
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("unlogged ztsdb tables are not supported")));
-	(void) LayoutFromTupleDesc(RelationGetDescr(rel), &layout, true);
+	(void) LayoutOfRelation(rel, &layout, true);
 	WaitForRecovery();
 
 	/*

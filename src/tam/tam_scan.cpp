@@ -251,7 +251,7 @@ ScanSetup(ZtsScanDesc *scan)
 
 	WaitForRecovery();
 	WaitForAsyncCommits();
-	(void) LayoutFromTupleDesc(RelationGetDescr(rel), &scan->layout, true);
+	(void) LayoutOfRelation(rel, &scan->layout, true);
 	scan->buf_rows = BufferRowsForScan(rel, scan->base.rs_snapshot, scan->buf_values,
 									   scan->buf_validity);
 	if (scan->bounded)

@@ -10,6 +10,9 @@
 #include "ztsdb/core/chunk_file.h"
 #include "ztsdb/pg.h"
 
+struct PlannedStmt;
+struct RangeVar;
+
 namespace ztsdb {
 
 /*
@@ -18,6 +21,65 @@ namespace ztsdb {
  * supported or there is no NOT NULL time column; otherwise returns false.
  */
 bool		LayoutFromTupleDesc(TupleDesc desc, core::ChunkLayout *layout, bool report);
+
+/*
+ * Declared time and series columns of a table (tam_options.cpp): names
+ * from its ztsdb.time / ztsdb.series options, palloc'd; series "" is "none".
+ */
+struct DeclaredColumns
+{
+	const char *time;
+	const char *series;
+	bool		has_time;
+	bool		has_series;
+};
+
+/*
+ * LayoutWithDeclared is LayoutFromTupleDesc with decl's columns replacing
+ * the guessed ones; with report set it ereports when a declared column is
+ * missing (42703), of the wrong type (42804) or, for time, nullable.
+ */
+bool		LayoutWithDeclared(TupleDesc desc, const DeclaredColumns *decl,
+							   core::ChunkLayout *layout, bool report);
+
+/*
+ * LayoutOfRelation is rel's layout: its declared columns (read from
+ * pg_class through the syscache), else the guessed ones.  Every backend
+ * user of a table's layout goes through it.
+ */
+bool		LayoutOfRelation(Relation rel, core::ChunkLayout *layout, bool report);
+
+/*
+ * The utility hook's part for table options (query_hooks.cpp calls these
+ * around PostgreSQL's processing of every utility statement):
+ * TableOptionsBefore takes ztsdb.time/ztsdb.series out of CREATE TABLE
+ * (returning a stripped copy of pstmt), refuses them where they cannot be
+ * honoured, and prepares ALTER TABLE SET/RESET and RENAME COLUMN;
+ * TableOptionsAfter records the declared columns, reports guessed ones
+ * with a NOTICE, and puts back or renames the entries.
+ */
+enum TableOptionsKind
+{
+	kOptNone = 0,
+	kOptCreate,
+	kOptAlter,
+	kOptRename
+};
+
+struct TableOptionsState
+{
+	TableOptionsKind kind;
+	RangeVar   *rv;
+	Oid			relid;
+	DeclaredColumns decl;
+	bool		declared;
+	bool		existed;
+	const char *oldname;
+	const char *newname;
+};
+
+PlannedStmt *TableOptionsBefore(PlannedStmt *pstmt, TableOptionsState *st);
+void		TableOptionsAfter(TableOptionsState *st);
 
 /* IsZtsdbRelation tells whether rel uses the ztsdb access method. */
 bool		IsZtsdbRelation(Relation rel);
