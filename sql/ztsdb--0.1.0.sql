@@ -41,10 +41,11 @@ AS 'MODULE_PATHNAME', 'ztsdb_compress'
 LANGUAGE C STRICT VOLATILE
 SET search_path = pg_catalog, pg_temp;
 
+-- Not STRICT: NULL arguments are refused rather than do nothing quietly.
 CREATE FUNCTION ztsdb.drop_chunks(tbl regclass, older_than interval)
 RETURNS integer
 AS 'MODULE_PATHNAME', 'ztsdb_drop_chunks'
-LANGUAGE C STRICT VOLATILE
+LANGUAGE C CALLED ON NULL INPUT VOLATILE
 SET search_path = pg_catalog, pg_temp;
 
 CREATE FUNCTION ztsdb.range(tbl regclass, series bigint, "from" timestamptz, "to" timestamptz,

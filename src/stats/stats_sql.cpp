@@ -289,13 +289,45 @@ ztsdb_compress(PG_FUNCTION_ARGS)
 extern "C" Datum
 ztsdb_drop_chunks(PG_FUNCTION_ARGS)
 {
-	Relation	rel = OpenZtsdbTable(PG_GETARG_OID(0), ShareUpdateExclusiveLock, kNeedOwner);
-	Interval   *iv = PG_GETARG_INTERVAL_P(1);
-	TimestampTz cutoff = DatumGetTimestampTz(DirectFunctionCall2(timestamptz_mi_interval,
-																 TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()),
-																 IntervalPGetDatum(iv)));
-	int64		n = SendRequest(core::kReqDropChunks, rel, cutoff);
+	Relation	rel;
+	Interval   *iv;
+	TimestampTz now = GetCurrentTransactionStartTimestamp();
+	TimestampTz cutoff;
+	int64		n;
 
+	/*
+	 * Not STRICT: a NULL table or interval would otherwise return NULL
+	 * having done nothing, which reads like success.  The interval is
+	 * checked by the cutoff it gives (now() - older_than, as PostgreSQL
+	 * users write retention), so '1 month' and '1 month -1 day' are judged
+	 * by their actual effect: the cutoff must lie strictly before now().
+	 * A zero or negative interval would put it at or after now() and drop
+	 * every chunk, the newest rows included.
+	 */
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("table must not be NULL")));
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("older_than must not be NULL"),
+				 errhint("Pass how old a chunk must be to go, for example '30 days'.")));
+	iv = PG_GETARG_INTERVAL_P(1);
+	cutoff = DatumGetTimestampTz(DirectFunctionCall2(timestamptz_mi_interval,
+													 TimestampTzGetDatum(now),
+													 IntervalPGetDatum(iv)));
+	if (cutoff >= now)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("older_than must be a positive interval, not %s",
+						DatumGetCString(DirectFunctionCall1(interval_out, IntervalPGetDatum(iv)))),
+				 errdetail("drop_chunks removes the chunks whose rows are all older than now() - older_than; "
+						   "this interval would remove the newest chunks too."),
+				 errhint("Pass how old a chunk must be to go, for example '30 days'.")));
+
+	rel = OpenZtsdbTable(PG_GETARG_OID(0), ShareUpdateExclusiveLock, kNeedOwner);
+	n = SendRequest(core::kReqDropChunks, rel, cutoff);
 	relation_close(rel, ShareUpdateExclusiveLock);
 	PG_RETURN_INT32((int32) n);
 }
