@@ -21,8 +21,11 @@
 
 #include <ctime>
 
+#include <sys/stat.h>
+
 extern "C" {
 #include "funcapi.h"
+#include "storage/fd.h"
 #include "utils/acl.h"
 #include "utils/lsyscache.h"
 #include "utils/rls.h"
@@ -140,6 +143,38 @@ OlderThan(Interval *iv)
 												   IntervalPGetDatum(iv)));
 }
 
+/*
+ * WalDiskBytes sums the sizes of the files under $PGDATA/ztsdb/wal: the
+ * sidecar WAL segments (preallocated, so a segment counts whole from its
+ * creation), its checkpoint, generations and sidecar_commits.  Files may be
+ * removed while it reads the directory (the writer recycles segments): a
+ * file gone before its stat is not counted.
+ */
+static uint64
+WalDiskBytes(void)
+{
+	const char *dirpath = "ztsdb/wal";
+	DIR		   *dir = AllocateDir(dirpath);
+	struct dirent *de;
+	uint64		total = 0;
+
+	if (dir == NULL)
+		return 0;				/* ReadDir reports errors other than ENOENT */
+	while ((de = ReadDir(dir, dirpath)) != NULL)
+	{
+		char		path[MAXPGPATH];
+		struct stat st;
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dirpath, de->d_name);
+		if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+			total += (uint64) st.st_size;
+	}
+	FreeDir(dir);
+	return total;
+}
+
 } // namespace ztsdb
 
 using namespace ztsdb;
@@ -148,6 +183,7 @@ extern "C" {
 PG_FUNCTION_INFO_V1(ztsdb_stats);
 PG_FUNCTION_INFO_V1(ztsdb_stats_reset);
 PG_FUNCTION_INFO_V1(ztsdb_chunks);
+PG_FUNCTION_INFO_V1(ztsdb_hot_memory_bytes);
 PG_FUNCTION_INFO_V1(ztsdb_seal);
 PG_FUNCTION_INFO_V1(ztsdb_compress);
 PG_FUNCTION_INFO_V1(ztsdb_drop_chunks);
@@ -177,6 +213,15 @@ ztsdb_stats(PG_FUNCTION_ARGS)
 
 	for (int i = 0; i < kStatCount; i++)
 		put(stat_names[i], (double) (int64) pg_atomic_read_u64(&stats_shared->counters[i]));
+
+	/*
+	 * Space not in any table's pg_relation_size(): the shared memory of hot
+	 * chunks in use (whole chunks, however full), and the sidecar WAL files
+	 * (shared by every table).
+	 */
+	put("hot_memory_bytes",
+		(double) pg_atomic_read_u64(&stats_shared->counters[kStatChunksHot]) * storage_shared->chunk_bytes);
+	put("wal_disk_bytes", (double) WalDiskBytes());
 
 	/* rates over the last kRateWindow complete seconds */
 	for (int i = 0; i < kRateSlots; i++)
@@ -264,6 +309,28 @@ ztsdb_chunks(PG_FUNCTION_ARGS)
 	}
 	relation_close(rel, AccessShareLock);
 	return (Datum) 0;
+}
+
+/*
+ * ztsdb_hot_memory_bytes returns the bytes of shared memory the table's hot
+ * chunks hold: whole chunks (ztsdb.hot_chunk_size each), since a chunk's
+ * memory is taken from the pool when it opens, not as rows arrive.
+ */
+extern "C" Datum
+ztsdb_hot_memory_bytes(PG_FUNCTION_ARGS)
+{
+	Oid			relid = PG_GETARG_OID(0);
+	Relation	rel;
+	TableView  *view;
+	int64		bytes;
+
+	rel = OpenZtsdbTable(relid, AccessShareLock, kNeedSelect);
+	WaitForRecovery();
+	WaitForAsyncCommits();
+	view = OpenTableView(rel, false);
+	bytes = (int64) view->nhot * storage_shared->chunk_bytes;
+	relation_close(rel, AccessShareLock);
+	PG_RETURN_INT64(bytes);
 }
 
 extern "C" Datum
