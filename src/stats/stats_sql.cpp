@@ -194,7 +194,7 @@ ztsdb_stats(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 
-	uint64		now = (uint64) time(NULL);
+	uint64		now;
 	uint64		rows = 0;
 	uint64		queries = 0;
 	uint64		counts[core::kHistogramBuckets];
@@ -223,20 +223,49 @@ ztsdb_stats(PG_FUNCTION_ARGS)
 		(double) pg_atomic_read_u64(&stats_shared->counters[kStatChunksHot]) * storage_shared->chunk_bytes);
 	put("wal_disk_bytes", (double) WalDiskBytes());
 
-	/* rates over the last kRateWindow complete seconds */
-	for (int i = 0; i < kRateSlots; i++)
+	/*
+	 * Rates: rows applied (writes_per_sec) and scans started
+	 * (queries_per_sec) per second, over the part of the last kRateWindow
+	 * seconds since the first second with any: from the start of that
+	 * second to now, the current second included.  A 5 s burst therefore
+	 * reads as its own rate, not diluted over the whole window, and an idle
+	 * spell after it lowers the figure as it lengthens.  At least one second
+	 * is assumed, so a burst just started does not read as infinite.
+	 */
 	{
-		RateSlot   *slot = &stats_shared->rate[i];
-		uint64		sec = pg_atomic_read_u64(&slot->second);
+		struct timespec ts;
+		double		now_f;
+		uint64		first_rows = PG_UINT64_MAX;
+		uint64		first_queries = PG_UINT64_MAX;
 
-		if (sec < now && sec + kRateWindow >= now)
+		clock_gettime(CLOCK_REALTIME, &ts);
+		now = (uint64) ts.tv_sec;
+		now_f = (double) ts.tv_sec + ts.tv_nsec / 1e9;
+		for (int i = 0; i < kRateSlots; i++)
 		{
-			rows += pg_atomic_read_u64(&slot->rows);
-			queries += pg_atomic_read_u64(&slot->queries);
+			RateSlot   *slot = &stats_shared->rate[i];
+			uint64		sec = pg_atomic_read_u64(&slot->second);
+			uint64		r;
+			uint64		q;
+
+			if (sec == 0 || sec > now || sec + kRateWindow <= now)
+				continue;
+			r = pg_atomic_read_u64(&slot->rows);
+			q = pg_atomic_read_u64(&slot->queries);
+			rows += r;
+			queries += q;
+			if (r > 0)
+				first_rows = Min(first_rows, sec);
+			if (q > 0)
+				first_queries = Min(first_queries, sec);
 		}
+		auto		span = [&](uint64 first) {
+			return first == PG_UINT64_MAX ? 1.0 : Max(now_f - (double) first, 1.0);
+		};
+
+		put("writes_per_sec", (double) rows / span(first_rows));
+		put("queries_per_sec", (double) queries / span(first_queries));
 	}
-	put("writes_per_sec", (double) rows / kRateWindow);
-	put("queries_per_sec", (double) queries / kRateWindow);
 
 	for (int h = 0; h < kHistCount; h++)
 	{
