@@ -29,6 +29,13 @@ AS 'MODULE_PATHNAME', 'ztsdb_chunks'
 LANGUAGE C STRICT VOLATILE
 SET search_path = pg_catalog, pg_temp;
 
+-- Shared memory held by a table's hot chunks (whole chunks).
+CREATE FUNCTION ztsdb.hot_memory_bytes(tbl regclass)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'ztsdb_hot_memory_bytes'
+LANGUAGE C STRICT VOLATILE
+SET search_path = pg_catalog, pg_temp;
+
 CREATE FUNCTION ztsdb.seal(tbl regclass)
 RETURNS integer
 AS 'MODULE_PATHNAME', 'ztsdb_seal'
@@ -53,13 +60,6 @@ CREATE FUNCTION ztsdb.range(tbl regclass, series bigint, "from" timestamptz, "to
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'ztsdb_range'
 LANGUAGE C VOLATILE
-SET search_path = pg_catalog, pg_temp;
-
--- Shared memory held by a table's hot chunks (whole chunks).
-CREATE FUNCTION ztsdb.hot_memory_bytes(tbl regclass)
-RETURNS bigint
-AS 'MODULE_PATHNAME', 'ztsdb_hot_memory_bytes'
-LANGUAGE C STRICT VOLATILE
 SET search_path = pg_catalog, pg_temp;
 
 -- Per-table rows and bytes per tier, for the tables the caller may read.

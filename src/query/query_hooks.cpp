@@ -9,13 +9,14 @@
  * table's data to the writer to delete once the dropping transaction
  * commits.  ProcessUtility_hook: ALTER TABLE forms that would change the
  * column layout of stored chunks are refused, and so is publishing a ztsdb
- * table by name (its rows are not in PostgreSQL's WAL).  CREATE TABLE ...
- * USING ztsdb with a PRIMARY KEY, UNIQUE or EXCLUDE constraint, and VACUUM
- * FULL or CLUSTER of a named ztsdb table, are refused here, before
- * PostgreSQL creates any storage: refused later (index build,
- * copy_for_cluster), they would leave a drop record for the writer to
- * resolve for a table that never held a row.  Every hook calls the
+ * table by name (its rows are not in PostgreSQL's WAL).  Every hook calls the
  * previous one.
+ *
+ * CREATE TABLE ... USING ztsdb with a PRIMARY KEY, UNIQUE or EXCLUDE
+ * constraint, and VACUUM FULL or CLUSTER of a named ztsdb table, are refused
+ * in ProcessUtility_hook before PostgreSQL creates any storage: refused
+ * later (index build, copy_for_cluster), they would leave a drop record for
+ * the writer to resolve for a table that never held a row.
  *
  *-------------------------------------------------------------------------
  */
@@ -318,16 +319,16 @@ ProcessUtility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 {
 	if (IsA(pstmt->utilityStmt, AlterTableStmt))
 		CheckAlterTable(castNode(AlterTableStmt, pstmt->utilityStmt));
-	else if (IsA(pstmt->utilityStmt, CreatePublicationStmt))
-		CheckPublication(castNode(CreatePublicationStmt, pstmt->utilityStmt)->pubobjects);
-	else if (IsA(pstmt->utilityStmt, AlterPublicationStmt))
-		CheckPublication(castNode(AlterPublicationStmt, pstmt->utilityStmt)->pubobjects);
 	else if (IsA(pstmt->utilityStmt, CreateStmt))
 		CheckCreateTable(castNode(CreateStmt, pstmt->utilityStmt));
 	else if (IsA(pstmt->utilityStmt, VacuumStmt))
 		CheckVacuumFull(castNode(VacuumStmt, pstmt->utilityStmt));
 	else if (IsA(pstmt->utilityStmt, ClusterStmt))
 		RefuseRewrite(castNode(ClusterStmt, pstmt->utilityStmt)->relation);
+	else if (IsA(pstmt->utilityStmt, CreatePublicationStmt))
+		CheckPublication(castNode(CreatePublicationStmt, pstmt->utilityStmt)->pubobjects);
+	else if (IsA(pstmt->utilityStmt, AlterPublicationStmt))
+		CheckPublication(castNode(AlterPublicationStmt, pstmt->utilityStmt)->pubobjects);
 	if (prev_process_utility)
 		prev_process_utility(pstmt, queryString, readOnlyTree, context, params, queryEnv,
 							 dest, qc);
