@@ -4,7 +4,9 @@
 -- agree with the counters.  Only inequalities: timings vary.
 CREATE SCHEMA sql_rates;
 SET search_path = sql_rates;
+SET client_min_messages = warning;  -- the layout NOTICE of CREATE TABLE, where there is one
 CREATE TABLE r (ts timestamptz NOT NULL, series_id int NOT NULL, value float8) USING ztsdb;
+RESET client_min_messages;
 
 -- stats_reset forgets earlier activity, so the window starts here
 SELECT ztsdb.stats_reset();

@@ -5,7 +5,9 @@
 CREATE SCHEMA sql_retention;
 SET search_path = sql_retention;
 
+SET client_min_messages = warning;  -- the layout NOTICE of CREATE TABLE, where there is one
 CREATE TABLE m (ts timestamptz NOT NULL, series_id int NOT NULL, value float8) USING ztsdb;
+RESET client_min_messages;
 INSERT INTO m VALUES (now() - interval '60 days', 1, 1), (now() - interval '1 minute', 1, 2);
 SELECT ztsdb.seal('m') >= 1 AS sealed;
 INSERT INTO m VALUES (now() - interval '2 minutes', 1, 3);

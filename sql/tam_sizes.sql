@@ -6,7 +6,9 @@
 CREATE SCHEMA tam_sizes;
 SET search_path = tam_sizes;
 
+SET client_min_messages = warning;  -- the layout NOTICE of CREATE TABLE, where there is one
 CREATE TABLE m (ts timestamptz NOT NULL, series_id int NOT NULL, value float8) USING ztsdb;
+RESET client_min_messages;
 SELECT hot_memory_bytes, bytes_hot, total_bytes FROM ztsdb.stat_tables WHERE table_name = 'm'::regclass;
 
 -- hot rows only: no file yet, but memory in use and WAL on disk
