@@ -29,6 +29,13 @@ AS 'MODULE_PATHNAME', 'ztsdb_chunks'
 LANGUAGE C STRICT VOLATILE
 SET search_path = pg_catalog, pg_temp;
 
+-- Shared memory held by a table's hot chunks (whole chunks).
+CREATE FUNCTION ztsdb.hot_memory_bytes(tbl regclass)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'ztsdb_hot_memory_bytes'
+LANGUAGE C STRICT VOLATILE
+SET search_path = pg_catalog, pg_temp;
+
 CREATE FUNCTION ztsdb.seal(tbl regclass)
 RETURNS integer
 AS 'MODULE_PATHNAME', 'ztsdb_seal'
@@ -41,10 +48,11 @@ AS 'MODULE_PATHNAME', 'ztsdb_compress'
 LANGUAGE C STRICT VOLATILE
 SET search_path = pg_catalog, pg_temp;
 
+-- Not STRICT: NULL arguments are refused rather than do nothing quietly.
 CREATE FUNCTION ztsdb.drop_chunks(tbl regclass, older_than interval)
 RETURNS integer
 AS 'MODULE_PATHNAME', 'ztsdb_drop_chunks'
-LANGUAGE C STRICT VOLATILE
+LANGUAGE C CALLED ON NULL INPUT VOLATILE
 SET search_path = pg_catalog, pg_temp;
 
 -- One series' (time, value) rows in time order; the series column is the
@@ -66,7 +74,13 @@ LANGUAGE C STRICT STABLE
 SET search_path = pg_catalog, pg_temp;
 
 -- Per-table rows and bytes per tier, for the tables the caller may read.
+-- bytes_hot: bytes of the rows in hot chunks; hot_memory_bytes: the shared
+-- memory those chunks hold; bytes_warm + bytes_cold: the chunk files, what
+-- pg_relation_size() reports; total_bytes: memory and files together.  The
+-- sidecar WAL is shared by all tables: wal_disk_bytes in ztsdb.stats().
 CREATE VIEW ztsdb.stat_tables AS
+SELECT t.*, t.hot_memory_bytes + t.bytes_warm + t.bytes_cold AS total_bytes
+  FROM (
 SELECT c.oid::regclass AS table_name,
        count(*) FILTER (WHERE ch.tier = 'hot') AS chunks_hot,
        count(*) FILTER (WHERE ch.tier = 'warm') AS chunks_warm,
@@ -76,12 +90,13 @@ SELECT c.oid::regclass AS table_name,
        coalesce(sum(ch.rows) FILTER (WHERE ch.tier = 'cold'), 0) AS rows_cold,
        coalesce(sum(ch.bytes) FILTER (WHERE ch.tier = 'hot'), 0) AS bytes_hot,
        coalesce(sum(ch.bytes) FILTER (WHERE ch.tier = 'warm'), 0) AS bytes_warm,
-       coalesce(sum(ch.bytes) FILTER (WHERE ch.tier = 'cold'), 0) AS bytes_cold
+       coalesce(sum(ch.bytes) FILTER (WHERE ch.tier = 'cold'), 0) AS bytes_cold,
+       ztsdb.hot_memory_bytes(c.oid) AS hot_memory_bytes
   FROM pg_catalog.pg_class c
   JOIN pg_catalog.pg_am a ON a.oid = c.relam AND a.amname = 'ztsdb'
   LEFT JOIN LATERAL ztsdb.chunks(c.oid) ch ON true
  WHERE c.relkind = 'r' AND pg_catalog.has_table_privilege(c.oid, 'SELECT')
- GROUP BY c.oid;
+ GROUP BY c.oid) t;
 GRANT SELECT ON ztsdb.stat_tables TO PUBLIC;
 
 -- Everyone may call the functions; each checks the table privilege it

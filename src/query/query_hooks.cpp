@@ -14,6 +14,12 @@
  * (tam_options.cpp).  Every hook calls the
  * previous one.
  *
+ * CREATE TABLE ... USING ztsdb with a PRIMARY KEY, UNIQUE or EXCLUDE
+ * constraint, and VACUUM FULL or CLUSTER of a named ztsdb table, are refused
+ * in ProcessUtility_hook before PostgreSQL creates any storage: refused
+ * later (index build, copy_for_cluster), they would leave a drop record for
+ * the writer to resolve for a table that never held a row.
+ *
  *-------------------------------------------------------------------------
  */
 #include "ztsdb/core/record_format.h"
@@ -24,6 +30,8 @@ extern "C" {
 #include "catalog/namespace.h"
 #include "catalog/objectaccess.h"
 #include "catalog/pg_class.h"
+#include "commands/defrem.h"
+#include "access/tableam.h"
 #include "nodes/parsenodes.h"
 #include "optimizer/plancat.h"
 #include "executor/executor.h"
@@ -210,6 +218,102 @@ CheckPublication(List *pubobjects)
 	}
 }
 
+/* IndexConstraintName names a constraint that needs an index, else NULL. */
+static const char *
+IndexConstraintName(Node *node)
+{
+	if (node == NULL || !IsA(node, Constraint))
+		return NULL;
+	switch (castNode(Constraint, node)->contype)
+	{
+		case CONSTR_PRIMARY:
+			return "PRIMARY KEY";
+		case CONSTR_UNIQUE:
+			return "UNIQUE";
+		case CONSTR_EXCLUSION:
+			return "EXCLUDE";
+		default:
+			return NULL;
+	}
+}
+
+/*
+ * CheckCreateTable refuses CREATE TABLE ... USING ztsdb (or with ztsdb as
+ * default_table_access_method) when the raw statement declares a
+ * constraint that needs an index, with the same error the index build
+ * would give.
+ */
+static void
+CheckCreateTable(CreateStmt *stmt)
+{
+	const char *am = stmt->accessMethod != NULL ? stmt->accessMethod : default_table_access_method;
+	ListCell   *lc;
+
+	if (am == NULL || strcmp(am, "ztsdb") != 0 || stmt->partspec != NULL)
+		return;
+	foreach(lc, stmt->tableElts)
+	{
+		Node	   *elt = (Node *) lfirst(lc);
+		const char *what = IndexConstraintName(elt);
+
+		if (what == NULL && IsA(elt, ColumnDef))
+		{
+			ListCell   *cc;
+
+			foreach(cc, castNode(ColumnDef, elt)->constraints)
+				if ((what = IndexConstraintName((Node *) lfirst(cc))) != NULL)
+					break;
+		}
+		if (what != NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("indexes on ztsdb tables are not supported"),
+					 errdetail("A %s constraint needs an index.", what),
+					 errhint("ztsdb tables keep their own time index; filter on the time column, and remove old data with ztsdb.drop_chunks().")));
+	}
+}
+
+static void
+RefuseRewrite(const RangeVar *rv)
+{
+	Oid			relid;
+
+	if (rv == NULL)
+		return;
+	relid = RangeVarGetRelid(rv, NoLock, true);
+	if (OidIsValid(relid) && IsZtsdbRelid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("CLUSTER and VACUUM FULL are not supported on ztsdb tables"),
+				 errhint("Chunks are already sorted by series and time when sealed.")));
+}
+
+/*
+ * CheckVacuumFull refuses VACUUM FULL of a named ztsdb table before
+ * PostgreSQL creates the new storage it would copy into.  A database-wide
+ * VACUUM FULL still fails in copy_for_cluster.
+ */
+static void
+CheckVacuumFull(VacuumStmt *stmt)
+{
+	bool		full = false;
+	ListCell   *lc;
+
+	if (!stmt->is_vacuumcmd)
+		return;
+	foreach(lc, stmt->options)
+	{
+		DefElem    *opt = lfirst_node(DefElem, lc);
+
+		if (strcmp(opt->defname, "full") == 0)
+			full = defGetBoolean(opt);
+	}
+	if (!full)
+		return;
+	foreach(lc, stmt->rels)
+		RefuseRewrite(lfirst_node(VacuumRelation, lc)->relation);
+}
+
 static void
 ProcessUtility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 			   ProcessUtilityContext context, ParamListInfo params,
@@ -219,6 +323,12 @@ ProcessUtility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 
 	if (IsA(pstmt->utilityStmt, AlterTableStmt))
 		CheckAlterTable(castNode(AlterTableStmt, pstmt->utilityStmt));
+	else if (IsA(pstmt->utilityStmt, CreateStmt))
+		CheckCreateTable(castNode(CreateStmt, pstmt->utilityStmt));
+	else if (IsA(pstmt->utilityStmt, VacuumStmt))
+		CheckVacuumFull(castNode(VacuumStmt, pstmt->utilityStmt));
+	else if (IsA(pstmt->utilityStmt, ClusterStmt))
+		RefuseRewrite(castNode(ClusterStmt, pstmt->utilityStmt)->relation);
 	else if (IsA(pstmt->utilityStmt, CreatePublicationStmt))
 		CheckPublication(castNode(CreatePublicationStmt, pstmt->utilityStmt)->pubobjects);
 	else if (IsA(pstmt->utilityStmt, AlterPublicationStmt))

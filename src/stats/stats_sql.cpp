@@ -21,8 +21,11 @@
 
 #include <ctime>
 
+#include <sys/stat.h>
+
 extern "C" {
 #include "funcapi.h"
+#include "storage/fd.h"
 #include "utils/acl.h"
 #include "utils/lsyscache.h"
 #include "utils/rls.h"
@@ -140,6 +143,38 @@ OlderThan(Interval *iv)
 												   IntervalPGetDatum(iv)));
 }
 
+/*
+ * WalDiskBytes sums the sizes of the files under $PGDATA/ztsdb/wal: the
+ * sidecar WAL segments (preallocated, so a segment counts whole from its
+ * creation), its checkpoint, generations and sidecar_commits.  Files may be
+ * removed while it reads the directory (the writer recycles segments): a
+ * file gone before its stat is not counted.
+ */
+static uint64
+WalDiskBytes(void)
+{
+	const char *dirpath = "ztsdb/wal";
+	DIR		   *dir = AllocateDir(dirpath);
+	struct dirent *de;
+	uint64		total = 0;
+
+	if (dir == NULL)
+		return 0;				/* ReadDir reports errors other than ENOENT */
+	while ((de = ReadDir(dir, dirpath)) != NULL)
+	{
+		char		path[MAXPGPATH];
+		struct stat st;
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dirpath, de->d_name);
+		if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+			total += (uint64) st.st_size;
+	}
+	FreeDir(dir);
+	return total;
+}
+
 } // namespace ztsdb
 
 using namespace ztsdb;
@@ -148,6 +183,7 @@ extern "C" {
 PG_FUNCTION_INFO_V1(ztsdb_stats);
 PG_FUNCTION_INFO_V1(ztsdb_stats_reset);
 PG_FUNCTION_INFO_V1(ztsdb_chunks);
+PG_FUNCTION_INFO_V1(ztsdb_hot_memory_bytes);
 PG_FUNCTION_INFO_V1(ztsdb_seal);
 PG_FUNCTION_INFO_V1(ztsdb_compress);
 PG_FUNCTION_INFO_V1(ztsdb_drop_chunks);
@@ -158,7 +194,7 @@ ztsdb_stats(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 
-	uint64		now = (uint64) time(NULL);
+	uint64		now;
 	uint64		rows = 0;
 	uint64		queries = 0;
 	uint64		counts[core::kHistogramBuckets];
@@ -178,20 +214,58 @@ ztsdb_stats(PG_FUNCTION_ARGS)
 	for (int i = 0; i < kStatCount; i++)
 		put(stat_names[i], (double) (int64) pg_atomic_read_u64(&stats_shared->counters[i]));
 
-	/* rates over the last kRateWindow complete seconds */
-	for (int i = 0; i < kRateSlots; i++)
-	{
-		RateSlot   *slot = &stats_shared->rate[i];
-		uint64		sec = pg_atomic_read_u64(&slot->second);
+	/*
+	 * Space not in any table's pg_relation_size(): the shared memory of hot
+	 * chunks in use (whole chunks, however full), and the sidecar WAL files
+	 * (shared by every table).
+	 */
+	put("hot_memory_bytes",
+		(double) pg_atomic_read_u64(&stats_shared->counters[kStatChunksHot]) * storage_shared->chunk_bytes);
+	put("wal_disk_bytes", (double) WalDiskBytes());
 
-		if (sec < now && sec + kRateWindow >= now)
+	/*
+	 * Rates: rows applied (writes_per_sec) and scans started
+	 * (queries_per_sec) per second, over the part of the last kRateWindow
+	 * seconds since the first second with any: from the start of that
+	 * second to now, the current second included.  A 5 s burst therefore
+	 * reads as its own rate, not diluted over the whole window, and an idle
+	 * spell after it lowers the figure as it lengthens.  At least one second
+	 * is assumed, so a burst just started does not read as infinite.
+	 */
+	{
+		struct timespec ts;
+		double		now_f;
+		uint64		first_rows = PG_UINT64_MAX;
+		uint64		first_queries = PG_UINT64_MAX;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		now = (uint64) ts.tv_sec;
+		now_f = (double) ts.tv_sec + ts.tv_nsec / 1e9;
+		for (int i = 0; i < kRateSlots; i++)
 		{
-			rows += pg_atomic_read_u64(&slot->rows);
-			queries += pg_atomic_read_u64(&slot->queries);
+			RateSlot   *slot = &stats_shared->rate[i];
+			uint64		sec = pg_atomic_read_u64(&slot->second);
+			uint64		r;
+			uint64		q;
+
+			if (sec == 0 || sec > now || sec + kRateWindow <= now)
+				continue;
+			r = pg_atomic_read_u64(&slot->rows);
+			q = pg_atomic_read_u64(&slot->queries);
+			rows += r;
+			queries += q;
+			if (r > 0)
+				first_rows = Min(first_rows, sec);
+			if (q > 0)
+				first_queries = Min(first_queries, sec);
 		}
+		auto		span = [&](uint64 first) {
+			return first == PG_UINT64_MAX ? 1.0 : Max(now_f - (double) first, 1.0);
+		};
+
+		put("writes_per_sec", (double) rows / span(first_rows));
+		put("queries_per_sec", (double) queries / span(first_queries));
 	}
-	put("writes_per_sec", (double) rows / kRateWindow);
-	put("queries_per_sec", (double) queries / kRateWindow);
 
 	for (int h = 0; h < kHistCount; h++)
 	{
@@ -266,6 +340,28 @@ ztsdb_chunks(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
+/*
+ * ztsdb_hot_memory_bytes returns the bytes of shared memory the table's hot
+ * chunks hold: whole chunks (ztsdb.hot_chunk_size each), since a chunk's
+ * memory is taken from the pool when it opens, not as rows arrive.
+ */
+extern "C" Datum
+ztsdb_hot_memory_bytes(PG_FUNCTION_ARGS)
+{
+	Oid			relid = PG_GETARG_OID(0);
+	Relation	rel;
+	TableView  *view;
+	int64		bytes;
+
+	rel = OpenZtsdbTable(relid, AccessShareLock, kNeedSelect);
+	WaitForRecovery();
+	WaitForAsyncCommits();
+	view = OpenTableView(rel, false);
+	bytes = (int64) view->nhot * storage_shared->chunk_bytes;
+	relation_close(rel, AccessShareLock);
+	PG_RETURN_INT64(bytes);
+}
+
 extern "C" Datum
 ztsdb_seal(PG_FUNCTION_ARGS)
 {
@@ -289,13 +385,45 @@ ztsdb_compress(PG_FUNCTION_ARGS)
 extern "C" Datum
 ztsdb_drop_chunks(PG_FUNCTION_ARGS)
 {
-	Relation	rel = OpenZtsdbTable(PG_GETARG_OID(0), ShareUpdateExclusiveLock, kNeedOwner);
-	Interval   *iv = PG_GETARG_INTERVAL_P(1);
-	TimestampTz cutoff = DatumGetTimestampTz(DirectFunctionCall2(timestamptz_mi_interval,
-																 TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()),
-																 IntervalPGetDatum(iv)));
-	int64		n = SendRequest(core::kReqDropChunks, rel, cutoff);
+	Relation	rel;
+	Interval   *iv;
+	TimestampTz now = GetCurrentTransactionStartTimestamp();
+	TimestampTz cutoff;
+	int64		n;
 
+	/*
+	 * Not STRICT: a NULL table or interval would otherwise return NULL
+	 * having done nothing, which reads like success.  The interval is
+	 * checked by the cutoff it gives (now() - older_than, as PostgreSQL
+	 * users write retention), so '1 month' and '1 month -1 day' are judged
+	 * by their actual effect: the cutoff must lie strictly before now().
+	 * A zero or negative interval would put it at or after now() and drop
+	 * every chunk, the newest rows included.
+	 */
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("table must not be NULL")));
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("older_than must not be NULL"),
+				 errhint("Pass how old a chunk must be to go, for example '30 days'.")));
+	iv = PG_GETARG_INTERVAL_P(1);
+	cutoff = DatumGetTimestampTz(DirectFunctionCall2(timestamptz_mi_interval,
+													 TimestampTzGetDatum(now),
+													 IntervalPGetDatum(iv)));
+	if (cutoff >= now)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("older_than must be a positive interval, not %s",
+						DatumGetCString(DirectFunctionCall1(interval_out, IntervalPGetDatum(iv)))),
+				 errdetail("drop_chunks removes the chunks whose rows are all older than now() - older_than; "
+						   "this interval would remove the newest chunks too."),
+				 errhint("Pass how old a chunk must be to go, for example '30 days'.")));
+
+	rel = OpenZtsdbTable(PG_GETARG_OID(0), ShareUpdateExclusiveLock, kNeedOwner);
+	n = SendRequest(core::kReqDropChunks, rel, cutoff);
 	relation_close(rel, ShareUpdateExclusiveLock);
 	PG_RETURN_INT32((int32) n);
 }

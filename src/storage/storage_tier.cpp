@@ -1532,7 +1532,17 @@ DropTableData(const core::TableKey &key, bool files_too, bool forget)
 		/* a damaged manifest only costs the gauges: the files go anyway */
 		if (!TableIsBroken(key))
 			(void) RunForTable(UncountTableFiles, key, 0);
-		if (!rmtree(dir, true))
+		struct stat st;
+
+		/*
+		 * A table that never stored a chunk file has no directory (a CREATE
+		 * TABLE rolled back or refused before any row reached a file): there
+		 * is nothing to remove and nothing to warn about, now or when replay
+		 * resolves the same drop record again after a restart.
+		 */
+		if (stat(dir, &st) != 0 && errno == ENOENT)
+			;
+		else if (!rmtree(dir, true))
 			ereport(WARNING,
 					(errmsg("could not remove ztsdb directory \"%s\"", dir)));
 		UpdateApparentSize(key, 0);

@@ -8,6 +8,9 @@
  * (tam_scan.cpp).  The relation's main fork exists but holds no pages;
  * its apparent size mirrors the table's chunk files so that
  * pg_relation_size() reports them (storage_tier.cpp, UpdateApparentSize).
+ * What the table holds elsewhere is reported by ztsdb itself: the shared
+ * memory of its hot chunks as hot_memory_bytes in ztsdb.stat_tables, the
+ * sidecar WAL (shared by all tables) as wal_disk_bytes in ztsdb.stats().
  * relation_size, which only ANALYZE asks (RelationGetNumberOfBlocks),
  * counts pseudo-blocks of rows instead, the units it samples
  * (tam_analyze.cpp).
