@@ -357,11 +357,10 @@ NoteAsyncCommit(uint64 pos)
 		;
 }
 
-void
-WaitForAsyncCommits(void)
+/* WaitAppliedPast waits until every record below target is applied. */
+static void
+WaitAppliedPast(uint64 target)
 {
-	uint64		target = pg_atomic_read_u64(&ingest_shared->async_commit_end);
-
 	if (pg_atomic_read_u64(&ingest_shared->applied_pos) >= target)
 		return;
 	WakeWriter();
@@ -374,6 +373,18 @@ WaitForAsyncCommits(void)
 	}
 	ConditionVariableCancelSleep();
 	pg_read_barrier();
+}
+
+void
+WaitForAsyncCommits(void)
+{
+	WaitAppliedPast(pg_atomic_read_u64(&ingest_shared->async_commit_end));
+}
+
+void
+WaitForPushed(void)
+{
+	WaitAppliedPast(ingest_ring->enqueue_pos.load(std::memory_order_acquire));
 }
 
 void

@@ -788,6 +788,7 @@ CountRows(Relation rel, double *live, double *dead, BlockNumber *blocks)
 	*live = 0;
 	*dead = 0;
 	WaitForRecovery();
+	WaitForPushed();
 	/* unsorted files keep their batch tables inside: open, as ANALYZE does */
 	view = OpenTableView(rel, true, PG_INT64_MIN, PG_INT64_MAX, -1, NULL, false);
 	for (int h = 0; h < view->nhot; h++)

@@ -99,6 +99,13 @@ bool		WaitForDurableNoError(uint64 pos);
 void		NoteAsyncCommit(uint64 pos);
 void		WaitForAsyncCommits(void);
 
+/*
+ * WaitForPushed waits until every record pushed into the ring before the
+ * call is applied: VACUUM then counts the rows of every transaction that
+ * ended before it (an aborted one's batches may still be in the ring).
+ */
+void		WaitForPushed(void);
+
 /* WaitForRecovery waits until the writer has replayed the WAL.  May ereport. */
 void		WaitForRecovery(void);
 
