@@ -12,6 +12,8 @@ CREATE TABLE h (LIKE z);
 INSERT INTO z SELECT '2024-01-01'::timestamptz + i * interval '10 seconds', i % 7,
                      CASE WHEN i % 11 = 0 THEN NULL ELSE i / 4.0 END
   FROM generate_series(0, 3 * 8640 - 1) i;
+-- a series that reported only at the start
+INSERT INTO z VALUES ('2024-01-01 00:00:05', 30, 30);
 INSERT INTO h SELECT * FROM z;
 ANALYZE z;
 ANALYZE h;
@@ -45,6 +47,12 @@ BEGIN
   RETURN NEXT same_order($$SELECT * FROM TBL WHERE value > 1000 ORDER BY ts LIMIT 5$$);
   RETURN NEXT same_order($$SELECT * FROM TBL WHERE ts > 'infinity' ORDER BY ts DESC LIMIT 5$$);
   RETURN NEXT same_order($$SELECT * FROM TBL WHERE series_id = 99 ORDER BY ts DESC LIMIT 5$$);
+  -- lastpoint: the latest row of each series
+  RETURN NEXT same_order($$SELECT DISTINCT ON (series_id) * FROM TBL ORDER BY series_id, ts DESC$$);
+  RETURN NEXT same_order($$SELECT DISTINCT ON (series_id) series_id, ts, value * 2 FROM TBL WHERE value > 1000 AND value < 5000 ORDER BY series_id, ts DESC$$);
+  RETURN NEXT same_order($$SELECT DISTINCT ON (series_id) * FROM TBL WHERE ts < '2024-01-02 12:00' ORDER BY series_id, ts DESC$$);
+  RETURN NEXT same_order($$SELECT DISTINCT ON (series_id) * FROM TBL WHERE series_id IN (1, 30, 99) ORDER BY series_id, ts DESC$$);
+  RETURN NEXT same_order($$SELECT DISTINCT ON (series_id) * FROM TBL WHERE value IS NULL ORDER BY series_id, ts DESC LIMIT 3$$);
 END $f$;
 
 -- sorted_rows: rows q's ordered scans sorted (EXPLAIN ANALYZE), to show
@@ -53,20 +61,22 @@ CREATE FUNCTION sorted_rows(q text) RETURNS int LANGUAGE plpgsql AS $f$
 DECLARE l text; n int := 0;
 BEGIN
   FOR l IN EXECUTE 'EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) ' || q LOOP
-    IF l ~ 'Rows Sorted: ' THEN
-      n := n + substring(l FROM 'Rows Sorted: (\d+)')::int;
+    IF l ~ 'Rows (Sorted|Read): ' THEN
+      n := n + substring(l FROM 'Rows (?:Sorted|Read): (\d+)')::int;
     END IF;
   END LOOP;
   RETURN n;
 END $f$;
 
--- windows: fewer rows than one day (8640 of 25920) for LIMIT and min/max
+-- windows: fewer rows than one day (8640 of 25921) for LIMIT, min/max and
+-- the latest rows of series that report to the end
 CREATE FUNCTION windows() RETURNS TABLE (q text, few_rows_sorted bool) LANGUAGE sql AS $f$
   SELECT q, sorted_rows(q) BETWEEN 1 AND 8639
     FROM unnest(ARRAY['SELECT * FROM z ORDER BY ts DESC LIMIT 1',
                       'SELECT * FROM z ORDER BY ts LIMIT 10',
                       'SELECT max(ts) FROM z',
-                      'SELECT min(ts), max(ts) FROM z WHERE ts < ''2024-01-02 12:00''']) q
+                      'SELECT min(ts), max(ts) FROM z WHERE ts < ''2024-01-02 12:00''',
+                      'SELECT DISTINCT ON (series_id) * FROM z WHERE series_id IN (0, 1, 2, 3, 4, 5, 6) ORDER BY series_id, ts DESC']) q
 $f$;
 
 -- the plans: no Sort of the whole table
@@ -75,6 +85,17 @@ EXPLAIN (COSTS OFF) SELECT * FROM z WHERE series_id = 3 AND ts < '2024-01-02' OR
 EXPLAIN (COSTS OFF) SELECT * FROM z ORDER BY ts DESC, series_id LIMIT 5;
 EXPLAIN (COSTS OFF) SELECT max(ts) FROM z;
 EXPLAIN (COSTS OFF) SELECT min(ts), max(ts) FROM z WHERE ts >= '2024-01-02';
+EXPLAIN (COSTS OFF) SELECT DISTINCT ON (series_id) * FROM z ORDER BY series_id, ts DESC;
+-- a NULL series would be a group of its own that chunk metadata does not show
+CREATE TABLE zn (ts timestamptz NOT NULL, series_id int, value float8) USING ztsdb;
+INSERT INTO zn VALUES ('2024-01-01', NULL, 1), ('2024-01-02', 1, 2);
+EXPLAIN (COSTS OFF) SELECT DISTINCT ON (series_id) * FROM zn ORDER BY series_id, ts DESC;
+SELECT DISTINCT ON (series_id) * FROM zn ORDER BY series_id, ts DESC;
+EXPLAIN (COSTS OFF) SELECT DISTINCT ON (series_id) ts, value FROM z WHERE series_id = ANY ('{1,2}') AND value > 0 ORDER BY series_id, ts DESC LIMIT 1;
+-- other shapes keep PostgreSQL's plan
+EXPLAIN (COSTS OFF) SELECT DISTINCT ON (series_id) * FROM z ORDER BY series_id, ts;
+EXPLAIN (COSTS OFF) SELECT DISTINCT ON (series_id) * FROM z ORDER BY series_id, ts DESC, value;
+SELECT DISTINCT ON (series_id) * FROM z ORDER BY series_id, ts DESC;
 SELECT * FROM z ORDER BY ts DESC LIMIT 3;
 SELECT max(ts), min(ts) FROM z;
 
@@ -94,7 +115,10 @@ SELECT max(max_time) >= '2024-02-01' AS aborted_rows_in_hot_chunks FROM ztsdb.ch
 SELECT max(ts), count(*) FROM z;
 SELECT * FROM z ORDER BY ts DESC LIMIT 2;
 BEGIN;
-INSERT INTO z VALUES ('2023-12-31', 1, 1);
+INSERT INTO z VALUES ('2023-12-31', 1, 1), ('2023-12-31', 40, 40);
+-- a series only in the transaction's own unflushed rows, older than every chunk
+SELECT DISTINCT ON (series_id) * FROM z WHERE series_id IN (1, 40) ORDER BY series_id, ts DESC;
+SELECT DISTINCT ON (series_id) * FROM z ORDER BY series_id, ts DESC;
 SAVEPOINT s;
 INSERT INTO z VALUES ('2024-01-05', 1, 1);
 ROLLBACK TO s;
