@@ -53,6 +53,11 @@ BEGIN
   RETURN NEXT same_order($$SELECT DISTINCT ON (series_id) * FROM TBL WHERE ts < '2024-01-02 12:00' ORDER BY series_id, ts DESC$$);
   RETURN NEXT same_order($$SELECT DISTINCT ON (series_id) * FROM TBL WHERE series_id IN (1, 30, 99) ORDER BY series_id, ts DESC$$);
   RETURN NEXT same_order($$SELECT DISTINCT ON (series_id) * FROM TBL WHERE value IS NULL ORDER BY series_id, ts DESC LIMIT 3$$);
+  -- groupby-orderby-limit: the newest (oldest) time buckets
+  RETURN NEXT same_order($$SELECT date_trunc('minute', ts) m, max(value), count(*) FROM TBL WHERE ts < '2024-01-02 12:00' GROUP BY m ORDER BY m DESC LIMIT 5$$);
+  RETURN NEXT same_order($$SELECT date_trunc('minute', ts) m, count(*) FROM TBL GROUP BY m HAVING count(*) > 5 ORDER BY m DESC LIMIT 2$$);
+  RETURN NEXT same_order($$SELECT date_bin('5 minutes', ts, '2000-01-01') m, sum(value), min(series_id) FROM TBL GROUP BY 1 ORDER BY 1 LIMIT 3$$);
+  RETURN NEXT same_order($$SELECT date_bin('5 minutes', ts, '2000-01-01') m, max(value) FROM TBL WHERE series_id = 3 GROUP BY 1 ORDER BY 1 DESC LIMIT 4$$);
 END $f$;
 
 -- sorted_rows: rows q's ordered scans sorted (EXPLAIN ANALYZE), to show
@@ -68,15 +73,16 @@ BEGIN
   RETURN n;
 END $f$;
 
--- windows: fewer rows than one day (8640 of 25921) for LIMIT, min/max and
--- the latest rows of series that report to the end
+-- windows: fewer rows than one day (8640 of 25921) for LIMIT, min/max, the
+-- latest rows of series that report to the end and the newest time buckets
 CREATE FUNCTION windows() RETURNS TABLE (q text, few_rows_sorted bool) LANGUAGE sql AS $f$
   SELECT q, sorted_rows(q) BETWEEN 1 AND 8639
     FROM unnest(ARRAY['SELECT * FROM z ORDER BY ts DESC LIMIT 1',
                       'SELECT * FROM z ORDER BY ts LIMIT 10',
                       'SELECT max(ts) FROM z',
                       'SELECT min(ts), max(ts) FROM z WHERE ts < ''2024-01-02 12:00''',
-                      'SELECT DISTINCT ON (series_id) * FROM z WHERE series_id IN (0, 1, 2, 3, 4, 5, 6) ORDER BY series_id, ts DESC']) q
+                      'SELECT DISTINCT ON (series_id) * FROM z WHERE series_id IN (0, 1, 2, 3, 4, 5, 6) ORDER BY series_id, ts DESC',
+                      'SELECT date_trunc(''minute'', ts) m, max(value) FROM z WHERE ts < ''2024-01-02 12:00'' GROUP BY m ORDER BY m DESC LIMIT 5']) q
 $f$;
 
 -- the plans: no Sort of the whole table
@@ -92,7 +98,12 @@ INSERT INTO zn VALUES ('2024-01-01', NULL, 1), ('2024-01-02', 1, 2);
 EXPLAIN (COSTS OFF) SELECT DISTINCT ON (series_id) * FROM zn ORDER BY series_id, ts DESC;
 SELECT DISTINCT ON (series_id) * FROM zn ORDER BY series_id, ts DESC;
 EXPLAIN (COSTS OFF) SELECT DISTINCT ON (series_id) ts, value FROM z WHERE series_id = ANY ('{1,2}') AND value > 0 ORDER BY series_id, ts DESC LIMIT 1;
--- other shapes keep PostgreSQL's plan
+EXPLAIN (COSTS OFF) SELECT date_trunc('minute', ts) m, max(value) FROM z WHERE ts < '2024-01-02' GROUP BY m ORDER BY m DESC LIMIT 5;
+EXPLAIN (COSTS OFF) SELECT date_bin('5 minutes', ts, '2000-01-01') m, sum(value) FROM z GROUP BY 1 ORDER BY 1 LIMIT 3;
+-- other shapes keep their plans: hours of local time go back at a DST
+-- change, and without a LIMIT ZtsdbAgg reads everything faster
+EXPLAIN (COSTS OFF) SELECT date_trunc('hour', ts) m, max(value) FROM z GROUP BY m ORDER BY m DESC LIMIT 5;
+EXPLAIN (COSTS OFF) SELECT date_trunc('minute', ts) m, max(value) FROM z GROUP BY m ORDER BY m DESC;
 EXPLAIN (COSTS OFF) SELECT DISTINCT ON (series_id) * FROM z ORDER BY series_id, ts;
 EXPLAIN (COSTS OFF) SELECT DISTINCT ON (series_id) * FROM z ORDER BY series_id, ts DESC, value;
 SELECT DISTINCT ON (series_id) * FROM z ORDER BY series_id, ts DESC;

@@ -32,6 +32,11 @@
  * writer seals or compresses between windows (each scan takes its own
  * consistent view); the metadata only decides how wide windows are.
  *
+ * Time buckets (create_upper_paths_hook, UPPERREL_GROUP_AGG): for GROUP BY
+ * a time bucket ORDER BY it LIMIT n (TSBS's groupby-orderby-limit), a sorted
+ * Aggregate over ZtsdbOrdered, whose time order is bucket order when the
+ * bucket never decreases with time (MonotonicBucket).
+ *
  * ZtsdbLast (create_upper_paths_hook, UPPERREL_DISTINCT): TSBS's
  * lastpoint, SELECT DISTINCT ON (series) ... ORDER BY series, ts DESC over
  * one ztsdb table with a NOT NULL series column, is computed whole by one
@@ -54,6 +59,7 @@
  */
 #include "ztsdb/pg.h"
 #include "ztsdb/ingest/ingest.h"
+#include "ztsdb/query/query_bucket.h"
 #include "ztsdb/query/query_pushdown.h"
 #include "ztsdb/storage/storage_read.h"
 #include "ztsdb/tam/tam.h"
@@ -75,6 +81,10 @@ extern "C" {
 #include "optimizer/optimizer.h"
 #include "optimizer/pathnode.h"
 #include "optimizer/planner.h"
+#include "optimizer/prep.h"
+#include "access/stratnum.h"
+#include "utils/builtins.h"
+#include "utils/formatting.h"
 #include "optimizer/paths.h"
 #include "optimizer/restrictinfo.h"
 #include "utils/lsyscache.h"
@@ -283,6 +293,136 @@ SetRelPathlist(PlannerInfo *root, RelOptInfo *rel, Index rti, RangeTblEntry *rte
 }
 
 /*
+ * MonotonicBucket tells whether bucket expression f (TimeBucketKindOf
+ * accepted it) never decreases as the time column grows, so rows in time
+ * order are in bucket order: date_bin always (arithmetic on the stored
+ * microseconds); date_trunc of timestamp always; date_trunc of timestamptz
+ * for units up to a minute only -- larger units truncate local time, which
+ * goes back at a DST change.
+ *
+ * XXX: a zone whose offset once changed by a part of a minute (local mean
+ * time before ~1900) could put minute buckets out of order around that
+ * instant.
+ */
+static bool
+MonotonicBucket(FuncExpr *f)
+{
+	Const	   *unit;
+	char	   *u;
+	static const char *const ok[] = {"microsecond", "microseconds", "millisecond",
+		"milliseconds", "second", "seconds", "minute", "minutes", "min", "mins", "sec", "secs"};
+
+	if (TimeBucketName(f->funcid)[5] == 'b')	/* date_bin */
+		return true;
+	if (f->funcresulttype == TIMESTAMPOID)
+		return true;
+	unit = (Const *) linitial(f->args);
+	if (!IsA(unit, Const) || unit->constisnull || unit->consttype != TEXTOID)
+		return false;
+	u = asc_tolower(TextDatumGetCString(unit->constvalue),
+					strlen(TextDatumGetCString(unit->constvalue)));
+	for (const char *o : ok)
+		if (strcmp(u, o) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * BucketGroupPaths adds, for
+ *		SELECT bucket(ts), aggs FROM t [WHERE ...] GROUP BY 1 ORDER BY 1 [DESC] LIMIT n
+ * over one ztsdb table (TSBS's groupby-orderby-limit), a sorted Aggregate
+ * over ZtsdbOrdered: rows in time order are in bucket order, so the Limit
+ * stops the scan after the newest (oldest) windows instead of aggregating
+ * the whole table.  Without a LIMIT, ZtsdbAgg stays cheaper.
+ */
+static void
+BucketGroupPaths(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *output_rel,
+				 GroupPathExtraData *extra)
+{
+	Query	   *parse = root->parse;
+	RangeTblEntry *rte;
+	Relation	r;
+	core::ChunkLayout layout;
+	bool		ok;
+	Oid			time_type = InvalidOid;
+	Oid			series_type = InvalidOid;
+	Node	   *gexpr;
+	PathKey    *pk;
+	bool		desc;
+	List	   *exprs = NIL;
+	List	   *kinds = NIL;
+	ListCell   *lc;
+	CustomPath *cpath;
+	Path	   *cheapest;
+	Cost		run;
+	AggClauseCosts costs;
+	double		ngroups;
+
+	if (!guc_enable_ordered_scan || extra == NULL || parse->limitCount == NULL ||
+		list_length(parse->groupClause) != 1 || parse->groupingSets != NIL ||
+		parse->hasWindowFuncs || parse->hasTargetSRFs || parse->setOperations != NULL ||
+		list_length(root->group_pathkeys) != 1 || root->sort_pathkeys == NIL ||
+		linitial(root->sort_pathkeys) != linitial(root->group_pathkeys) ||
+		input_rel->reloptkind != RELOPT_BASEREL || input_rel->cheapest_total_path == NULL)
+		return;
+	rte = planner_rt_fetch(input_rel->relid, root);
+	if (rte->rtekind != RTE_RELATION || rte->relkind != RELKIND_RELATION || rte->inh)
+		return;
+	r = relation_open(rte->relid, NoLock);
+	ok = IsZtsdbRelation(r) && LayoutFromTupleDesc(RelationGetDescr(r), &layout, false);
+	if (ok)
+	{
+		time_type = TupleDescAttr(RelationGetDescr(r), layout.time_col)->atttypid;
+		if (layout.series_col >= 0)
+			series_type = TupleDescAttr(RelationGetDescr(r), layout.series_col)->atttypid;
+	}
+	relation_close(r, NoLock);
+	if (!ok)
+		return;
+	gexpr = (Node *) get_sortgroupclause_expr(linitial_node(SortGroupClause, parse->groupClause),
+											 parse->targetList);
+	if (TimeBucketKindOf(gexpr, input_rel->relid, layout.time_col, time_type) == kBucketNone ||
+		!MonotonicBucket((FuncExpr *) gexpr))
+		return;
+	pk = linitial_node(PathKey, root->group_pathkeys);
+	if (pk->pk_strategy != BTLessStrategyNumber && pk->pk_strategy != BTGreaterStrategyNumber)
+		return;
+	desc = pk->pk_strategy == BTGreaterStrategyNumber;
+	foreach(lc, input_rel->baserestrictinfo)
+	{
+		RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
+
+		(void) MatchClause(ri->clause, input_rel->relid, layout, time_type, series_type, &exprs,
+						   &kinds);
+	}
+	cheapest = input_rel->cheapest_total_path;
+	run = cheapest->total_cost - cheapest->startup_cost;
+	cpath = makeNode(CustomPath);
+	cpath->path.pathtype = T_CustomScan;
+	cpath->path.parent = input_rel;
+	cpath->path.pathtarget = input_rel->reltarget;
+	cpath->path.param_info = NULL;
+	cpath->path.parallel_aware = false;
+	cpath->path.parallel_safe = false;
+	cpath->path.rows = input_rel->rows;
+	cpath->path.pathkeys = root->group_pathkeys;
+	/* XXX: as SetRelPathlist's */
+	cpath->path.startup_cost = cheapest->startup_cost + run * 0.01;
+	cpath->path.total_cost = cheapest->startup_cost + run * 1.1;
+	cpath->flags = 0;
+	cpath->custom_private = list_make3(exprs, kinds, list_make2_int(desc ? 1 : 0, 0));
+	cpath->methods = &path_methods;
+
+	memset(&costs, 0, sizeof(costs));
+	get_agg_clause_costs(root, AGGSPLIT_SIMPLE, &costs);
+	ngroups = estimate_num_groups(root, list_make1(gexpr), input_rel->rows, NULL, NULL);
+	add_path(output_rel, (Path *) create_agg_path(root, output_rel, &cpath->path,
+												   output_rel->reltarget, AGG_SORTED,
+												   AGGSPLIT_SIMPLE, parse->groupClause,
+												   (List *) extra->havingQual, &costs, ngroups));
+}
+
+/*
  * LastUpperPaths adds ZtsdbLast to the DISTINCT step of
  *		SELECT DISTINCT ON (series_col) ... FROM t [WHERE ...]
  *		ORDER BY series_col, time_col DESC
@@ -314,6 +454,11 @@ LastUpperPaths(PlannerInfo *root, UpperRelationKind stage, RelOptInfo *input_rel
 
 	if (prev_upper_paths)
 		prev_upper_paths(root, stage, input_rel, output_rel, extra);
+	if (stage == UPPERREL_GROUP_AGG)
+	{
+		BucketGroupPaths(root, input_rel, output_rel, static_cast<GroupPathExtraData *>(extra));
+		return;
+	}
 	if (stage != UPPERREL_DISTINCT || !guc_enable_ordered_scan || !parse->hasDistinctOn ||
 		list_length(parse->distinctClause) != 1 || list_length(parse->sortClause) != 2 ||
 		parse->groupClause != NIL || parse->groupingSets != NIL || parse->hasAggs ||
