@@ -83,6 +83,7 @@ extern "C" {
 #include "optimizer/planner.h"
 #include "optimizer/prep.h"
 #include "access/stratnum.h"
+#include "access/sysattr.h"
 #include "utils/builtins.h"
 #include "utils/formatting.h"
 #include "optimizer/paths.h"
@@ -132,6 +133,7 @@ struct OrderedState
 	List	   *expr_types;
 	bool		desc;
 	bool		last;			/* ZtsdbLast: the latest row per series */
+	uint64		need_cols;		/* ScanBounds.need_cols */
 	AttrNumber	time_att;
 	AttrNumber	series_att;
 	Oid			series_type;
@@ -592,6 +594,32 @@ BeginScan(CustomScanState *node, EState *estate, int eflags)
 	foreach(lc, cscan->custom_exprs)
 		state->expr_types = lappend_oid(state->expr_types, exprType((Node *) lfirst(lc)));
 
+	/*
+	 * Columns the plan reads: cold blocks decode only these (the others
+	 * read as NULL); a whole-row or system column needs them all.
+	 */
+	{
+		Bitmapset  *attrs = NULL;
+		int			k = -1;
+
+		pull_varattnos((Node *) cscan->scan.plan.targetlist, cscan->scan.scanrelid, &attrs);
+		pull_varattnos((Node *) cscan->scan.plan.qual, cscan->scan.scanrelid, &attrs);
+		state->need_cols = (UINT64CONST(1) << layout.time_col);
+		if (layout.series_col >= 0)
+			state->need_cols |= UINT64CONST(1) << layout.series_col;
+		while ((k = bms_next_member(attrs, k)) >= 0)
+		{
+			int			att = k + FirstLowInvalidHeapAttributeNumber;
+
+			if (att <= 0 || att > 64)
+			{
+				state->need_cols = 0;
+				break;
+			}
+			state->need_cols |= UINT64CONST(1) << (att - 1);
+		}
+	}
+
 	/* the quals are checked as rows enter the sort, not again after it */
 	state->qual = node->ss.ps.qual;
 	node->ss.ps.qual = NULL;
@@ -630,6 +658,7 @@ Begin(OrderedState *state)
 		memcpy(copy, b->series, sizeof(int64) * b->nseries);
 		b->series = copy;
 	}
+	b->need_cols = state->need_cols;
 	state->lo = b->min_ts;
 	state->hi = b->max_ts;
 	state->nspans = 0;
