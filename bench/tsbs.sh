@@ -52,6 +52,9 @@ cpu-max-all-8	$hour, $max10 FROM TABLE WHERE $h8 AND $w8 GROUP BY 1 ORDER BY 1
 double-groupby-1	$hour, host, avg(usage_user) FROM TABLE WHERE $w12 GROUP BY 1, 2 ORDER BY 1, 2
 high-cpu-1	SELECT * FROM TABLE WHERE usage_user > 90.0 AND $w12 AND $h1
 lastpoint	SELECT DISTINCT ON (host) * FROM TABLE ORDER BY host, ts DESC
+last-10	SELECT * FROM TABLE ORDER BY ts DESC, host LIMIT 10
+max-ts	SELECT max(ts), min(ts) FROM TABLE
+max-ts-before	SELECT max(ts) FROM TABLE WHERE ts < to_timestamp($t0 + :offend)
 groupby-orderby-limit	$minute, $max1 FROM TABLE WHERE ts < to_timestamp($t0 + :offend) GROUP BY 1 ORDER BY 1 DESC LIMIT 5
 Q
 }

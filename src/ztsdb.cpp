@@ -37,4 +37,5 @@ _PG_init(void)
 	ztsdb::HooksInit();
 	ztsdb::QueryScanInit();
 	ztsdb::QueryAggInit();
+	ztsdb::QueryOrderedInit();
 }

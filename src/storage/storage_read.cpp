@@ -314,6 +314,41 @@ HotSeriesRows(const TableView *view, int h, const int64 *series, int nseries, ui
 	return true;
 }
 
+bool
+HotSeriesList(const TableView *view, int h, int64 **series, int *nseries)
+{
+	int			idx = view->hot[h].idx;
+	const HotChunk *c = &hot_chunks[idx];
+	const char *data = HotChunkData(idx);
+	const volatile HotSeriesSlot *slots =
+		reinterpret_cast<const volatile HotSeriesSlot *>(data + c->slots_off);
+	int64	   *out;
+	int			n = 0;
+
+	pg_read_barrier();			/* the pin's nrows before the flag */
+	if (c->nslots == 0 || pg_atomic_read_u32(const_cast<pg_atomic_uint32 *>(&c->series_index_ok)) == 0)
+		return false;
+	out = static_cast<int64 *>(palloc(sizeof(int64) * c->nslots));
+	for (uint32 k = 0; k < c->nslots; k++)
+	{
+		if (slots[k].first == kNoRow)
+			continue;
+		pg_read_barrier();		/* the writer fills series before first */
+		out[n++] = slots[k].series;
+	}
+	/* the index was disabled meanwhile: series of pinned rows may be missing */
+	if (pg_atomic_read_u32(const_cast<pg_atomic_uint32 *>(&c->series_index_ok)) == 0)
+	{
+		pfree(out);
+		return false;
+	}
+	std::sort(out, out + n);
+	n = static_cast<int>(std::unique(out, out + n) - out);
+	*series = out;
+	*nseries = n;
+	return true;
+}
+
 void
 CheckPinDeadlock(void)
 {

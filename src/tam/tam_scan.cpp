@@ -702,7 +702,9 @@ ztsdb_scan_getnextslot(TableScanDesc sscan, ScanDirection direction, TupleTableS
 	for (uint16 c = 0; c < scan->layout.ncols; c++)
 	{
 		const uint8 *bits = scan->validity[c];
-		bool		isnull = bits != nullptr && !((bits[r >> 3] >> (r & 7)) & 1);
+		/* a column the caller does not read (ScanBounds.need_cols) reads as NULL */
+		bool		isnull = scan->values[c] == NULL ||
+			(bits != nullptr && !((bits[r >> 3] >> (r & 7)) & 1));
 
 		slot->tts_isnull[c] = isnull;
 		slot->tts_values[c] = isnull ? (Datum) 0

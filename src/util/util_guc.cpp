@@ -31,6 +31,7 @@ bool		guc_durable_commit = false;
 int			guc_debug_fault = kFaultNone;
 bool		guc_wal_skip_corrupt = false;
 bool		guc_enable_aggregate_scan = true;
+bool		guc_enable_ordered_scan = true;
 
 static const struct config_enum_entry wal_io_options[] = {
 	{"auto", kWalIoAuto, false},
@@ -143,6 +144,11 @@ GucInit(void)
 							 "Lets the planner compute aggregates over a ztsdb table inside the scan (Custom Scan ZtsdbAgg).",
 							 "Off, they run as PostgreSQL's own Aggregate over the table scan, to compare or measure the two.",
 							 &guc_enable_aggregate_scan, true,
+							 PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomBoolVariable("ztsdb.enable_ordered_scan",
+							 "Lets the planner read a ztsdb table in time order, newest or oldest rows first (Custom Scan ZtsdbOrdered).",
+							 "Off, ORDER BY the time column sorts the whole table, and min/max of it scan every row, to compare or measure the two.",
+							 &guc_enable_ordered_scan, true,
 							 PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomEnumVariable("ztsdb.debug_fault",
 							 "Injects a fault, for ztsdb's own tests.",

@@ -87,4 +87,12 @@ void		HotColumns(const TableView *view, int h, const void **values,
 bool		HotSeriesRows(const TableView *view, int h, const int64 *series, int nseries,
 						  uint32 **rows, uint32 *nrows);
 
+/*
+ * HotSeriesList lists the series of hot chunk h's series index (sorted,
+ * distinct; it may name series of rows published after the pin, never
+ * miss one of the pinned rows), allocated in CurrentMemoryContext; false
+ * if the chunk has no usable index.
+ */
+bool		HotSeriesList(const TableView *view, int h, int64 **series, int *nseries);
+
 } // namespace ztsdb

@@ -114,6 +114,9 @@ void		QueryScanInit(void);
 /* The ZtsdbAgg custom scan: aggregates computed in the scan (query_agg.cpp) */
 void		QueryAggInit(void);
 
+/* The ZtsdbOrdered custom scan: rows in time order, window by window (query_ordered.cpp) */
+void		QueryOrderedInit(void);
+
 /* Push a conditional drop or a truncate record (tam_handler.cpp). */
 void		PushTableRecord(uint8 type, const RelFileNode &node);
 

@@ -33,7 +33,8 @@ struct ScanBounds
 	int			nseries;		/* -1: any series */
 	int64	   *series;			/* sorted, distinct */
 	uint64		need_cols;		/* columns the caller reads (bit c); 0: all.  Others
-								 * of cold blocks are not decoded (ScanNextRun only) */
+								 * of cold blocks are not decoded (ScanNextRun's
+								 * pointers are NULL, getnextslot's values NULL) */
 };
 
 /* What a bounded scan read and skipped (EXPLAIN ANALYZE). */

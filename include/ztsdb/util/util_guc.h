@@ -54,6 +54,7 @@ extern int	guc_wal_flush_delay_ms;		/* longest an async commit stays unflushed *
 extern bool guc_durable_commit;			/* wait for fdatasync even if sync commit off */
 extern bool guc_wal_skip_corrupt;		/* replay past damage in the middle of the WAL */
 extern bool guc_enable_aggregate_scan;	/* plan ZtsdbAgg where it applies */
+extern bool guc_enable_ordered_scan;	/* plan ZtsdbOrdered where it applies */
 
 /* GucInit defines every GUC; called from _PG_init in the postmaster. */
 void		GucInit(void);
