@@ -1061,9 +1061,11 @@ Recover(void)
 
 			qsort(keys, nkeys, sizeof(uint64), CompareSidecarKeys);
 			files = DropUnmarkedFileRows(keys, nkeys);
-			ereport(LOG,
-					(errmsg("ztsdb: %d transaction(s) without a durable commit marker had rows in chunk files; %d file(s) rewritten without them",
-							nkeys, files)));
+			/* none after an earlier start did it: the WAL still names them */
+			if (files > 0)
+				ereport(LOG,
+						(errmsg("ztsdb: rewrote %d chunk file(s) without the rows of transactions whose commit marker did not survive the crash",
+								files)));
 		}
 		pfree(keys);
 	}

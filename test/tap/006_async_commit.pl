@@ -115,7 +115,7 @@ like($sealed, qr/^(0|5000)$/,
 	'an asynchronous transaction with rows sealed while it ran is all or nothing after a crash');
 if ($sealed eq '0')
 {
-	ok($node->log_contains(qr/without a durable commit marker had rows in chunk files; [1-9]\d* file\(s\) rewritten/,
+	ok($node->log_contains(qr/rewrote [1-9]\d* chunk file\(s\) without the rows of transactions whose commit marker did not survive/,
 			$log_offset), 'replay rewrote its chunk files without its rows');
 }
 else
