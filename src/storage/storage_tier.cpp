@@ -241,16 +241,23 @@ BuildChunkFile(const core::ChunkLayout &layout, const RowSource &src, uint64 chu
 	 *
 	 * Markers already taken from the ring: make them durable here (one
 	 * fdatasync per file) so that the file's committed rows have them.
+	 * PostgreSQL's commit records too: a transaction that also wrote
+	 * PostgreSQL WAL (a heap table) is replayed only if clog says it
+	 * committed, so with synchronous_commit = off a sorted file would
+	 * otherwise keep its rows while a crash takes back its heap rows and
+	 * its sidecar WAL batches (TAP 015).  (Flushing it can make a
+	 * self-deciding transaction's commit record durable before its marker:
+	 * harmless now, replay drops the file rows of a stamped transaction
+	 * whose marker it lacks, and a sorted file never holds one.)  Stamped
+	 * transactions also need clog after a crash.
 	 */
 	WalFlush();
+	FlushPostgresWal();
 	if (any_open)
 	{
 		unsorted_pending = true;
 
-		/* clog must know the committed stamped transactions after a crash */
-		FlushPostgresWal();
-
-		/* and the records of running ones (WriterNoteRunningStamp) */
+		/* the records of stamped transactions (WriterNoteRunningStamp) */
 		WriterFlushStamps();
 	}
 
