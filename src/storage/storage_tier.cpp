@@ -14,9 +14,10 @@
  * A chunk is sealed sorted, without visibility information, only when every
  * transaction that wrote it has either aborted (its rows are dropped) or
  * committed before the oldest snapshot anyone still holds (the shared xmin
- * horizon), so no reader can tell the difference.  Otherwise sealing waits,
- * unless forced (chunk or pool full): then rows keep arrival order and the
- * file carries the batch table.
+ * horizon), so no reader can tell the difference, and its commit marker is
+ * durable (BuildChunkFile).  Otherwise sealing waits, unless forced (chunk
+ * or pool full): then rows keep arrival order and the file carries the
+ * batch table.
  *
  *-------------------------------------------------------------------------
  */
