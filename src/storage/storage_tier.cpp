@@ -127,7 +127,7 @@ static int	nreplay_drops = 0;
 /*
  * FateOf decides the rows of batch xid (seen in generation gen) for a chunk
  * file.  *stamp is set when the file must stamp them and the sidecar WAL
- * say so (WriterNoteRunningStamp): the transaction runs, or clog says it
+ * says so (WriterNoteRunningStamp): the transaction runs, or clog says it
  * committed but the writer has not yet taken its commit marker from the
  * ring (an asynchronous commit returns before that).  Such a transaction
  * is open: a sorted file would keep its rows whatever becomes of the
@@ -754,15 +754,7 @@ OpenChunkOrError(const uint8 *data, size_t len, const char *path, core::ChunkRea
 				 errmsg("ztsdb chunk file \"%s\" is corrupt: %s", path, st.message)));
 }
 
-/*
- * ResortWarm rewrites one of a table's unsorted warm files (a forced seal
- * stamped rows of running transactions), once their transactions have
- * ended, as a sorted warm file without a batch table under a new chunk id.
- * The move is a new file, then the manifest swap, then the old file's
- * removal: a crash leaves each row once.  A crash between the steps leaves
- * a file the manifest does not list; the writer removes such files when it
- * starts (SweepStrayFiles).
- */
+/* StampsReplayDrop tells whether src has rows of a transaction in replay_drops. */
 static bool
 StampsReplayDrop(const RowSource &src)
 {
@@ -777,9 +769,18 @@ StampsReplayDrop(const RowSource &src)
 }
 
 /*
- * With dropping (DropUnmarkedFileRows, at the end of replay), it rewrites
- * only files stamping replay_drops, forced: the result keeps a batch table
- * if some other stamped transaction is still open to the horizon.
+ * ResortWarm rewrites one of a table's unsorted warm files (a forced seal
+ * stamped rows of running transactions), once their transactions have
+ * ended, as a sorted warm file without a batch table under a new chunk id.
+ * The move is a new file, then the manifest swap, then the old file's
+ * removal: a crash leaves each row once.  A crash between the steps leaves
+ * a file the manifest does not list; the writer removes such files when it
+ * starts (SweepStrayFiles).
+ *
+ * With dropping (DropUnmarkedFileRows, at the end of replay) it rewrites
+ * only a file stamping rows of replay_drops, forced: the new file keeps a
+ * batch table only if another transaction it stamps is still open to the
+ * horizon.
  */
 static int
 ResortWarm(const core::TableKey &key, bool dropping)
@@ -1444,6 +1445,7 @@ ResortTable(const core::TableKey &key, int64 arg)
 	return 1;
 }
 
+/* DropUnmarkedInTable rewrites every file of a table that stamps rows of replay_drops. */
 static int
 DropUnmarkedInTable(const core::TableKey &key, int64 arg)
 {
