@@ -246,7 +246,7 @@ BuildChunkFile(const core::ChunkLayout &layout, const RowSource &src, uint64 chu
 	 * PostgreSQL WAL (a heap table) is replayed only if clog says it
 	 * committed, so with synchronous_commit = off a sorted file would
 	 * otherwise keep its rows while a crash takes back its heap rows and
-	 * its sidecar WAL batches (TAP 015).  (Flushing it can make a
+	 * its sidecar WAL batches (TAP 017_async_heap).  (Flushing it can make a
 	 * self-deciding transaction's commit record durable before its marker:
 	 * harmless now, replay drops the file rows of a stamped transaction
 	 * whose marker it lacks, and a sorted file never holds one.)  Stamped
