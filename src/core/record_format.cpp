@@ -104,11 +104,15 @@ ValidateRecord(const uint8_t *payload, size_t len) noexcept
 			return (payload[1] & ~(kCommitDurable | kCommitSelf)) == 0 ? Status::Ok()
 				: Status::Corrupt("commit record has unknown flags");
 		case kRecAbort:
+			if (len != sizeof(CommitRecord))
+				return Status::Corrupt("abort record has the wrong length");
+			return payload[1] == 0 ? Status::Ok()
+				: Status::Corrupt("abort record has unknown flags");
 		case kRecStamped:
 			if (len != sizeof(CommitRecord))
-				return Status::Corrupt("abort or stamp record has the wrong length");
-			return payload[1] == 0 ? Status::Ok()
-				: Status::Corrupt("abort or stamp record has unknown flags");
+				return Status::Corrupt("stamp record has the wrong length");
+			return (payload[1] & ~kStampUnmarked) == 0 ? Status::Ok()
+				: Status::Corrupt("stamp record has unknown flags");
 		case kRecDropIfCommitted:
 		case kRecDropIfAborted:
 		case kRecTruncate:

@@ -14,9 +14,10 @@
  * A chunk is sealed sorted, without visibility information, only when every
  * transaction that wrote it has either aborted (its rows are dropped) or
  * committed before the oldest snapshot anyone still holds (the shared xmin
- * horizon), so no reader can tell the difference.  Otherwise sealing waits,
- * unless forced (chunk or pool full): then rows keep arrival order and the
- * file carries the batch table.
+ * horizon), so no reader can tell the difference, and its commit marker is
+ * durable (BuildChunkFile).  Otherwise sealing waits, unless forced (chunk
+ * or pool full): then rows keep arrival order and the file carries the
+ * batch table.
  *
  *-------------------------------------------------------------------------
  */
@@ -115,21 +116,53 @@ CrashPoint(int fault)
 				 errdetail("Injected by ztsdb.debug_fault.")));
 }
 
+/*
+ * Rows replay found stamped for transactions whose commit marker did not
+ * survive the crash (SidecarKeys, sorted): set only while
+ * DropUnmarkedFileRows runs.
+ */
+static const uint64 *replay_drops = NULL;
+static int	nreplay_drops = 0;
+
+/*
+ * FateOf decides the rows of batch xid (seen in generation gen) for a chunk
+ * file.  *stamp is set when the file must stamp them and the sidecar WAL
+ * says so (WriterNoteRunningStamp): the transaction runs, or clog says it
+ * committed but the writer has not yet taken its commit marker from the
+ * ring (an asynchronous commit returns before that).  Such a transaction
+ * is open: a sorted file would keep its rows whatever becomes of the
+ * marker, and a crash before the marker is durable makes replay drop the
+ * rest of the transaction.
+ */
 static BatchFate
-FateOf(TransactionId xid, uint32 gen, TransactionId horizon, bool *running)
+FateOf(TransactionId xid, uint32 gen, TransactionId horizon, bool *stamp)
 {
-	*running = false;
+	*stamp = false;
+	if (nreplay_drops > 0)
+	{
+		uint64		key = SidecarKey(xid, gen);
+
+		if (bsearch(&key, replay_drops, nreplay_drops, sizeof(uint64), CompareSidecarKeys) != NULL)
+			return kFateDrop;	/* its marker was lost in a crash */
+	}
 	if (gen < CurrentGeneration() && SidecarCommitted(xid, gen))
 		return kFateKeep;		/* committed by its marker alone, before a crash */
 	if (!XidTrusted(xid, gen))
 		return kFateDrop;		/* died in a crash before its xid was durable */
 	if (TransactionIdIsInProgress(xid))
 	{
-		*running = true;
+		*stamp = true;
 		return kFateOpen;
 	}
 	if (TransactionIdDidCommit(xid))
+	{
+		if (WriterMarkerPending(xid, gen, NULL))
+		{
+			*stamp = true;
+			return kFateOpen;
+		}
 		return TransactionIdPrecedes(xid, horizon) ? kFateKeep : kFateOpen;
+	}
 	return kFateDrop;
 }
 
@@ -170,9 +203,9 @@ BuildChunkFile(const core::ChunkLayout &layout, const RowSource &src, uint64 chu
 		*blocking = InvalidTransactionId;
 	for (uint32 b = 0; b < src.nbatches; b++)
 	{
-		bool		running;
+		bool		stamp;
 
-		fates[b] = FateOf(src.batches[b].xid, src.batches[b].reserved, horizon, &running);
+		fates[b] = FateOf(src.batches[b].xid, src.batches[b].reserved, horizon, &stamp);
 		if (fates[b] == kFateOpen)
 		{
 			any_open = true;
@@ -182,7 +215,7 @@ BuildChunkFile(const core::ChunkLayout &layout, const RowSource &src, uint64 chu
 				 TransactionIdFollows(src.batches[b].xid, *blocking)))
 				*blocking = src.batches[b].xid;
 		}
-		if (running && force &&
+		if (stamp && force &&
 			(b == 0 || src.batches[b].xid != src.batches[b - 1].xid))
 			WriterNoteRunningStamp(src.batches[b].xid, src.batches[b].reserved);
 	}
@@ -190,30 +223,42 @@ BuildChunkFile(const core::ChunkLayout &layout, const RowSource &src, uint64 chu
 		return NULL;
 
 	/*
-	 * The file keeps rows of committed transactions, some committed with
-	 * synchronous_commit = off: the commit markers the writer has taken
-	 * from the ring may not be durable yet, and a crash would then leave
-	 * the file's rows while replay drops the transaction's other rows.
-	 * Make them durable first (one fdatasync per file).
+	 * The rule that keeps a transaction all or nothing across a crash, also
+	 * with synchronous_commit = off (where the commit returns before its
+	 * marker is durable, or even taken from the ring): a file keeps rows of
+	 * a transaction as committed only if its commit marker is durable in
+	 * the sidecar WAL when the file is written; otherwise the file stamps
+	 * them (FateOf: running, or committed with its marker still in the
+	 * ring) and the sidecar WAL says so durably, with kStampUnmarked when
+	 * the marker was not yet taken from the ring.  Replay, finding such a
+	 * stamp but no marker after it (Recover), knows the marker was lost and
+	 * rewrites the files without those rows (DropUnmarkedFileRows), as it
+	 * skips the transaction's batches: clog may say committed, the
+	 * transaction is gone whole.  A transaction whose marker is durable is
+	 * never dropped: replay finds its marker, or (checkpoint passed) no
+	 * unmarked stamp of it; a synchronous commit has its marker durable
+	 * before COMMIT returns.
+	 * PREPARE TRANSACTION is refused for ztsdb writers (ingest_buffer.cpp).
 	 *
-	 * XXX Not enough for an asynchronous transaction whose marker is not
-	 * yet taken from the ring (the writer still applies its batches after
-	 * its COMMIT returned) or whose rows a file stamped while it ran, once
-	 * PostgreSQL's commit record is durable and the marker is not: after a
-	 * crash its file rows stay, replay drops the rest (TAP 006 TODO test).
-	 * Needs replay to drop such a transaction's file rows (a stamped
-	 * transaction with no durable marker) and FateOf to treat a committed
-	 * transaction whose marker it has not seen as open.
+	 * Markers already taken from the ring: make them durable here (one
+	 * fdatasync per file) so that the file's committed rows have them.
+	 * PostgreSQL's commit records too: a transaction that also wrote
+	 * PostgreSQL WAL (a heap table) is replayed only if clog says it
+	 * committed, so with synchronous_commit = off a sorted file would
+	 * otherwise keep its rows while a crash takes back its heap rows and
+	 * its sidecar WAL batches (TAP 017_async_heap).  (Flushing it can make a
+	 * self-deciding transaction's commit record durable before its marker:
+	 * harmless now, replay drops the file rows of a stamped transaction
+	 * whose marker it lacks, and a sorted file never holds one.)  Stamped
+	 * transactions also need clog after a crash.
 	 */
 	WalFlush();
+	FlushPostgresWal();
 	if (any_open)
 	{
 		unsorted_pending = true;
 
-		/* clog must know the committed stamped transactions after a crash */
-		FlushPostgresWal();
-
-		/* and the records of running ones (WriterNoteRunningStamp) */
+		/* the records of stamped transactions (WriterNoteRunningStamp) */
 		WriterFlushStamps();
 	}
 
@@ -709,6 +754,20 @@ OpenChunkOrError(const uint8 *data, size_t len, const char *path, core::ChunkRea
 				 errmsg("ztsdb chunk file \"%s\" is corrupt: %s", path, st.message)));
 }
 
+/* StampsReplayDrop tells whether src has rows of a transaction in replay_drops. */
+static bool
+StampsReplayDrop(const RowSource &src)
+{
+	for (uint32 b = 0; b < src.nbatches; b++)
+	{
+		uint64		k = SidecarKey(src.batches[b].xid, src.batches[b].reserved);
+
+		if (bsearch(&k, replay_drops, nreplay_drops, sizeof(uint64), CompareSidecarKeys) != NULL)
+			return true;
+	}
+	return false;
+}
+
 /*
  * ResortWarm rewrites one of a table's unsorted warm files (a forced seal
  * stamped rows of running transactions), once their transactions have
@@ -717,9 +776,14 @@ OpenChunkOrError(const uint8 *data, size_t len, const char *path, core::ChunkRea
  * removal: a crash leaves each row once.  A crash between the steps leaves
  * a file the manifest does not list; the writer removes such files when it
  * starts (SweepStrayFiles).
+ *
+ * With dropping (DropUnmarkedFileRows, at the end of replay) it rewrites
+ * only a file stamping rows of replay_drops, forced: the new file keeps a
+ * batch table only if another transaction it stamps is still open to the
+ * horizon.
  */
 static int
-ResortWarm(const core::TableKey &key)
+ResortWarm(const core::TableKey &key, bool dropping)
 {
 	Manifest	m;
 	TableEntry *entry;
@@ -747,7 +811,7 @@ ResortWarm(const core::TableKey &key)
 
 		if (mc->meta.tier != core::kTierWarm || (mc->meta.flags & core::kChunkSorted) != 0)
 			continue;
-		blk = FindResortBlock(key, mc->meta.chunk_id);
+		blk = dropping ? NULL : FindResortBlock(key, mc->meta.chunk_id);
 		if (blk != NULL)
 		{
 			if (!TransactionIdPrecedes(blk->xid, GetOldestNonRemovableTransactionId(NULL)))
@@ -766,9 +830,14 @@ ResortWarm(const core::TableKey &key)
 							warm_path)));
 		OpenChunkOrError(data, len, warm_path, &reader);
 		WarmSource(reader, &src, warm_path);
+		if (dropping && !StampsReplayDrop(src))
+		{
+			pfree(data);
+			continue;
+		}
 		new_id = Max(entry->next_chunk_id, m.header.next_chunk_id);
 		entry->next_chunk_id = new_id + 1;
-		file = BuildChunkFile(m.header.layout, src, new_id, core::kTierWarm, false,
+		file = BuildChunkFile(m.header.layout, src, new_id, core::kTierWarm, dropping,
 							  &out_len, &meta, &filter, &empty, &blocking);
 		if (file == NULL && !empty)
 		{
@@ -1370,10 +1439,42 @@ ResortTable(const core::TableKey &key, int64 arg)
 		unsorted_pending = true;
 		return 0;
 	}
-	if (ResortWarm(key) == 0)
+	if (ResortWarm(key, false) == 0)
 		return 0;
 	resorted_this_pass = true;
 	return 1;
+}
+
+/* DropUnmarkedInTable rewrites every file of a table that stamps rows of replay_drops. */
+static int
+DropUnmarkedInTable(const core::TableKey &key, int64 arg)
+{
+	int			n = 0;
+
+	(void) arg;
+	while (ResortWarm(key, true) > 0)
+		n++;
+	return n;
+}
+
+int
+DropUnmarkedFileRows(const uint64 *keys, int nkeys)
+{
+	volatile int files = 0;
+
+	replay_drops = keys;
+	nreplay_drops = nkeys;
+	PG_TRY();
+	{
+		files = ForEachTableDir(DropUnmarkedInTable, 0);
+	}
+	PG_FINALLY();
+	{
+		replay_drops = NULL;
+		nreplay_drops = 0;
+	}
+	PG_END_TRY();
+	return files;
 }
 
 int

@@ -255,6 +255,12 @@ WalInsertLsn(void)
 	return insert_lsn;
 }
 
+uint64
+WalFlushedLsn(void)
+{
+	return flush_lsn;
+}
+
 Size
 WalBufferFree(void)
 {

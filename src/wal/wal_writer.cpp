@@ -76,12 +76,152 @@ static int	npending = 0;
 static int	pending_cap = 0;
 
 /*
- * Running transactions whose rows a chunk file stamped (forced seals).  The
- * WAL checkpoint waits until they have ended and flushes PostgreSQL's WAL
- * first, so that clog knows their fate once their records are gone
- * (wal_generation.h, sidecar commits).
+ * Transactions whose rows the writer has applied to hot chunks but whose
+ * commit marker it has not yet taken from the ring ("unmarked"), by the xid
+ * of their batches (a subtransaction's, if any) with the top-level xid whose
+ * marker decides them.  An asynchronous commit returns before the writer
+ * has drained its marker (it may still be applying the transaction's
+ * batches), so clog can say committed while the sidecar WAL holds no marker
+ * yet: a chunk file must not keep such rows as committed (FateOf in
+ * storage_tier.cpp treats them as open and stamps them).  Entries go when
+ * the marker is drained, or at a tiering pass once clog says the
+ * transaction did not commit (an abort writes no marker).  Current
+ * generation only: replay applies only transactions whose marker it read.
  */
-static TransactionId *stamped = NULL;
+struct UnmarkedXid
+{
+	TransactionId xid;			/* hash key */
+	TransactionId top;
+};
+
+static HTAB *unmarked = NULL;
+static long nunmarked_sub = 0;	/* entries with xid != top */
+
+static void
+NoteUnmarked(TransactionId xid, TransactionId top)
+{
+	UnmarkedXid *u;
+	bool		found;
+
+	if (unmarked == NULL)
+	{
+		HASHCTL		info;
+
+		memset(&info, 0, sizeof(info));
+		info.keysize = sizeof(TransactionId);
+		info.entrysize = sizeof(UnmarkedXid);
+		info.hcxt = TopMemoryContext;
+		unmarked = hash_create("ztsdb unmarked transactions", 256, &info,
+							   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	u = static_cast<UnmarkedXid *>(hash_search(unmarked, &xid, HASH_ENTER, &found));
+	if (!found)
+	{
+		u->top = top;
+		if (xid != top)
+			nunmarked_sub++;
+	}
+}
+
+/* NoteMarker forgets the entries of top, whose marker has been drained. */
+static void
+NoteMarker(TransactionId top)
+{
+	if (unmarked == NULL || hash_get_num_entries(unmarked) == 0)
+		return;
+	(void) hash_search(unmarked, &top, HASH_REMOVE, NULL);
+	if (nunmarked_sub > 0)
+	{
+		HASH_SEQ_STATUS seq;
+		UnmarkedXid *u;
+
+		hash_seq_init(&seq, unmarked);
+		while ((u = static_cast<UnmarkedXid *>(hash_seq_search(&seq))) != NULL)
+			if (u->top == top)
+			{
+				(void) hash_search(unmarked, &u->xid, HASH_REMOVE, NULL);
+				nunmarked_sub--;
+			}
+	}
+}
+
+/*
+ * NoteDrained keeps the unmarked set up to date for a record just appended
+ * to the WAL buffer (before any of its group is applied: a seal while
+ * applying must know which markers are in the WAL).
+ */
+static void
+NoteDrained(const uint8 *payload)
+{
+	if (payload[0] == core::kRecBatch)
+	{
+		core::BatchHeader hdr;
+
+		memcpy(&hdr, payload, sizeof(hdr));
+		if (hdr.flags & core::kBatchCommits)
+			NoteMarker(hdr.top_xid);
+		else
+			NoteUnmarked(hdr.xid, hdr.top_xid);
+	}
+	else if (payload[0] == core::kRecCommit)
+	{
+		core::CommitRecord rec;
+
+		memcpy(&rec, payload, sizeof(rec));
+		NoteMarker(rec.top_xid);
+	}
+}
+
+/* PruneUnmarked forgets entries of transactions that ended without committing. */
+static void
+PruneUnmarked(void)
+{
+	HASH_SEQ_STATUS seq;
+	UnmarkedXid *u;
+
+	if (unmarked == NULL || hash_get_num_entries(unmarked) == 0)
+		return;
+	hash_seq_init(&seq, unmarked);
+	while ((u = static_cast<UnmarkedXid *>(hash_seq_search(&seq))) != NULL)
+		if (!TransactionIdIsInProgress(u->xid) && !TransactionIdDidCommit(u->xid))
+		{
+			if (u->xid != u->top)
+				nunmarked_sub--;
+			(void) hash_search(unmarked, &u->xid, HASH_REMOVE, NULL);
+		}
+}
+
+bool
+WriterMarkerPending(TransactionId xid, uint32 gen, TransactionId *top)
+{
+	UnmarkedXid *u;
+
+	if (unmarked == NULL || gen != CurrentGeneration())
+		return false;
+	u = static_cast<UnmarkedXid *>(hash_search(unmarked, &xid, HASH_FIND, NULL));
+	if (u != NULL && top != NULL)
+		*top = u->top;
+	return u != NULL;
+}
+
+/*
+ * Transactions whose rows a chunk file stamped while they ran or while
+ * their marker was not yet drained (forced seals).  The WAL checkpoint
+ * waits until they have ended, their markers are drained and durable
+ * (end_lsn: the WAL insert position once they were, 0 before), and flushes
+ * PostgreSQL's WAL first, so that clog knows their fate once their records
+ * are gone (wal_generation.h, sidecar commits) -- and so that replay, which
+ * drops the file rows of a transaction stamped unmarked whose marker it
+ * does not find (Recover), never passes a stamp record whose marker it
+ * could still need.
+ */
+struct StampedXid
+{
+	TransactionId xid;
+	uint64		end_lsn;
+};
+
+static StampedXid *stamped = NULL;
 static int	nstamped = 0;
 static int	stamped_cap = 0;
 static bool stamps_unflushed = false;
@@ -92,11 +232,12 @@ WriterNoteRunningStamp(TransactionId xid, uint32 gen)
 {
 	core::CommitRecord rec;
 	uint64		lsn;
+	TransactionId top = InvalidTransactionId;
 
 	if (!wal_live)
 		return;					/* replay: nothing runs */
 	for (int i = 0; i < nstamped; i++)
-		if (stamped[i] == xid)
+		if (stamped[i].xid == xid)
 			return;
 	if (WalBufferFree() < sizeof(rec) + 64)
 		elog(ERROR, "ztsdb WAL group buffer full");
@@ -104,16 +245,30 @@ WriterNoteRunningStamp(TransactionId xid, uint32 gen)
 	rec.type = core::kRecStamped;
 	rec.top_xid = xid;
 	rec.generation = gen;
+
+	/*
+	 * Its marker, if it ever comes, follows this record in the WAL: replay
+	 * that reads this record and no marker knows the marker never became
+	 * durable.  (A running transaction whose marker was drained already
+	 * has it durable before the file is written: BuildChunkFile.)
+	 */
+	if (WriterMarkerPending(xid, gen, &top))
+	{
+		rec.flags = core::kStampUnmarked;
+		rec.stamp_top = top;
+	}
 	(void) WalAppend(reinterpret_cast<const uint8 *>(&rec), sizeof(rec), &lsn);
 	stamps_unflushed = true;
 	if (nstamped == stamped_cap)
 	{
 		stamped_cap = Max(16, stamped_cap * 2);
-		stamped = static_cast<TransactionId *>(
-			stamped == NULL ? MemoryContextAlloc(TopMemoryContext, sizeof(TransactionId) * stamped_cap)
-			: repalloc(stamped, sizeof(TransactionId) * stamped_cap));
+		stamped = static_cast<StampedXid *>(
+			stamped == NULL ? MemoryContextAlloc(TopMemoryContext, sizeof(StampedXid) * stamped_cap)
+			: repalloc(stamped, sizeof(StampedXid) * stamped_cap));
 	}
-	stamped[nstamped++] = xid;
+	stamped[nstamped].xid = xid;
+	stamped[nstamped].end_lsn = 0;
+	nstamped++;
 }
 
 void
@@ -125,15 +280,27 @@ WriterFlushStamps(void)
 	stamps_unflushed = false;
 }
 
-/* StampsRunning forgets stamped transactions that ended; true if any runs. */
+/*
+ * StampsRunning forgets stamped transactions that ended and whose marker,
+ * if any, is durable; true if any is left.
+ */
 static bool
 StampsRunning(void)
 {
 	int			keep = 0;
+	uint32		gen = CurrentGeneration();
 
 	for (int i = 0; i < nstamped; i++)
-		if (TransactionIdIsInProgress(stamped[i]))
-			stamped[keep++] = stamped[i];
+	{
+		StampedXid *s = &stamped[i];
+
+		if (TransactionIdIsInProgress(s->xid) || WriterMarkerPending(s->xid, gen, NULL))
+			s->end_lsn = 0;
+		else if (s->end_lsn == 0)
+			s->end_lsn = WalInsertLsn();	/* its marker was drained before this */
+		if (s->end_lsn == 0 || s->end_lsn > WalFlushedLsn())
+			stamped[keep++] = *s;
+	}
 	nstamped = keep;
 	return nstamped > 0;
 }
@@ -357,6 +524,7 @@ DrainRing(void)
 					   &interval_s, sizeof(interval_s));
 			}
 			g->payload = WalAppend(payload, len, &g->lsn);
+			NoteDrained(g->payload);
 			core::RingRelease(ingest_ring);
 			continue;
 		}
@@ -535,10 +703,18 @@ MarkerCommitted(const ReplayCommit *c)
 	return !(trusted && TransactionIdDidAbort(c->key.xid));
 }
 
+/* What the first pass learned of a transaction with a kRecStamped record. */
+struct ReplayStamp
+{
+	ReplayXid	key;			/* the stamped xid */
+	TransactionId top;			/* kStampUnmarked: whose marker decides */
+	bool		unmarked;		/* a stamp was written before that marker */
+};
+
 struct ReplayState
 {
 	HTAB	   *committed;		/* ReplayXids with a commit marker */
-	HTAB	   *stamped;		/* ReplayXids with a kRecStamped record */
+	HTAB	   *stamped;		/* ReplayStamps */
 	uint64		records;
 	uint32		oldest_generation;	/* of any record replayed (first pass) */
 	bool		second_pass;
@@ -622,7 +798,19 @@ ReplayScan(const uint8 *payload, uint32 len, uint64 lsn, void *arg)
 			return;
 		if (payload[0] == core::kRecStamped)
 		{
-			hash_search(rs->stamped, &key, HASH_ENTER, NULL);
+			core::CommitRecord rec;
+			ReplayStamp *st;
+			bool		found;
+
+			memcpy(&rec, payload, sizeof(rec));
+			st = static_cast<ReplayStamp *>(hash_search(rs->stamped, &key, HASH_ENTER, &found));
+			if (!found)
+				st->unmarked = false;
+			if (rec.flags & core::kStampUnmarked)
+			{
+				st->unmarked = true;
+				st->top = rec.stamp_top;
+			}
 			return;
 		}
 		if (payload[0] == core::kRecAbort)
@@ -751,6 +939,7 @@ Recover(void)
 	uint64		from = WalReadCheckpoint();
 	ReplayState rs;
 	HASHCTL		info;
+	HASHCTL		stamp_info;
 	uint64		end;
 	uint64		seg = WalSegmentBytes();
 	long		secs;
@@ -762,7 +951,11 @@ Recover(void)
 	info.hcxt = CurrentMemoryContext;
 	rs.committed = hash_create("ztsdb replay commits", 1024, &info,
 							   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-	rs.stamped = hash_create("ztsdb replay stamps", 64, &info,
+	memset(&stamp_info, 0, sizeof(stamp_info));
+	stamp_info.keysize = sizeof(ReplayXid);
+	stamp_info.entrysize = sizeof(ReplayStamp);
+	stamp_info.hcxt = CurrentMemoryContext;
+	rs.stamped = hash_create("ztsdb replay stamps", 64, &stamp_info,
 							 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	rs.records = 0;
 	rs.oldest_generation = CurrentGeneration();
@@ -798,7 +991,7 @@ Recover(void)
 		hash_destroy(rs.stamped);
 		rs.committed = hash_create("ztsdb replay commits", 1024, &info,
 								   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-		rs.stamped = hash_create("ztsdb replay stamps", 64, &info,
+		rs.stamped = hash_create("ztsdb replay stamps", 64, &stamp_info,
 								 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 		rs.oldest_generation = CurrentGeneration();
 	}
@@ -811,12 +1004,12 @@ Recover(void)
 	 */
 	{
 		HASH_SEQ_STATUS seq;
-		ReplayCommit *c;
+		ReplayStamp *c;
 		uint64	   *keys = static_cast<uint64 *>(palloc(sizeof(uint64) * (hash_get_num_entries(rs.stamped) + 1)));
 		int			nkeys = 0;
 
 		hash_seq_init(&seq, rs.stamped);
-		while ((c = static_cast<ReplayCommit *>(hash_seq_search(&seq))) != NULL)
+		while ((c = static_cast<ReplayStamp *>(hash_seq_search(&seq))) != NULL)
 		{
 			ReplayCommit *m = static_cast<ReplayCommit *>(hash_search(rs.committed, &c->key, HASH_FIND, NULL));
 
@@ -826,6 +1019,54 @@ Recover(void)
 				keys[nkeys++] = SidecarKey(m->key.xid, m->key.generation);
 		}
 		SidecarCommitsAdd(keys, nkeys);
+		pfree(keys);
+	}
+
+	/*
+	 * Transactions stamped in a chunk file before their commit marker was
+	 * taken from the ring, whose marker replay did not find: the marker
+	 * follows the stamp in the WAL, so it never became durable (an
+	 * asynchronous commit lost in the crash, or no commit at all), and
+	 * replay skips their batches.  Their file rows go too, whatever clog
+	 * says, before anything reads those files; so does a transaction whose
+	 * marker replay does not honour (MarkerCommitted).  A transaction whose
+	 * marker is durable keeps its rows: that marker is found here, or, if
+	 * the checkpoint has passed it, no unmarked stamp of it is left to read
+	 * (StampsRunning).
+	 */
+	{
+		HASH_SEQ_STATUS seq;
+		ReplayStamp *st;
+		uint64	   *keys = static_cast<uint64 *>(palloc(sizeof(uint64) * (hash_get_num_entries(rs.stamped) + 1)));
+		int			nkeys = 0;
+
+		hash_seq_init(&seq, rs.stamped);
+		while ((st = static_cast<ReplayStamp *>(hash_seq_search(&seq))) != NULL)
+		{
+			ReplayXid	top;
+			ReplayCommit *m;
+
+			if (!st->unmarked)
+				continue;
+			memset(&top, 0, sizeof(top));
+			top.xid = st->top;
+			top.generation = st->key.generation;
+			m = static_cast<ReplayCommit *>(hash_search(rs.committed, &top, HASH_FIND, NULL));
+			if (m == NULL || !MarkerCommitted(m))
+				keys[nkeys++] = SidecarKey(st->key.xid, st->key.generation);
+		}
+		if (nkeys > 0)
+		{
+			int			files;
+
+			qsort(keys, nkeys, sizeof(uint64), CompareSidecarKeys);
+			files = DropUnmarkedFileRows(keys, nkeys);
+			/* none after an earlier start did it: the WAL still names them */
+			if (files > 0)
+				ereport(LOG,
+						(errmsg("ztsdb: rewrote %d chunk file(s) without the rows of transactions whose commit marker did not survive the crash",
+								files)));
+		}
 		pfree(keys);
 	}
 	rs.second_pass = true;
@@ -932,6 +1173,7 @@ Tiering(void)
 		return;
 	last_tier = now;
 	ResolvePending();
+	PruneUnmarked();
 	SealChunks(NULL, false, false);
 	if (guc_cold_after_s >= 0)
 	{

@@ -16,11 +16,6 @@
 #   whole or not at all; nothing of those the client never sent;
 # - no row of an id no client used, no row twice.
 # Clients reconnect after each crash and carry on.
-#
-# XXX An asynchronous transaction can come back partial today (its rows in
-# chunk files written before its commit marker was durable stay, replay
-# drops the rest); that check is a TODO test until the writer is fixed
-# (deterministic case in 006_async_commit.pl).  Every other check fails hard.
 use strict;
 use warnings;
 use IPC::Run;
@@ -236,15 +231,8 @@ sub check
 	diag("$what: " . join(', ', map { "$_ $count{$_}" } sort keys %count));
 	is(join("\n", @bad[ 0 .. ($#bad < 9 ? $#bad : 9) ]), '',
 		"$what: every transaction whole or absent as its client saw it");
-  TODO:
-	{
-		# Reproduced deterministically in 006_async_commit.pl: chunk files
-		# written before an asynchronous commit's marker was durable keep
-		# their rows after a crash that loses the rest of the transaction.
-		local $TODO = 'an asynchronous commit can be partial after a crash (rows sealed before its marker was durable)';
-		is(join("\n", @async_partial[ 0 .. ($#async_partial < 9 ? $#async_partial : 9) ]), '',
-			"$what: asynchronous transactions whole or absent");
-	}
+	is(join("\n", @async_partial[ 0 .. ($#async_partial < 9 ? $#async_partial : 9) ]), '',
+		"$what: asynchronous transactions whole or absent");
 	return $count{acked} // 0;
 }
 

@@ -134,6 +134,8 @@ TEST(RecordFormat, CommitFlagsAndTransactionRecords)
 		EXPECT_FALSE(ValidateRecord(buf, sizeof(c) + 8).ok()) << int(type);
 		buf[1] = kCommitSelf;
 		EXPECT_EQ(ValidateRecord(buf, sizeof(c)).ok(), type == kRecCommit) << int(type);
+		buf[1] = kStampUnmarked;	/* a stamp written before its marker was drained */
+		EXPECT_EQ(ValidateRecord(buf, sizeof(c)).ok(), type == kRecStamped) << int(type);
 		buf[1] = 0x80;
 		EXPECT_FALSE(ValidateRecord(buf, sizeof(c)).ok()) << int(type);
 	}

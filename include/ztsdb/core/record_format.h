@@ -73,6 +73,8 @@ struct TableKey
 constexpr uint8_t kBatchCommits = 0x1;	/* also the commit marker of top_xid */
 constexpr uint8_t kCommitDurable = 0x2; /* the committer waits for fdatasync */
 constexpr uint8_t kCommitSelf = 0x4;	/* the marker alone decides (see above) */
+constexpr uint8_t kStampUnmarked = 0x8; /* kRecStamped: the marker of stamp_top was
+										 * not yet taken from the ring (wal_writer.cpp) */
 
 struct BatchHeader
 {
@@ -96,11 +98,14 @@ struct BatchHeader
 struct CommitRecord
 {
 	uint8_t		type;			/* kRecCommit, kRecAbort, kRecStamped */
-	uint8_t		flags;			/* kCommitDurable, kCommitSelf (kRecCommit only) */
+	uint8_t		flags;			/* kCommitDurable, kCommitSelf (kRecCommit);
+								 * kStampUnmarked (kRecStamped) */
 	uint8_t		reserved[2];
-	uint32_t	top_xid;
+	uint32_t	top_xid;		/* kRecStamped: the stamped xid (a
+								 * subtransaction's, if the rows are) */
 	uint32_t	generation;
-	uint32_t	reserved2;
+	uint32_t	stamp_top;		/* kRecStamped with kStampUnmarked: top-level
+								 * xid whose marker decides; else zero */
 };
 
 struct TableRecord

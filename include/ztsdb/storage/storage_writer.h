@@ -117,17 +117,34 @@ int			SweepOrphanDirs(void);
  */
 uint32		StampedFileReferences(uint64 **keys, int *nkeys);
 
+/*
+ * DropUnmarkedFileRows rewrites every unsorted warm file that stamps one of
+ * keys (sorted SidecarKeys) without those rows; returns how many files it
+ * rewrote.  Writer only, at the end of replay (Recover): rows of
+ * transactions whose commit marker did not survive a crash.
+ */
+int			DropUnmarkedFileRows(const uint64 *keys, int nkeys);
+
 /* RefreshTierStats recomputes the chunks_* and bytes_* gauges. */
 void		RefreshTierStats(void);
 
 /*
  * Provided by the writer (wal_writer.cpp) to the tier moves:
  * WriterNoteRunningStamp records in the sidecar WAL that a chunk file
- * stamps rows of a running transaction; WriterFlushStamps makes such
+ * stamps rows of a running transaction, or of one whose marker is pending
+ * (below); WriterFlushStamps makes such
  * records durable (before the file is).
  */
 void		WriterNoteRunningStamp(TransactionId xid, uint32 gen);
 void		WriterFlushStamps(void);
+
+/*
+ * WriterMarkerPending tells whether the writer has applied rows of xid
+ * (seen in generation gen) whose top-level transaction's commit marker it
+ * has not yet taken from the ring; sets *top (if not NULL) to that
+ * top-level xid.
+ */
+bool		WriterMarkerPending(TransactionId xid, uint32 gen, TransactionId *top);
 
 /* UpdateApparentSize makes pg_relation_size report the table's file bytes. */
 void		UpdateApparentSize(const core::TableKey &key, uint64 bytes);

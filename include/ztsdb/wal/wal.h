@@ -55,6 +55,9 @@ extern bool wal_failed;
 void		WalDiscard(void);
 
 uint64		WalInsertLsn(void);
+
+/* WalFlushedLsn returns the end of what is durable (records before it are). */
+uint64		WalFlushedLsn(void);
 uint64		WalSegmentBytes(void);
 
 /* WalCheckpoint records lsn as the replay start and removes older files. */
