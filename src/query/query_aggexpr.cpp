@@ -9,10 +9,10 @@
  * Only a whitelist of PostgreSQL's operator and cast functions is
  * accepted, each reproduced exactly: float8pl/mi/mul/div/um with
  * float8_pl's etc. overflow, underflow and zero-division checks (the same
- * IEEE operations, so the same bits, infinities and NaNs), int4 and int8
- * (and int48/int84 mixed) pl/mi/mul/div/um with int4pl's etc. range
- * checks, and the casts int2/int4/int8 -> float8, int4 -> int8, int2 ->
- * int4 and int8 -> int4.  Every one is strict: a NULL operand gives NULL,
+ * IEEE operations, so the same bits, infinities and NaNs), int2, int4 and
+ * int8 pl/mi/mul/div/um and their mixed-width forms (int24pl, int84div,
+ * ...) with int4pl's etc. range and zero-division checks, and the casts
+ * of int2/int4/int8 to float8 and between the integer widths.  Every one is strict: a NULL operand gives NULL,
  * with no check.  Anything else keeps PostgreSQL's Agg (query_agg.cpp
  * does not offer its path).
  *
@@ -57,6 +57,11 @@ enum StepOp : uint8
 	kStepF8Mul,
 	kStepF8Div,
 	kStepF8Um,
+	kStepI2Pl,
+	kStepI2Mi,
+	kStepI2Mul,
+	kStepI2Div,
+	kStepI2Um,
 	kStepI4Pl,
 	kStepI4Mi,
 	kStepI4Mul,
@@ -68,8 +73,9 @@ enum StepOp : uint8
 	kStepI8Div,
 	kStepI8Um,
 	kStepIntToF8,				/* i2tod, i4tod, i8tod */
-	kStepI8ToI4,				/* int84: range-checked */
-	kStepWiden					/* int48, i2toi4: the same int64 */
+	kStepI8ToI4,				/* int4(int8): range-checked */
+	kStepIntToI2,				/* int2(int4), int2(int8): range-checked */
+	kStepWiden					/* int8(int4), int4(int2), int8(int2): the same int64 */
 };
 
 /* A whitelisted function: its step and its argument and result types. */
@@ -88,6 +94,27 @@ static const OpInfo kOps[] = {
 	{F_FLOAT8MUL, kStepF8Mul, FLOAT8OID, FLOAT8OID, FLOAT8OID},
 	{F_FLOAT8DIV, kStepF8Div, FLOAT8OID, FLOAT8OID, FLOAT8OID},
 	{F_FLOAT8UM, kStepF8Um, FLOAT8OID, InvalidOid, FLOAT8OID},
+	{F_INT2PL, kStepI2Pl, INT2OID, INT2OID, INT2OID},
+	{F_INT2MI, kStepI2Mi, INT2OID, INT2OID, INT2OID},
+	{F_INT2MUL, kStepI2Mul, INT2OID, INT2OID, INT2OID},
+	{F_INT2DIV, kStepI2Div, INT2OID, INT2OID, INT2OID},
+	{F_INT2UM, kStepI2Um, INT2OID, InvalidOid, INT2OID},
+	{F_INT24PL, kStepI4Pl, INT2OID, INT4OID, INT4OID},
+	{F_INT24MI, kStepI4Mi, INT2OID, INT4OID, INT4OID},
+	{F_INT24MUL, kStepI4Mul, INT2OID, INT4OID, INT4OID},
+	{F_INT24DIV, kStepI4Div, INT2OID, INT4OID, INT4OID},
+	{F_INT42PL, kStepI4Pl, INT4OID, INT2OID, INT4OID},
+	{F_INT42MI, kStepI4Mi, INT4OID, INT2OID, INT4OID},
+	{F_INT42MUL, kStepI4Mul, INT4OID, INT2OID, INT4OID},
+	{F_INT42DIV, kStepI4Div, INT4OID, INT2OID, INT4OID},
+	{F_INT28PL, kStepI8Pl, INT2OID, INT8OID, INT8OID},
+	{F_INT28MI, kStepI8Mi, INT2OID, INT8OID, INT8OID},
+	{F_INT28MUL, kStepI8Mul, INT2OID, INT8OID, INT8OID},
+	{F_INT28DIV, kStepI8Div, INT2OID, INT8OID, INT8OID},
+	{F_INT82PL, kStepI8Pl, INT8OID, INT2OID, INT8OID},
+	{F_INT82MI, kStepI8Mi, INT8OID, INT2OID, INT8OID},
+	{F_INT82MUL, kStepI8Mul, INT8OID, INT2OID, INT8OID},
+	{F_INT82DIV, kStepI8Div, INT8OID, INT2OID, INT8OID},
 	{F_INT4PL, kStepI4Pl, INT4OID, INT4OID, INT4OID},
 	{F_INT4MI, kStepI4Mi, INT4OID, INT4OID, INT4OID},
 	{F_INT4MUL, kStepI4Mul, INT4OID, INT4OID, INT4OID},
@@ -112,6 +139,9 @@ static const OpInfo kOps[] = {
 	{F_INT8_INT4, kStepWiden, INT4OID, InvalidOid, INT8OID},
 	{F_INT4_INT2, kStepWiden, INT2OID, InvalidOid, INT4OID},
 	{F_INT4_INT8, kStepI8ToI4, INT8OID, InvalidOid, INT4OID},
+	{F_INT8_INT2, kStepWiden, INT2OID, InvalidOid, INT8OID},
+	{F_INT2_INT4, kStepIntToI2, INT4OID, InvalidOid, INT2OID},
+	{F_INT2_INT8, kStepIntToI2, INT8OID, InvalidOid, INT2OID},
 };
 
 static const OpInfo *
@@ -377,6 +407,42 @@ Int4Range(int64 z)
 	return z < PG_INT32_MIN || z > PG_INT32_MAX ? kExprErrInt4Range : 0;
 }
 
+static inline int
+Int2Range(int64 z)
+{
+	return z < PG_INT16_MIN || z > PG_INT16_MAX ? kExprErrInt2Range : 0;
+}
+
+/* InRange: the error of result z of an operation whose out-of-range error is range. */
+static inline int
+InRange(int range, int64 z)
+{
+	return range == kExprErrInt4Range ? Int4Range(z) : range == kExprErrInt2Range ? Int2Range(z) : 0;
+}
+
+/* RangeOf: the out-of-range error of an integer step's result type. */
+static inline int
+RangeOf(StepOp op)
+{
+	switch (op)
+	{
+		case kStepI2Pl:
+		case kStepI2Mi:
+		case kStepI2Mul:
+		case kStepI2Div:
+		case kStepI2Um:
+			return kExprErrInt2Range;
+		case kStepI4Pl:
+		case kStepI4Mi:
+		case kStepI4Mul:
+		case kStepI4Div:
+		case kStepI4Um:
+			return kExprErrInt4Range;
+		default:
+			return kExprErrInt8Range;
+	}
+}
+
 /* EvalStep fills step s over [r, e); its operands are done. */
 static void
 EvalStep(AggExprProgram *p, Step *s, const void *const *values, const uint8 *const *validity,
@@ -475,53 +541,57 @@ EvalStep(AggExprProgram *p, Step *s, const void *const *values, const uint8 *con
 			for (uint32 i = r; i < e; i++)
 				fo[i] = -fa[i];
 			break;
+		case kStepI2Pl:
 		case kStepI4Pl:
 		case kStepI8Pl:
 			{
-				int			range = s->op == kStepI4Pl ? kExprErrInt4Range : kExprErrInt8Range;
+				int			range = RangeOf(s->op);
 
 				RunStep(s, r, e, [&](uint32 i) {
 					int64		z;
 					bool		ov = __builtin_add_overflow(ia[i], ib[i], &z);
 
 					io[i] = z;
-					return ov ? range : range == kExprErrInt4Range ? Int4Range(z) : 0;
+					return ov ? range : InRange(range, z);
 				});
 				break;
 			}
+		case kStepI2Mi:
 		case kStepI4Mi:
 		case kStepI8Mi:
 			{
-				int			range = s->op == kStepI4Mi ? kExprErrInt4Range : kExprErrInt8Range;
+				int			range = RangeOf(s->op);
 
 				RunStep(s, r, e, [&](uint32 i) {
 					int64		z;
 					bool		ov = __builtin_sub_overflow(ia[i], ib[i], &z);
 
 					io[i] = z;
-					return ov ? range : range == kExprErrInt4Range ? Int4Range(z) : 0;
+					return ov ? range : InRange(range, z);
 				});
 				break;
 			}
+		case kStepI2Mul:
 		case kStepI4Mul:
 		case kStepI8Mul:
 			{
-				int			range = s->op == kStepI4Mul ? kExprErrInt4Range : kExprErrInt8Range;
+				int			range = RangeOf(s->op);
 
 				RunStep(s, r, e, [&](uint32 i) {
 					int64		z;
 					bool		ov = __builtin_mul_overflow(ia[i], ib[i], &z);
 
 					io[i] = z;
-					return ov ? range : range == kExprErrInt4Range ? Int4Range(z) : 0;
+					return ov ? range : InRange(range, z);
 				});
 				break;
 			}
+		case kStepI2Div:
 		case kStepI4Div:
 		case kStepI8Div:
 			{
 				/* int4div / int8div: zero first, then -1 (x / -1 is -x, range-checked) */
-				int			range = s->op == kStepI4Div ? kExprErrInt4Range : kExprErrInt8Range;
+				int			range = RangeOf(s->op);
 
 				RunStep(s, r, e, [&](uint32 i) {
 					int64		x = ia[i], y = ib[i], z;
@@ -536,25 +606,26 @@ EvalStep(AggExprProgram *p, Step *s, const void *const *values, const uint8 *con
 						bool		ov = __builtin_sub_overflow((int64) 0, x, &z);
 
 						io[i] = z;
-						return ov ? range : range == kExprErrInt4Range ? Int4Range(z) : 0;
+						return ov ? range : InRange(range, z);
 					}
 					z = x / y;
 					io[i] = z;
-					return range == kExprErrInt4Range ? Int4Range(z) : 0;
+					return InRange(range, z);
 				});
 				break;
 			}
+		case kStepI2Um:
 		case kStepI4Um:
 		case kStepI8Um:
 			{
-				int			range = s->op == kStepI4Um ? kExprErrInt4Range : kExprErrInt8Range;
+				int			range = RangeOf(s->op);
 
 				RunStep(s, r, e, [&](uint32 i) {
 					int64		z;
 					bool		ov = __builtin_sub_overflow((int64) 0, ia[i], &z);
 
 					io[i] = z;
-					return ov ? range : range == kExprErrInt4Range ? Int4Range(z) : 0;
+					return ov ? range : InRange(range, z);
 				});
 				break;
 			}
@@ -566,6 +637,12 @@ EvalStep(AggExprProgram *p, Step *s, const void *const *values, const uint8 *con
 			RunStep(s, r, e, [&](uint32 i) {
 				io[i] = ia[i];
 				return Int4Range(ia[i]);
+			});
+			break;
+		case kStepIntToI2:
+			RunStep(s, r, e, [&](uint32 i) {
+				io[i] = ia[i];
+				return Int2Range(ia[i]);
 			});
 			break;
 		case kStepWiden:
@@ -630,6 +707,10 @@ AggExprRaise(int kind)
 		case kExprErrDivZero:
 			/* int4div's, int8div's and float_zero_divide_error()'s */
 			ereport(ERROR, (errcode(ERRCODE_DIVISION_BY_ZERO), errmsg("division by zero")));
+			break;
+		case kExprErrInt2Range:
+			ereport(ERROR, (errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+							errmsg("smallint out of range")));
 			break;
 		case kExprErrInt4Range:
 			ereport(ERROR, (errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),

@@ -16,10 +16,10 @@ namespace ztsdb {
 
 /*
  * AggExprSupported says whether n is an expression ZtsdbAgg evaluates:
- * float8, int4 and int8 +, -, *, / and unary minus, int2/int4/int8 to
- * float8, int4 to int8, int2 to int4 and int8 to int4 casts, over Vars of
- * relid (float8, int2, int4, int8 columns) and non-NULL constants, with at
- * least one Var.  Sets *cols to the columns it reads (bit c).  May set the
+ * float8, int2, int4 and int8 (also mixed-width) +, -, *, / and unary
+ * minus, casts of integers to float8 and between integer widths, over Vars
+ * of relid (float8, int2, int4, int8 columns) and non-NULL constants, with
+ * at least one Var.  Sets *cols to the columns it reads (bit c).  May set the
  * opfuncid of OpExprs in n (set_opfuncid); does not ereport otherwise.
  */
 bool		AggExprSupported(Node *n, Index relid, const core::ChunkLayout &layout, uint64 *cols);
@@ -31,6 +31,7 @@ enum AggExprErrorKind
 	kExprErrFloatOverflow,		/* float_overflow_error() */
 	kExprErrFloatUnderflow,		/* float_underflow_error() */
 	kExprErrDivZero,			/* "division by zero" (22012) */
+	kExprErrInt2Range,			/* "smallint out of range" (22003) */
 	kExprErrInt4Range,			/* "integer out of range" (22003) */
 	kExprErrInt8Range			/* "bigint out of range" (22003) */
 };
