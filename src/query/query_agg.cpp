@@ -15,7 +15,10 @@
  *		count(*), count(col), sum(float8 | int2 | int4 | int8 col),
  *		avg(float8 | int2 | int4 | int8 col),
  *		min/max(int2 | int4 | int8 | float8 | timestamp | timestamptz col)
- * (plain columns, no DISTINCT, ORDER BY or FILTER), gets a CustomScan path
+ * (no DISTINCT, ORDER BY or FILTER), where col is a plain column or an
+ * arithmetic expression of the row's columns and constants that
+ * query_aggexpr.cpp evaluates (avg(a + b), sum(in - out), max(x * 2)),
+ * gets a CustomScan path
  * with scanrelid 0 whose custom_scan_tlist holds the group column and the
  * Aggrefs, as postgres_fdw does for remote aggregation; the planner keeps
  * the Agg plan if it is cheaper (it never is).  Under full partitionwise
