@@ -37,19 +37,21 @@ CREATE FUNCTION gen(day date, s int, p int) RETURNS z LANGUAGE sql AS $$
          (p % 100)::smallint
 $$;
 SELECT setseed(0.25);
--- day 1 cold, day 2 warm (a statement per hot chunk, sealed after each
--- commit: see query_agg_exact), day 3 hot, and a few rows of no series
-INSERT INTO z SELECT g.* FROM generate_series(0, 5999) n, gen('2024-03-01', n % 10, n / 10) g;
-SELECT ztsdb.seal('z') > 0 AS sealed, ztsdb.compress('z') > 0 AS compressed;
-INSERT INTO z SELECT g.* FROM generate_series(0, 1999) n, gen('2024-03-02', n % 10, n / 10) g;
-SELECT ztsdb.seal('z') > 0 AS sealed;
-INSERT INTO z SELECT g.* FROM generate_series(2000, 3999) n, gen('2024-03-02', n % 10, n / 10) g;
-SELECT ztsdb.seal('z') > 0 AS sealed;
-INSERT INTO z SELECT g.* FROM generate_series(4000, 5999) n, gen('2024-03-02', n % 10, n / 10) g;
-SELECT ztsdb.seal('z') > 0 AS sealed;
-INSERT INTO z SELECT g.* FROM generate_series(0, 999) n, gen('2024-03-03', n / 100, n % 100) g;
+-- day 1 cold, day 2 warm, day 3 hot, and a few rows of no series, in
+-- statements of at most 900 rows (a hot chunk holds about 990 of them), days 1
+-- and 2 sealed after each commit: a chunk sealed while its transaction runs
+-- would be an unsorted file, which the writer re-sorts in the background --
+-- between the plans of a comparison, changing the order rows are added in
+SELECT format($$INSERT INTO z SELECT g.* FROM generate_series(%s, %s) n, gen('2024-03-01', n %% 10, n / 10) g$$,
+              b, b + 899), $$SELECT ztsdb.seal('z') > 0 AS sealed$$
+  FROM generate_series(0, 5399, 900) b ORDER BY b \gexec
+SELECT ztsdb.compress('z') > 0 AS compressed;
+SELECT format($$INSERT INTO z SELECT g.* FROM generate_series(%s, %s) n, gen('2024-03-02', n %% 10, n / 10) g$$,
+              b, b + 899), $$SELECT ztsdb.seal('z') > 0 AS sealed$$
+  FROM generate_series(0, 5399, 900) b ORDER BY b \gexec
+INSERT INTO z SELECT g.* FROM generate_series(0, 849) n, gen('2024-03-03', n / 85, n % 85) g;
 INSERT INTO z SELECT g.* FROM generate_series(0, 49) n, gen('2024-03-03', NULL, n) g;
-SELECT tier, count(*) > 0 AS present FROM ztsdb.chunks('z') GROUP BY tier ORDER BY tier;
+SELECT tier, count(*) AS chunks, sum(rows) AS rows FROM ztsdb.chunks('z') GROUP BY tier ORDER BY tier;
 CREATE TABLE h AS SELECT * FROM z;
 SELECT count(*), count(DISTINCT series_id) FROM h;
 
@@ -111,6 +113,17 @@ EXPLAIN (COSTS OFF) SELECT date_trunc('hour', ts), series_id, max(v - u), count(
 SET ztsdb.enable_aggregate_scan = off;
 EXPLAIN (COSTS OFF) SELECT series_id, avg(u + s), max(u * 2), sum(i - j), min(-u), avg(u / 100.0)
   FROM z GROUP BY 1;
+RESET ztsdb.enable_aggregate_scan;
+-- in a subquery behind other relations (the range table's numbers differ)
+CREATE TABLE names (series_id int, name text);
+INSERT INTO names VALUES (1, 'one'), (4, 'four');
+EXPLAIN (COSTS OFF) SELECT n.name, x.* FROM names n
+  JOIN (SELECT series_id, avg(u - s) AS a, sum(k * i) AS b FROM z GROUP BY 1) x USING (series_id);
+SELECT n.name, x.series_id, x.b FROM names n
+  JOIN (SELECT series_id, avg(u - s) AS a, sum(k * i) AS b FROM z GROUP BY 1) x USING (series_id) ORDER BY 1;
+SET ztsdb.enable_aggregate_scan = off;
+SELECT n.name, x.series_id, x.b FROM names n
+  JOIN (SELECT series_id, avg(u - s) AS a, sum(k * i) AS b FROM z GROUP BY 1) x USING (series_id) ORDER BY 1;
 RESET ztsdb.enable_aggregate_scan;
 
 -- float8 expressions: 0.1 steps, random values, NULLs, NaN, infinities, -0

@@ -1501,9 +1501,26 @@ ExplainAgg(CustomScanState *node, List *ancestors, ExplainState *es)
 	}
 	if (texts != NIL)
 		ExplainPropertyList("Pushed Bounds", texts, es);
+
+	/*
+	 * The computed arguments, from the Aggrefs of custom_scan_tlist (group
+	 * columns, then one per aggregate): unlike custom_private's copies, setrefs
+	 * gave their Vars the final range table's numbers (a subquery's differ).
+	 */
 	texts = NIL;
-	foreach(lc, (List *) list_nth(cscan->custom_private, 4))
-		texts = lappend(texts, deparse_expression((Node *) lfirst(lc), context, false, false));
+	for (int k = 0; k < state->nexprs; k++)
+		for (int a = 0; a < state->naggs; a++)
+			if (state->aggs[a].col == core::kMaxColumns + k)
+			{
+				TargetEntry *te = (TargetEntry *) list_nth(cscan->custom_scan_tlist,
+														   state->ngroupcols + a);
+				Aggref	   *agg = castNode(Aggref, te->expr);
+
+				texts = lappend(texts,
+								deparse_expression((Node *) ((TargetEntry *) linitial(agg->args))->expr,
+												   context, false, false));
+				break;
+			}
 	if (texts != NIL)
 		ExplainPropertyList("Computed Arguments", texts, es);
 	if (es->analyze)
