@@ -50,6 +50,7 @@ single-groupby-5-8-1	$minute, $max5 FROM TABLE WHERE $h8 AND $w1 GROUP BY 1 ORDE
 cpu-max-all-1	$hour, $max10 FROM TABLE WHERE $h1 AND $w8 GROUP BY 1 ORDER BY 1
 cpu-max-all-8	$hour, $max10 FROM TABLE WHERE $h8 AND $w8 GROUP BY 1 ORDER BY 1
 double-groupby-1	$hour, host, avg(usage_user) FROM TABLE WHERE $w12 GROUP BY 1, 2 ORDER BY 1, 2
+expr-avg-8-1	$minute, host, avg(usage_user + usage_system) FROM TABLE WHERE $h8 AND $w1 GROUP BY 1, 2 ORDER BY 1, 2
 high-cpu-1	SELECT * FROM TABLE WHERE usage_user > 90.0 AND $w12 AND $h1
 lastpoint	SELECT DISTINCT ON (host) * FROM TABLE ORDER BY host, ts DESC
 last-10	SELECT * FROM TABLE ORDER BY ts DESC, host LIMIT 10

@@ -199,5 +199,5 @@ SELECT plan($$SELECT date_trunc('hour', ts + interval '1 hour'), count(*) FROM b
 SELECT plan($$SELECT date_trunc(CASE WHEN s > 3 THEN 'hour' ELSE 'day' END, ts), count(*) FROM b GROUP BY 1$$);
 SELECT plan($$SELECT date_bin('1 hour', ts, now()), count(*) FROM b GROUP BY 1$$);
 SELECT plan($$SELECT date_trunc('hour', ts), date_trunc('day', ts), count(*) FROM b GROUP BY 1, 2$$);
-SELECT plan($$SELECT date_trunc('hour', ts), sum(i4 + 1) FROM b GROUP BY 1$$);
+SELECT plan($$SELECT date_trunc('hour', ts), sum(abs(i4)) FROM b GROUP BY 1$$);
 DROP SCHEMA query_agg_bucket CASCADE;

@@ -15,7 +15,10 @@
  *		count(*), count(col), sum(float8 | int2 | int4 | int8 col),
  *		avg(float8 | int2 | int4 | int8 col),
  *		min/max(int2 | int4 | int8 | float8 | timestamp | timestamptz col)
- * (plain columns, no DISTINCT, ORDER BY or FILTER), gets a CustomScan path
+ * (no DISTINCT, ORDER BY or FILTER), where col is a plain column or an
+ * arithmetic expression of the row's columns and constants that
+ * query_aggexpr.cpp evaluates (avg(a + b), sum(in - out), max(x * 2)),
+ * gets a CustomScan path
  * with scanrelid 0 whose custom_scan_tlist holds the group column and the
  * Aggrefs, as postgres_fdw does for remote aggregation; the planner keeps
  * the Agg plan if it is cheaper (it never is).  Under full partitionwise
@@ -49,6 +52,7 @@
  *-------------------------------------------------------------------------
  */
 #include "ztsdb/pg.h"
+#include "ztsdb/query/query_aggexpr.h"
 #include "ztsdb/query/query_bucket.h"
 #include "ztsdb/query/query_pushdown.h"
 #include "ztsdb/tam/tam.h"
@@ -95,12 +99,17 @@ enum AggOp
 	kAggAvgInt8					/* int8 -> numeric */
 };
 
-/* One aggregate: its operation and the column it reads (-1: count(*)). */
+/*
+ * One aggregate: its operation and the column it reads (-1: count(*);
+ * kMaxColumns + k: the k-th computed expression, query_aggexpr.cpp).
+ */
 struct AggDesc
 {
 	int			op;
 	int			col;
-	Oid			type;			/* column type (min/max result type) */
+	Oid			type;			/* argument type (min/max result type) */
+	core::ColumnType ctype;		/* how the argument's values are stored */
+	uint64		cols;			/* columns it reads (bit c) */
 };
 
 /* The running state of one aggregate of one group. */
@@ -131,6 +140,10 @@ struct AggState
 	TimeBucket	bucket;			/* set up when the scan starts (session time zone) */
 	int			naggs;
 	AggDesc    *aggs;
+	int			nexprs;			/* computed aggregate arguments */
+	struct AggExprProgram **programs;
+	const void **xvalues;		/* a run's columns, then the expressions' vectors */
+	const uint8 **xvalidity;
 	bool		done;			/* groups computed */
 	bool		exact_avg;		/* avg tracks Sxx row by row (see kAvgFastLimit) */
 	bool		need_exact;		/* the fast avg met a value it cannot vouch for */
@@ -185,9 +198,14 @@ MinMaxType(Oid type)
 		type == TIMESTAMPOID || type == TIMESTAMPTZOID;
 }
 
-/* DescribeAggref fills d for a supported aggregate call; false otherwise. */
+/*
+ * DescribeAggref fills d for a supported aggregate call; false otherwise.
+ * An argument that is an expression ZtsdbAgg evaluates (AggExprSupported)
+ * is added to *exprs, unless an equal one is there already.
+ */
 static bool
-DescribeAggref(Aggref *a, Index relid, TupleDesc desc, AggDesc *d)
+DescribeAggref(Aggref *a, Index relid, TupleDesc desc, const core::ChunkLayout &layout,
+			   List **exprs, AggDesc *d)
 {
 	Node	   *arg = NULL;
 	Oid			type = InvalidOid;
@@ -207,9 +225,31 @@ DescribeAggref(Aggref *a, Index relid, TupleDesc desc, AggDesc *d)
 		return false;
 	arg = (Node *) ((TargetEntry *) linitial(a->args))->expr;
 	d->col = ColumnOf(arg, relid);
-	if (d->col < 0 || d->col >= desc->natts)
-		return false;
-	type = TupleDescAttr(desc, d->col)->atttypid;
+	if (d->col >= 0)
+	{
+		if (d->col >= desc->natts)
+			return false;
+		type = TupleDescAttr(desc, d->col)->atttypid;
+	}
+	else
+	{
+		uint64		cols;
+		int			k = 0;
+		ListCell   *lc;
+
+		if (!AggExprSupported(arg, relid, layout, &cols))
+			return false;
+		foreach(lc, *exprs)
+		{
+			if (equal(lfirst(lc), arg))
+				break;
+			k++;
+		}
+		if (k == list_length(*exprs))
+			*exprs = lappend(*exprs, arg);
+		d->col = core::kMaxColumns + k;
+		type = exprType(arg);
+	}
 	d->type = type;
 	switch (a->aggfnoid)
 	{
@@ -269,6 +309,7 @@ UpperPaths(PlannerInfo *root, UpperRelationKind stage, RelOptInfo *input_rel,
 	List	   *kinds = NIL;
 	List	   *scan_tlist = NIL;
 	List	   *descs = NIL;
+	List	   *agg_exprs = NIL;	/* computed aggregate arguments */
 	PathTarget *target;
 	List	   *vars;
 	ListCell   *lc;
@@ -384,7 +425,7 @@ UpperPaths(PlannerInfo *root, UpperRelationKind stage, RelOptInfo *input_rel,
 			bool		seen = false;
 			ListCell   *lt;
 
-			if (!DescribeAggref((Aggref *) n, input_rel->relid, desc, &d))
+			if (!DescribeAggref((Aggref *) n, input_rel->relid, desc, layout, &agg_exprs, &d))
 			{
 				ok = false;
 				continue;
@@ -422,6 +463,7 @@ UpperPaths(PlannerInfo *root, UpperRelationKind stage, RelOptInfo *input_rel,
 									   list_make3_int((int) rte->relid, grouped ? 1 : 0,
 													  (int) input_rel->relid));
 	cpath->custom_private = lappend(cpath->custom_private, groupcols);
+	cpath->custom_private = lappend(cpath->custom_private, agg_exprs);
 	cpath->methods = &agg_path_methods;
 	add_path(output_rel, &cpath->path);
 }
@@ -444,9 +486,10 @@ PlanAggPath(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path, List *tli
 	cscan->custom_exprs = (List *) linitial(best_path->custom_private);
 	cscan->custom_scan_tlist = (List *) list_nth(best_path->custom_private, 2);
 	cscan->custom_relids = bms_make_singleton(list_nth_int(info, 2));
-	cscan->custom_private = list_make4(lsecond(best_path->custom_private),
+	cscan->custom_private = list_make5(lsecond(best_path->custom_private),
 									   list_nth(best_path->custom_private, 3), info,
-									   list_nth(best_path->custom_private, 5));
+									   list_nth(best_path->custom_private, 5),
+									   list_nth(best_path->custom_private, 6));
 	cscan->methods = &agg_scan_methods;
 	return &cscan->scan.plan;
 }
@@ -506,12 +549,56 @@ BeginAgg(CustomScanState *node, EState *estate, int eflags)
 	List	   *info = (List *) lthird(cscan->custom_private);
 	ListCell   *lc;
 
-	(void) estate;
 	(void) eflags;
 	/* the executor holds the table's lock already (range table) */
 	state->rel = table_open((Oid) linitial_int(info), AccessShareLock);
 	(void) LayoutOfRelation(state->rel, &state->layout, true);
 	state->exprs = ExecInitExprList(cscan->custom_exprs, &node->ss.ps);
+
+	/* computed arguments: programs, and where a run's vectors go */
+	{
+		List	   *agg_exprs = (List *) list_nth(cscan->custom_private, 4);
+		uint64	   *expr_cols;
+		int			k = 0;
+
+		state->nexprs = list_length(agg_exprs);
+		state->programs = static_cast<AggExprProgram **>(
+			palloc0(sizeof(AggExprProgram *) * (state->nexprs + 1)));
+		expr_cols = static_cast<uint64 *>(palloc0(sizeof(uint64) * (state->nexprs + 1)));
+		foreach(lc, agg_exprs)
+		{
+			if (!AggExprSupported((Node *) lfirst(lc), list_nth_int(info, 2), state->layout,
+								  &expr_cols[k]))
+				elog(ERROR, "ztsdb: aggregate argument no longer supported");	/* layout changed */
+			state->programs[k] = AggExprCompile((Node *) lfirst(lc), state->layout,
+												estate->es_query_cxt);
+			k++;
+		}
+		state->xvalues = static_cast<const void **>(
+			palloc0(sizeof(void *) * (core::kMaxColumns + state->nexprs)));
+		state->xvalidity = static_cast<const uint8 **>(
+			palloc0(sizeof(uint8 *) * (core::kMaxColumns + state->nexprs)));
+		for (int a = 0; a < state->naggs; a++)
+		{
+			AggDesc    *d = &state->aggs[a];
+
+			if (d->col < 0)
+			{
+				d->ctype = core::ColumnType::kInt8;
+				d->cols = 0;
+			}
+			else if (d->col < core::kMaxColumns)
+			{
+				d->ctype = state->layout.types[d->col];
+				d->cols = UINT64CONST(1) << d->col;
+			}
+			else
+			{
+				d->ctype = AggExprResultType(state->programs[d->col - core::kMaxColumns]);
+				d->cols = expr_cols[d->col - core::kMaxColumns];
+			}
+		}
+	}
 	foreach(lc, cscan->custom_exprs)
 		state->expr_types = lappend_oid(state->expr_types, exprType((Node *) lfirst(lc)));
 }
@@ -692,7 +779,7 @@ static void
 UpdateAggRangeT(AggState *state, const AggDesc &d, AggValue *v, const void *const *values,
 				const uint8 *bits, uint32 r, uint32 e)
 {
-	core::ColumnType type = d.col >= 0 ? state->layout.types[d.col] : core::ColumnType::kInt8;
+	core::ColumnType type = d.ctype;
 	auto		valid = [&](uint32 i) {
 		return !kNulls || ((bits[i >> 3] >> (i & 7)) & 1);
 	};
@@ -862,6 +949,75 @@ UpdateAggRange(AggState *state, const AggDesc &d, AggValue *v, const void *const
 		UpdateAggRangeT<true>(state, d, v, values, validity[d.col], r, e);
 }
 
+/*
+ * EvalExprs evaluates every computed argument over rows [r, e) of a run
+ * into state->xvalues / xvalidity (after the run's own columns).  Returns
+ * the first row where PostgreSQL's Agg would raise an expression's error
+ * (UINT32_MAX: none), with the aggregate whose argument raises it -- at
+ * one row, the first aggregate's, as PostgreSQL evaluates each
+ * aggregate's arguments in turn -- and the error's kind.
+ */
+static uint32
+EvalExprs(AggState *state, const void *const *values, const uint8 *const *validity, uint32 r,
+		  uint32 e, int *err_agg, int *err_kind)
+{
+	uint32		first = UINT32_MAX;
+
+	for (int a = 0; a < state->naggs; a++)
+	{
+		int			k = state->aggs[a].col - core::kMaxColumns;
+		uint32		row;
+		int			kind;
+
+		if (k < 0 || state->xvalues[core::kMaxColumns + k] != nullptr)
+			continue;			/* a column, or an argument shared with an earlier aggregate */
+		AggExprEval(state->programs[k], values, validity, r, e,
+					&state->xvalues[core::kMaxColumns + k],
+					&state->xvalidity[core::kMaxColumns + k], &row, &kind);
+		if (state->xvalues[core::kMaxColumns + k] == nullptr)
+			state->xvalues[core::kMaxColumns + k] = values[0];	/* empty range: never read */
+		if (row < first)
+		{
+			first = row;
+			*err_agg = a;
+			*err_kind = kind;
+		}
+	}
+	return first;
+}
+
+/*
+ * UpdateGroupChecked folds rows [r, e) of one group into its values gv as
+ * UpdateAggRange does, evaluating the computed arguments over just these
+ * rows (the ones that pass the bounds): when one of them raises an error,
+ * the aggregates first take every row before it, and at its row those
+ * before the one whose argument fails, as PostgreSQL's Agg would, and then
+ * the error is raised.
+ */
+static void
+UpdateGroupChecked(AggState *state, AggValue *gv, const void *const *values,
+				   const uint8 *const *validity, uint32 r, uint32 e)
+{
+	int			err_agg = -1;
+	int			err_kind = 0;
+	uint32		f;
+
+	for (int k = 0; k < state->nexprs; k++)
+		state->xvalues[core::kMaxColumns + k] = nullptr;
+	f = EvalExprs(state, values, validity, r, e, &err_agg, &err_kind);
+	if (f == UINT32_MAX)
+	{
+		for (int a = 0; a < state->naggs; a++)
+			UpdateAggRange(state, state->aggs[a], &gv[a], state->xvalues, state->xvalidity, r, e);
+		return;
+	}
+	for (int a = 0; a < state->naggs && f > r; a++)
+		UpdateAggRange(state, state->aggs[a], &gv[a], state->xvalues, state->xvalidity, r, f);
+	for (int a = 0; a < err_agg; a++)
+		UpdateAggRange(state, state->aggs[a], &gv[a], state->xvalues, state->xvalidity, f, f + 1);
+	AggExprRaise(err_kind);
+}
+
 /* A group of the key-to-group hash table. */
 struct GroupEntry
 {
@@ -995,8 +1151,7 @@ ComputeGroupsPass(AggState *state)
 	if (scol >= 0 && (state->by_series || b.nseries >= 0))
 		b.need_cols |= UINT64CONST(1) << scol;
 	for (int a = 0; a < state->naggs; a++)
-		if (state->aggs[a].col >= 0)
-			b.need_cols |= UINT64CONST(1) << state->aggs[a].col;
+		b.need_cols |= state->aggs[a].cols;
 	if (b.need_cols == 0)
 		b.need_cols = UINT64CONST(1) << tcol;	/* count(*) alone: something to count */
 	memset(&info, 0, sizeof(info));
@@ -1028,7 +1183,29 @@ ComputeGroupsPass(AggState *state)
 			return true;
 		};
 
+		const void *const *avalues = values;
+		const uint8 *const *avalidity = validity;
+		bool		run_clean = true;	/* no computed argument fails in the run */
+
 		CHECK_FOR_INTERRUPTS();
+		if (state->nexprs > 0)
+		{
+			int			err_agg;
+			int			err_kind;
+
+			/*
+			 * Evaluate the arguments over the whole run at once; only if some
+			 * row fails (maybe one outside the bounds) does each segment
+			 * evaluate its own rows again, to raise the right error or none.
+			 */
+			memcpy(state->xvalues, values, sizeof(void *) * core::kMaxColumns);
+			memcpy(state->xvalidity, validity, sizeof(uint8 *) * core::kMaxColumns);
+			for (int k = 0; k < state->nexprs; k++)
+				state->xvalues[core::kMaxColumns + k] = nullptr;
+			run_clean = EvalExprs(state, values, validity, r0, r1, &err_agg, &err_kind) == UINT32_MAX;
+			avalues = state->xvalues;
+			avalidity = state->xvalidity;
+		}
 		for (uint32 r = r0; r < r1; r++)
 		{
 			GroupKey	key;
@@ -1094,9 +1271,14 @@ ComputeGroupsPass(AggState *state)
 				if (!SameKey(ek, key))
 					break;
 			}
-			for (int a = 0; a < state->naggs; a++)
-				UpdateAggRange(state, state->aggs[a], &state->values[(size_t) g * state->naggs + a],
-							   values, validity, r, e);
+			if (!run_clean)
+				UpdateGroupChecked(state, &state->values[(size_t) g * state->naggs], values,
+								   validity, r, e);
+			else
+				for (int a = 0; a < state->naggs; a++)
+					UpdateAggRange(state, state->aggs[a],
+								   &state->values[(size_t) g * state->naggs + a], avalues,
+								   avalidity, r, e);
 			state->rows += e - r;
 			r = e - 1;
 		}
@@ -1319,6 +1501,28 @@ ExplainAgg(CustomScanState *node, List *ancestors, ExplainState *es)
 	}
 	if (texts != NIL)
 		ExplainPropertyList("Pushed Bounds", texts, es);
+
+	/*
+	 * The computed arguments, from the Aggrefs of custom_scan_tlist (group
+	 * columns, then one per aggregate): unlike custom_private's copies, setrefs
+	 * gave their Vars the final range table's numbers (a subquery's differ).
+	 */
+	texts = NIL;
+	for (int k = 0; k < state->nexprs; k++)
+		for (int a = 0; a < state->naggs; a++)
+			if (state->aggs[a].col == core::kMaxColumns + k)
+			{
+				TargetEntry *te = (TargetEntry *) list_nth(cscan->custom_scan_tlist,
+														   state->ngroupcols + a);
+				Aggref	   *agg = castNode(Aggref, te->expr);
+
+				texts = lappend(texts,
+								deparse_expression((Node *) ((TargetEntry *) linitial(agg->args))->expr,
+												   context, false, false));
+				break;
+			}
+	if (texts != NIL)
+		ExplainPropertyList("Computed Arguments", texts, es);
 	if (es->analyze)
 	{
 		ExplainPropertyInteger("Rows Aggregated", NULL, (int64) state->rows, es);
