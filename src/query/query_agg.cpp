@@ -52,6 +52,7 @@
 #include "ztsdb/query/query_bucket.h"
 #include "ztsdb/query/query_pushdown.h"
 #include "ztsdb/tam/tam.h"
+#include "ztsdb/tam/tam_dict.h"
 #include "ztsdb/tam/tam_scan.h"
 #include "ztsdb/util/util_guc.h"
 
@@ -303,7 +304,7 @@ UpperPaths(PlannerInfo *root, UpperRelationKind stage, RelOptInfo *input_rel,
 		return;
 
 	r = relation_open(rte->relid, NoLock);
-	ok = IsZtsdbRelation(r) && LayoutOfRelation(r, &layout, false);
+	ok = IsZtsdbRelation(r) && !RelationHasDictColumns(r) && LayoutOfRelation(r, &layout, false);
 	desc = RelationGetDescr(r);
 	if (ok)
 	{

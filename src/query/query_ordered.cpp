@@ -63,6 +63,7 @@
 #include "ztsdb/query/query_pushdown.h"
 #include "ztsdb/storage/storage_read.h"
 #include "ztsdb/tam/tam.h"
+#include "ztsdb/tam/tam_dict.h"
 #include "ztsdb/tam/tam_scan.h"
 #include "ztsdb/util/util_guc.h"
 
@@ -219,7 +220,7 @@ SetRelPathlist(PlannerInfo *root, RelOptInfo *rel, Index rti, RangeTblEntry *rte
 		rel->reloptkind != RELOPT_BASEREL)
 		return;
 	r = relation_open(rte->relid, NoLock);
-	ok = IsZtsdbRelation(r) && LayoutOfRelation(r, &layout, false);
+	ok = IsZtsdbRelation(r) && !RelationHasDictColumns(r) && LayoutOfRelation(r, &layout, false);
 	if (ok)
 	{
 		TupleDesc	desc = RelationGetDescr(r);
@@ -371,7 +372,7 @@ BucketGroupPaths(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *output_re
 	if (rte->rtekind != RTE_RELATION || rte->relkind != RELKIND_RELATION || rte->inh)
 		return;
 	r = relation_open(rte->relid, NoLock);
-	ok = IsZtsdbRelation(r) && LayoutOfRelation(r, &layout, false);
+	ok = IsZtsdbRelation(r) && !RelationHasDictColumns(r) && LayoutOfRelation(r, &layout, false);
 	if (ok)
 	{
 		time_type = TupleDescAttr(RelationGetDescr(r), layout.time_col)->atttypid;
@@ -480,7 +481,7 @@ LastUpperPaths(PlannerInfo *root, UpperRelationKind stage, RelOptInfo *input_rel
 	e1 = (Node *) get_sortgroupclause_expr(s1, parse->targetList);
 	e2 = (Node *) get_sortgroupclause_expr(s2, parse->targetList);
 	r = relation_open(rte->relid, NoLock);
-	ok = IsZtsdbRelation(r) && LayoutOfRelation(r, &layout, false) &&
+	ok = IsZtsdbRelation(r) && !RelationHasDictColumns(r) && LayoutOfRelation(r, &layout, false) &&
 		layout.series_col >= 0 &&
 		TupleDescAttr(RelationGetDescr(r), layout.series_col)->attnotnull;
 	if (ok)

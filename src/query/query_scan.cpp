@@ -26,6 +26,7 @@
 
 #include "ztsdb/pg.h"
 #include "ztsdb/tam/tam.h"
+#include "ztsdb/tam/tam_dict.h"
 #include "ztsdb/query/query_pushdown.h"
 #include "ztsdb/tam/tam_scan.h"
 
@@ -200,7 +201,7 @@ SetRelPathlist(PlannerInfo *root, RelOptInfo *rel, Index rti, RangeTblEntry *rte
 		rel->baserestrictinfo == NIL)
 		return;
 	r = relation_open(rte->relid, NoLock);
-	ok = IsZtsdbRelation(r) && LayoutOfRelation(r, &layout, false);
+	ok = IsZtsdbRelation(r) && !RelationHasDictColumns(r) && LayoutOfRelation(r, &layout, false);
 	if (ok)
 	{
 		TupleDesc	desc = RelationGetDescr(r);
