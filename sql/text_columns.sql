@@ -98,6 +98,25 @@ SELECT hostname, count(*) FROM cpu GROUP BY hostname ORDER BY hostname COLLATE "
 SELECT DISTINCT ON (hostname) hostname, ts, usage_guest_nice FROM cpu
  ORDER BY hostname, ts DESC;
 EXPLAIN (COSTS OFF) SELECT * FROM cpu WHERE hostname = 'host_3';
+EXPLAIN (COSTS OFF) SELECT * FROM cpu WHERE hostname IN ('host_1', 'host_2') AND ts < '2024-01-02';
+-- a nondeterministic collation makes 'A' = 'a': not pushed down
+CREATE COLLATION nd (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
+EXPLAIN (COSTS OFF) SELECT * FROM cpu WHERE hostname = 'HOST_3' COLLATE nd;
+SELECT count(*) FROM cpu WHERE hostname = 'HOST_3' COLLATE nd;
+-- pushed down: strings without a code find nothing, a prepared statement
+-- looks its parameter up at each execution (also one added meanwhile)
+SELECT count(*) FROM cpu WHERE hostname = 'no_such_host';
+SELECT count(*) FROM cpu WHERE hostname IN ('no_such_host', 'host_5');
+PREPARE by_host(text) AS SELECT count(*) FROM cpu WHERE hostname = $1;
+SET plan_cache_mode = force_generic_plan;
+EXPLAIN (COSTS OFF) EXECUTE by_host('host_4');
+EXECUTE by_host('host_4');
+EXECUTE by_host('host_prepared');
+INSERT INTO cpu (ts, hostname) VALUES ('2024-01-03', 'host_prepared');
+INSERT INTO cpu_heap (ts, hostname) VALUES ('2024-01-03', 'host_prepared');
+EXECUTE by_host('host_prepared');
+RESET plan_cache_mode;
+DEALLOCATE by_host;
 EXPLAIN (COSTS OFF) SELECT hostname, count(*) FROM cpu GROUP BY hostname;
 
 SELECT ztsdb.seal('cpu') > 0 AS sealed;
@@ -122,6 +141,7 @@ SELECT * FROM ztsdb.table_layout('dv');
 INSERT INTO dv SELECT '2024-01-01'::timestamptz + i * interval '1 min', 'd' || (i % 3), i, i FROM generate_series(1, 30) i;
 SELECT tag, count(*), sum(v) FROM dv GROUP BY tag ORDER BY tag;
 SELECT * FROM dv WHERE tag = 'd1' ORDER BY ts LIMIT 3;
+EXPLAIN (COSTS OFF) SELECT * FROM dv WHERE tag = 'd1';
 
 -- an unprivileged user can insert new strings without rights on the dictionary
 CREATE ROLE text_columns_user;
@@ -135,6 +155,7 @@ RESET ROLE;
 
 DROP TABLE cpu, cpu_heap, g, dv;
 DROP FUNCTION check_answers;
+DROP COLLATION nd;
 DROP OWNED BY text_columns_user;
 DROP ROLE text_columns_user;
 DROP SCHEMA text_columns;
