@@ -78,7 +78,9 @@ DECLARE
     'SELECT hostname, count(*), sum(usage_user), max(region) FROM %s GROUP BY hostname',
     'SELECT region, service, count(*) FROM %s GROUP BY region, service',
     'SELECT DISTINCT ON (hostname) hostname, ts, usage_user FROM %s ORDER BY hostname, ts DESC',
-    'SELECT length(service), md5(service) FROM %s'];
+    'SELECT length(service), md5(service) FROM %s',
+    'SELECT date_trunc(''hour'', ts), count(*), avg(usage_user), max(usage_idle) FROM %s GROUP BY 1',
+    'SELECT * FROM (SELECT * FROM %s WHERE ts < ''2024-01-02'' ORDER BY ts DESC LIMIT 7) s'];
 BEGIN
   FOREACH q IN ARRAY queries LOOP
     EXECUTE format('SELECT count(*) FROM (((%s) EXCEPT ALL (%s)) UNION ALL ((%s) EXCEPT ALL (%s))) d',
@@ -118,6 +120,13 @@ EXECUTE by_host('host_prepared');
 RESET plan_cache_mode;
 DEALLOCATE by_host;
 EXPLAIN (COSTS OFF) SELECT hostname, count(*) FROM cpu GROUP BY hostname;
+-- the custom scans serve queries that need no text value, never others
+EXPLAIN (COSTS OFF) SELECT date_trunc('hour', ts), avg(usage_user) FROM cpu GROUP BY 1;
+EXPLAIN (COSTS OFF) SELECT date_trunc('hour', ts), avg(usage_user) FROM cpu WHERE hostname = 'host_1' GROUP BY 1;
+EXPLAIN (COSTS OFF) SELECT * FROM cpu ORDER BY ts DESC LIMIT 3;
+EXPLAIN (COSTS OFF) SELECT * FROM cpu WHERE hostname = 'host_1' ORDER BY ts DESC LIMIT 3;
+SELECT * FROM cpu WHERE ts < '2024-01-02' ORDER BY ts DESC LIMIT 3;
+EXPLAIN (COSTS OFF) SELECT DISTINCT ON (hostname) hostname, ts FROM cpu ORDER BY hostname, ts DESC;
 
 SELECT ztsdb.seal('cpu') > 0 AS sealed;
 SELECT * FROM check_answers('warm') ORDER BY query;

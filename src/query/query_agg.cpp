@@ -304,7 +304,8 @@ UpperPaths(PlannerInfo *root, UpperRelationKind stage, RelOptInfo *input_rel,
 		return;
 
 	r = relation_open(rte->relid, NoLock);
-	ok = IsZtsdbRelation(r) && !RelationHasDictColumns(r) && LayoutOfRelation(r, &layout, false);
+	/* codes of text columns are not strings: only plans that need none */
+	ok = IsZtsdbRelation(r) && !DictColumnsNeeded(r, input_rel, true) && LayoutOfRelation(r, &layout, false);
 	desc = RelationGetDescr(r);
 	if (ok)
 	{

@@ -220,7 +220,8 @@ SetRelPathlist(PlannerInfo *root, RelOptInfo *rel, Index rti, RangeTblEntry *rte
 		rel->reloptkind != RELOPT_BASEREL)
 		return;
 	r = relation_open(rte->relid, NoLock);
-	ok = IsZtsdbRelation(r) && !RelationHasDictColumns(r) && LayoutOfRelation(r, &layout, false);
+	/* rows come decoded; pushed text clauses would need codes */
+	ok = IsZtsdbRelation(r) && !DictColumnsNeeded(r, rel, false) && LayoutOfRelation(r, &layout, false);
 	if (ok)
 	{
 		TupleDesc	desc = RelationGetDescr(r);
@@ -372,7 +373,7 @@ BucketGroupPaths(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *output_re
 	if (rte->rtekind != RTE_RELATION || rte->relkind != RELKIND_RELATION || rte->inh)
 		return;
 	r = relation_open(rte->relid, NoLock);
-	ok = IsZtsdbRelation(r) && !RelationHasDictColumns(r) && LayoutOfRelation(r, &layout, false);
+	ok = IsZtsdbRelation(r) && !DictColumnsNeeded(r, input_rel, true) && LayoutOfRelation(r, &layout, false);
 	if (ok)
 	{
 		time_type = TupleDescAttr(RelationGetDescr(r), layout.time_col)->atttypid;
@@ -481,9 +482,11 @@ LastUpperPaths(PlannerInfo *root, UpperRelationKind stage, RelOptInfo *input_rel
 	e1 = (Node *) get_sortgroupclause_expr(s1, parse->targetList);
 	e2 = (Node *) get_sortgroupclause_expr(s2, parse->targetList);
 	r = relation_open(rte->relid, NoLock);
-	ok = IsZtsdbRelation(r) && !RelationHasDictColumns(r) && LayoutOfRelation(r, &layout, false) &&
+	ok = IsZtsdbRelation(r) && !DictColumnsNeeded(r, input_rel, false) && LayoutOfRelation(r, &layout, false) &&
 		layout.series_col >= 0 &&
-		TupleDescAttr(RelationGetDescr(r), layout.series_col)->attnotnull;
+		TupleDescAttr(RelationGetDescr(r), layout.series_col)->attnotnull &&
+		/* a text series would be keyed by its Datum and ordered by code */
+		!IsDictType(TupleDescAttr(RelationGetDescr(r), layout.series_col)->atttypid);
 	if (ok)
 	{
 		TupleDesc	desc = RelationGetDescr(r);

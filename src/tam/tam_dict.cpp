@@ -54,6 +54,8 @@ extern "C" {
 #include "catalog/pg_collation.h"
 #include "common/hashfn.h"
 #include "executor/spi.h"
+#include "nodes/pathnodes.h"
+#include "optimizer/optimizer.h"
 #include "storage/lmgr.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
@@ -128,6 +130,30 @@ RelationHasDictColumns(Relation rel)
 	for (int i = 0; i < desc->natts; i++)
 		if (IsDictType(TupleDescAttr(desc, i)->atttypid))
 			return true;
+	return false;
+}
+
+bool
+DictColumnsNeeded(Relation r, RelOptInfo *rel, bool target)
+{
+	TupleDesc	desc = RelationGetDescr(r);
+	Bitmapset  *attrs = NULL;
+	ListCell   *lc;
+	int			x = -1;
+
+	if (target)
+		pull_varattnos((Node *) rel->reltarget->exprs, rel->relid, &attrs);
+	foreach(lc, rel->baserestrictinfo)
+		pull_varattnos((Node *) lfirst_node(RestrictInfo, lc)->clause, rel->relid, &attrs);
+	while ((x = bms_next_member(attrs, x)) >= 0)
+	{
+		AttrNumber	a = (AttrNumber) (x + FirstLowInvalidHeapAttributeNumber);
+
+		if (a == 0 && RelationHasDictColumns(r))
+			return true;		/* a whole-row reference */
+		if (a > 0 && a <= desc->natts && IsDictType(TupleDescAttr(desc, a - 1)->atttypid))
+			return true;
+	}
 	return false;
 }
 

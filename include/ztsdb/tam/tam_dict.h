@@ -9,6 +9,8 @@
 
 #include "ztsdb/pg.h"
 
+struct RelOptInfo;
+
 namespace ztsdb {
 
 /* IsDictType tells whether columns of type typid are dictionary-encoded. */
@@ -22,6 +24,14 @@ int			DictColumns(TupleDesc desc, bool *is_dict);
 
 /* RelationHasDictColumns: does rel have a text or varchar column? */
 bool		RelationHasDictColumns(Relation rel);
+
+/*
+ * DictColumnsNeeded: does a plan for base relation rel (of r) need the
+ * value of a text or varchar column, in its restriction clauses or, with
+ * target, in what it must output?  Custom scans that read codes directly
+ * refuse such plans (they would see codes, not strings).
+ */
+bool		DictColumnsNeeded(Relation r, RelOptInfo *rel, bool target);
 
 /*
  * DictEncode returns the code of the text value (any varlena form) in
