@@ -15,7 +15,9 @@
  * string writes PostgreSQL WAL, so its ztsdb commit marker is never a
  * kCommitSelf one (ingest_buffer.cpp), and replay keeps its rows only if
  * PostgreSQL's commit record, which also commits the dictionary rows, is
- * there.  Rows of an aborted transaction may carry codes whose dictionary
+ * there.  A transaction that uses a string another one added flushes
+ * PostgreSQL's WAL when it first reads that entry (MakeSeenDurable), so its
+ * own durable commit never outlives an asynchronous commit it depends on.  Rows of an aborted transaction may carry codes whose dictionary
  * rows aborted too; those rows are invisible.
  *
  * Codes come from the sequence ztsdb_internal.dictionary_code_seq, so a
@@ -40,7 +42,8 @@
  * may point into them.  value -> code entries made in the current
  * transaction are "pending" until it commits; any abort (also of a
  * subtransaction) forgets pending ones, since their dictionary rows may
- * have vanished, and a relcache invalidation of a table (DROP, TRUNCATE,
+ * have vanished, and commit forgets those of strings we added (see
+ * MakeSeenDurable), and a relcache invalidation of a table (DROP, TRUNCATE,
  * ALTER) forgets its value -> code entries in case its OID is reused.
  * XXX: dictionary rows of a dropped table stay (harmless, never read).
  *
@@ -49,6 +52,7 @@
 #include "ztsdb/tam/tam_dict.h"
 
 extern "C" {
+#include "access/xlog.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_authid.h"
 #include "catalog/pg_collation.h"
@@ -90,7 +94,8 @@ struct ValueEntry
 {
 	ValueKey	key;			/* data points into the CodeEntry's value */
 	int32		code;
-	bool		pending;		/* added in the current transaction */
+	bool		pending;		/* learnt in the current transaction */
+	bool		own;			/* ... by adding it (not yet flushed) */
 };
 
 static MemoryContext dict_cxt = NULL;
@@ -224,7 +229,8 @@ MakeCodeKey(Oid relid, int16 attnum, int32 code)
  * rows.  Returns the stable copy of the value.
  */
 static CodeEntry *
-Remember(Oid relid, int16 attnum, int32 code, const char *data, uint32 len, bool pending)
+Remember(Oid relid, int16 attnum, int32 code, const char *data, uint32 len, bool pending,
+		 bool own)
 {
 	CodeKey		ck = MakeCodeKey(relid, attnum, code);
 	CodeEntry  *ce;
@@ -249,6 +255,7 @@ Remember(Oid relid, int16 attnum, int32 code, const char *data, uint32 len, bool
 		ve->key = vk;
 		ve->code = code;
 		ve->pending = pending;
+		ve->own = own;
 		if (pending)
 			npending++;
 	}
@@ -309,6 +316,22 @@ DictFinish(Oid save_userid, int save_sec)
 	SetUserIdAndSecContext(save_userid, save_sec);
 }
 
+/*
+ * MakeSeenDurable flushes PostgreSQL's WAL up to now, and with it the
+ * commit record of any transaction whose dictionary rows we just read.  A
+ * transaction that only uses existing strings writes no WAL and may commit
+ * by its ztsdb marker alone (kCommitSelf, ingest_buffer.cpp): without the
+ * flush, an asynchronous commit that added a string could be lost in a
+ * crash while rows using its code survive.  Once per string and backend
+ * (the cache remembers what was read), nothing on a standby.
+ */
+static void
+MakeSeenDurable(void)
+{
+	if (!RecoveryInProgress())
+		XLogFlush(GetXLogInsertRecPtr());
+}
+
 /* FindCode looks value up with the latest snapshot (inside DictConnect). */
 static bool
 FindCode(Oid relid, int16 attnum, text *value, int32 *code)
@@ -325,6 +348,7 @@ FindCode(Oid relid, int16 attnum, text *value, int32 *code)
 	if (SPI_processed == 0)
 		return false;
 	*code = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	MakeSeenDurable();
 	return true;
 }
 
@@ -348,6 +372,7 @@ DictEncode(Oid relid, int16 attnum, Datum value)
 	Oid			save_userid;
 	int			save_sec;
 	int32		code;
+	bool		added = false;
 
 	EnsureCache();
 	ve = CachedValue(relid, attnum, t);
@@ -369,10 +394,11 @@ DictEncode(Oid relid, int16 attnum, Datum value)
 				elog(ERROR, "ztsdb: dictionary insert failed: %s", SPI_result_code_string(rc));
 			code = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
 											   &isnull));
+			added = true;
 		}
 	}
 	DictFinish(save_userid, save_sec);
-	Remember(relid, attnum, code, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), true);
+	Remember(relid, attnum, code, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), true, added);
 	if ((Pointer) t != DatumGetPointer(value))
 		pfree(t);
 	return code;
@@ -398,7 +424,7 @@ DictLookup(Oid relid, int16 attnum, Datum value, int32 *code)
 	found = FindCode(relid, attnum, t, code);
 	DictFinish(save_userid, save_sec);
 	if (found)
-		Remember(relid, attnum, *code, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), true);
+		Remember(relid, attnum, *code, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), true, false);
 	return found;
 }
 
@@ -430,8 +456,10 @@ LoadColumn(Oid relid, int16 attnum)
 		if (hash_search(code_hash, &ck, HASH_FIND, NULL) != NULL)
 			continue;
 		t = DatumGetTextPP(v);	/* detoasts a long value, in SPI memory */
-		Remember(relid, attnum, code, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), true);
+		Remember(relid, attnum, code, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), true, false);
 	}
+	if (SPI_processed > 0)
+		MakeSeenDurable();
 	DictFinish(save_userid, save_sec);
 }
 
@@ -493,9 +521,19 @@ DictXactCallback(XactEvent event, void *arg)
 		HASH_SEQ_STATUS st;
 		ValueEntry *ve;
 
+		/*
+		 * Strings we added are forgotten: their next use reads them again
+		 * and so flushes our commit record, which may be asynchronous
+		 * (MakeSeenDurable).  The others stay.
+		 */
 		hash_seq_init(&st, value_hash);
 		while ((ve = static_cast<ValueEntry *>(hash_seq_search(&st))) != NULL)
-			ve->pending = false;
+		{
+			if (ve->own)
+				(void) hash_search(value_hash, &ve->key, HASH_REMOVE, NULL);
+			else
+				ve->pending = false;
+		}
 		npending = 0;
 	}
 	else if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT ||

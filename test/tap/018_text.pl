@@ -5,7 +5,8 @@
 # dictionary entries), new strings get new codes.  An asynchronous
 # transaction adding a new string keeps its rows exactly when its
 # dictionary entry survived (same transaction), so no row is left whose code
-# has no string.
+# has no string; a later synchronous transaction using that string makes
+# the entry durable.
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -102,6 +103,43 @@ COMMIT;
 	ok(($rows eq '0' && $dict eq '0' && $heap eq '0') || ($rows eq '500' && $dict eq '2' && $heap eq '1'),
 		"round $round: rows and dictionary entries of the asynchronous transaction are both there or both gone");
 	# every row decodes (a code without a string would raise an error)
+	is($node->safe_psql('postgres',
+		q{SELECT count(*) = count(length(coalesce(host, '') || coalesce(region, ''))) FROM t}),
+		't', "round $round: every row decodes");
+}
+
+# a synchronous ztsdb-only transaction using a string that an asynchronous
+# one added just before: the later commit must make the earlier one's
+# dictionary entry durable, or its rows would survive with a code no
+# dictionary row explains (rounds 1-3: two sessions, 4-6: the same one)
+for my $round (1 .. 6)
+{
+	my $add = qq{
+SET synchronous_commit = off;
+INSERT INTO t VALUES ('2024-03-01', 'dep_$round', 'x', 1);
+RESET synchronous_commit;
+};
+	my $use = qq{
+INSERT INTO t SELECT '2024-03-02'::timestamptz + i * interval '1 s', 'dep_$round', 'y', i
+  FROM generate_series(1, 100) i;
+};
+	if ($round <= 3)
+	{
+		$node->safe_psql('postgres', $add);
+		$node->safe_psql('postgres', $use);
+	}
+	else
+	{
+		$node->safe_psql('postgres', $add . $use);
+	}
+	kill_cluster($node);
+	$node->start;
+	wait_for_replay($node, 't');
+	is($node->safe_psql('postgres', "SELECT count(*) FROM t WHERE host = 'dep_$round' AND region = 'y'"),
+		'100', "round $round: the synchronous transaction's rows are there");
+	is($node->safe_psql('postgres',
+		"SELECT count(*) FROM ztsdb_internal.dictionary WHERE value = 'dep_$round'"),
+		'1', "round $round: with the string they use");
 	is($node->safe_psql('postgres',
 		q{SELECT count(*) = count(length(coalesce(host, '') || coalesce(region, ''))) FROM t}),
 		't', "round $round: every row decodes");
