@@ -128,6 +128,11 @@ EXPLAIN (COSTS OFF) SELECT * FROM cpu WHERE hostname = 'host_1' ORDER BY ts DESC
 SELECT * FROM cpu WHERE ts < '2024-01-02' ORDER BY ts DESC LIMIT 3;
 EXPLAIN (COSTS OFF) SELECT DISTINCT ON (hostname) hostname, ts FROM cpu ORDER BY hostname, ts DESC;
 
+-- ANALYZE samples decoded strings
+ANALYZE cpu;
+SELECT attname, null_frac > 0 AS has_nulls, 'host_3' = ANY (most_common_vals::text::text[]) AS host_3_common
+  FROM pg_stats WHERE schemaname = 'text_columns' AND tablename = 'cpu' AND attname = 'hostname';
+
 SELECT ztsdb.seal('cpu') > 0 AS sealed;
 SELECT * FROM check_answers('warm') ORDER BY query;
 SELECT ztsdb.compress('cpu') > 0 AS compressed;
