@@ -80,7 +80,9 @@ DECLARE
     'SELECT DISTINCT ON (hostname) hostname, ts, usage_user FROM %s ORDER BY hostname, ts DESC',
     'SELECT length(service), md5(service) FROM %s',
     'SELECT date_trunc(''hour'', ts), count(*), avg(usage_user), max(usage_idle) FROM %s GROUP BY 1',
-    'SELECT * FROM (SELECT * FROM %s WHERE ts < ''2024-01-02'' ORDER BY ts DESC LIMIT 7) s'];
+    'SELECT * FROM (SELECT * FROM %s WHERE ts < ''2024-01-02'' ORDER BY ts DESC LIMIT 7) s',
+    'SELECT hostname, count(*), sum(usage_user), max(usage_idle), avg(usage_system) FROM %s GROUP BY hostname',
+    'SELECT hostname, date_trunc(''hour'', ts), count(usage_steal), min(ts) FROM %s GROUP BY 1, 2'];
 BEGIN
   FOREACH q IN ARRAY queries LOOP
     EXECUTE format('SELECT count(*) FROM (((%s) EXCEPT ALL (%s)) UNION ALL ((%s) EXCEPT ALL (%s))) d',
@@ -120,13 +122,23 @@ EXECUTE by_host('host_prepared');
 RESET plan_cache_mode;
 DEALLOCATE by_host;
 EXPLAIN (COSTS OFF) SELECT hostname, count(*) FROM cpu GROUP BY hostname;
--- the custom scans serve queries that need no text value, never others
+-- the custom scans serve queries needing no text value but a grouped series, never others
 EXPLAIN (COSTS OFF) SELECT date_trunc('hour', ts), avg(usage_user) FROM cpu GROUP BY 1;
 EXPLAIN (COSTS OFF) SELECT date_trunc('hour', ts), avg(usage_user) FROM cpu WHERE hostname = 'host_1' GROUP BY 1;
 EXPLAIN (COSTS OFF) SELECT * FROM cpu ORDER BY ts DESC LIMIT 3;
 EXPLAIN (COSTS OFF) SELECT * FROM cpu WHERE hostname = 'host_1' ORDER BY ts DESC LIMIT 3;
 SELECT * FROM cpu WHERE ts < '2024-01-02' ORDER BY ts DESC LIMIT 3;
 EXPLAIN (COSTS OFF) SELECT DISTINCT ON (hostname) hostname, ts FROM cpu ORDER BY hostname, ts DESC;
+-- ZtsdbAgg groups by the text series' codes and returns the strings; ORDER BY
+-- sorts those strings, not the codes (the first code is host_1's)
+EXPLAIN (COSTS OFF) SELECT hostname, max(usage_user) FROM cpu GROUP BY hostname ORDER BY hostname;
+SELECT hostname, count(*), max(usage_user), min(usage_guest_nice) FROM cpu GROUP BY hostname ORDER BY hostname;
+-- not under a nondeterministic collation of the column ('A' and 'a' one group)
+CREATE TABLE ci (ts timestamptz NOT NULL, tag text COLLATE nd, v float8) USING ztsdb WITH (ztsdb.series = 'tag');
+INSERT INTO ci VALUES ('2024-01-01', 'a', 1), ('2024-01-01', 'A', 2), ('2024-01-01', 'b', 3);
+EXPLAIN (COSTS OFF) SELECT tag, sum(v) FROM ci GROUP BY tag;
+SELECT tag COLLATE "C", s FROM (SELECT min(tag) AS tag, sum(v) AS s FROM ci GROUP BY tag) x ORDER BY 1;
+DROP TABLE ci;
 
 -- ANALYZE samples decoded strings
 ANALYZE cpu;

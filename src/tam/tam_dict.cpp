@@ -139,7 +139,7 @@ RelationHasDictColumns(Relation rel)
 }
 
 bool
-DictColumnsNeeded(Relation r, RelOptInfo *rel, bool target)
+DictColumnsNeeded(Relation r, RelOptInfo *rel, bool target, int except_col)
 {
 	TupleDesc	desc = RelationGetDescr(r);
 	Bitmapset  *attrs = NULL;
@@ -147,7 +147,14 @@ DictColumnsNeeded(Relation r, RelOptInfo *rel, bool target)
 	int			x = -1;
 
 	if (target)
+	{
 		pull_varattnos((Node *) rel->reltarget->exprs, rel->relid, &attrs);
+		/* codes stand for strings one to one only under a deterministic collation */
+		if (except_col >= 0 && except_col < desc->natts &&
+			(!OidIsValid(TupleDescAttr(desc, except_col)->attcollation) ||
+			 get_collation_isdeterministic(TupleDescAttr(desc, except_col)->attcollation)))
+			attrs = bms_del_member(attrs, except_col + 1 - FirstLowInvalidHeapAttributeNumber);
+	}
 	foreach(lc, rel->baserestrictinfo)
 		pull_varattnos((Node *) lfirst_node(RestrictInfo, lc)->clause, rel->relid, &attrs);
 	while ((x = bms_next_member(attrs, x)) >= 0)

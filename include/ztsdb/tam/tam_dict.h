@@ -28,10 +28,12 @@ bool		RelationHasDictColumns(Relation rel);
 /*
  * DictColumnsNeeded: does a plan for base relation rel (of r) need the
  * value of a text or varchar column, in its restriction clauses or, with
- * target, in what it must output?  Custom scans that read codes directly
+ * target, in what it must output (leaving out column except_col, 0-based,
+ * which the caller groups by code and decodes itself, if its collation is
+ * deterministic)?  Custom scans that read codes directly
  * refuse such plans (they would see codes, not strings).
  */
-bool		DictColumnsNeeded(Relation r, RelOptInfo *rel, bool target);
+bool		DictColumnsNeeded(Relation r, RelOptInfo *rel, bool target, int except_col = -1);
 
 /*
  * DictEncode returns the code of the text value (any varlena form) in
