@@ -384,7 +384,12 @@ DictEncode(Oid relid, int16 attnum, Datum value)
 	EnsureCache();
 	ve = CachedValue(relid, attnum, t);
 	if (ve != NULL)
-		return ve->code;
+	{
+		code = ve->code;
+		if ((Pointer) t != DatumGetPointer(value))
+			pfree(t);
+		return code;
+	}
 
 	DictConnect(&save_userid, &save_sec);
 	if (!FindCode(relid, attnum, t, &code))
