@@ -179,7 +179,17 @@ SELECT * FROM dv WHERE tag = 'by_user';
 SELECT count(*) FROM ztsdb_internal.dictionary;
 RESET ROLE;
 
+-- DROP TABLE takes the table's dictionary along, unless rolled back
+SELECT count(*) > 0 AS has_codes FROM ztsdb_internal.dictionary WHERE relid = 'dv'::regclass;
+CREATE TEMP TABLE dv_oid AS SELECT 'dv'::regclass::oid AS oid;
+BEGIN;
+DROP TABLE dv;
+ROLLBACK;
+SELECT count(*) AS codes FROM ztsdb_internal.dictionary WHERE relid = 'dv'::regclass;
+SELECT tag, count(*) FROM dv GROUP BY tag ORDER BY tag;
 DROP TABLE cpu, cpu_heap, g, dv;
+SELECT count(*) AS orphan_codes FROM ztsdb_internal.dictionary
+ WHERE relid NOT IN (SELECT oid FROM pg_class) OR relid IN (SELECT oid FROM dv_oid);
 DROP FUNCTION check_answers;
 DROP COLLATION nd;
 DROP OWNED BY text_columns_user;

@@ -132,3 +132,21 @@ CREATE TABLE ztsdb_internal.dictionary (
 	PRIMARY KEY (relid, attnum, code)
 );
 CREATE INDEX dictionary_value ON ztsdb_internal.dictionary USING hash (value);
+
+-- A dropped table's dictionary goes with it (in the dropping transaction).
+CREATE FUNCTION ztsdb_internal.drop_dictionaries() RETURNS event_trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF pg_catalog.to_regclass('ztsdb_internal.dictionary') IS NULL THEN
+    RETURN;   -- the extension itself is being dropped
+  END IF;
+  DELETE FROM ztsdb_internal.dictionary d
+   USING pg_catalog.pg_event_trigger_dropped_objects() o
+   WHERE o.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND o.objsubid = 0
+     AND o.object_type = 'table' AND d.relid = o.objid;
+END
+$$;
+CREATE EVENT TRIGGER ztsdb_drop_dictionaries ON sql_drop
+  EXECUTE FUNCTION ztsdb_internal.drop_dictionaries();

@@ -45,7 +45,8 @@
  * have vanished, and commit forgets those of strings we added (see
  * MakeSeenDurable), and a relcache invalidation of a table (DROP, TRUNCATE,
  * ALTER) forgets its value -> code entries in case its OID is reused.
- * XXX: dictionary rows of a dropped table stay (harmless, never read).
+ * DROP TABLE deletes the table's dictionary rows in the same transaction
+ * (the event trigger ztsdb_drop_dictionaries, ztsdb--0.1.0.sql).
  *
  *-------------------------------------------------------------------------
  */

@@ -145,6 +145,12 @@ INSERT INTO t SELECT '2024-03-02'::timestamptz + i * interval '1 s', 'dep_$round
 		't', "round $round: every row decodes");
 }
 
+# the extension, its dictionary and its event trigger drop together
+$node->safe_psql('postgres', 'DROP EXTENSION ztsdb CASCADE');
+is($node->safe_psql('postgres', q{SELECT count(*) FROM pg_event_trigger WHERE evtname LIKE 'ztsdb%'}),
+	'0', 'DROP EXTENSION drops the event trigger');
+$node->safe_psql('postgres', 'CREATE TABLE after_drop (a int); DROP TABLE after_drop;');
+
 ok(!grep(/terminated by signal/, slurp_file($node->logfile)), 'no process terminated by a signal');
 $node->stop;
 done_testing();
