@@ -159,6 +159,43 @@ SELECT count(*), sum(usage_user) FROM cpu_heap
 SELECT count(*) FROM ztsdb.range('cpu', 'no_such_host', '2024-01-01 00:00+00', '2024-01-02 00:00+00');
 SELECT count(*) FROM ztsdb.range('cpu', 3, '2024-01-01 00:00+00', '2024-01-02 00:00+00');
 
+-- lastpoint: DISTINCT ON (a NOT NULL text series) goes to ZtsdbLast, keyed by
+-- code and returned in the strings' order (codes were given in another
+-- order: zeta first), equal to the heap's, row for row and in order
+CREATE TABLE lp (ts timestamptz NOT NULL, host text COLLATE "C" NOT NULL, v float8)
+  USING ztsdb WITH (ztsdb.series = 'host');
+CREATE TABLE lp_heap (LIKE lp);
+INSERT INTO lp_heap SELECT '2024-01-01'::timestamptz + i * interval '1 min',
+    (ARRAY['zeta', 'alpha', 'Mu', 'beta', 'ü-host', 'a'])[1 + i % 6], i
+  FROM generate_series(0, 599) i;
+INSERT INTO lp SELECT * FROM lp_heap ORDER BY ts;
+EXPLAIN (COSTS OFF) SELECT DISTINCT ON (host) host, ts, v FROM lp ORDER BY host, ts DESC;
+SELECT DISTINCT ON (host) host, ts, v FROM lp ORDER BY host, ts DESC;
+CREATE FUNCTION lastpoint(tbl regclass) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE r text;
+BEGIN
+  EXECUTE format('SELECT string_agg(host || ''@'' || v, '','') FROM
+                  (SELECT DISTINCT ON (host) host, ts, v FROM %s ORDER BY host, ts DESC) s', tbl) INTO r;
+  RETURN r;
+END $$;
+SELECT lastpoint('lp') = lastpoint('lp_heap') AS same_hot;
+SELECT ztsdb.seal('lp') > 0 AS sealed;
+INSERT INTO lp VALUES ('2024-01-02', 'beta', -1), ('2024-01-02', 'new_host', -2);
+INSERT INTO lp_heap VALUES ('2024-01-02', 'beta', -1), ('2024-01-02', 'new_host', -2);
+SELECT lastpoint('lp') = lastpoint('lp_heap') AS same_warm_and_hot;
+SELECT ztsdb.compress('lp') > 0 AS compressed;
+SELECT lastpoint('lp') = lastpoint('lp_heap') AS same_cold_and_hot, lastpoint('lp');
+-- in a linguistic collation's order too
+CREATE TABLE lp2 (ts timestamptz NOT NULL, host text COLLATE "und-x-icu" NOT NULL, v float8)
+  USING ztsdb WITH (ztsdb.series = 'host');
+CREATE TABLE lp2_heap (LIKE lp2);
+INSERT INTO lp2 SELECT * FROM lp_heap;
+INSERT INTO lp2_heap SELECT * FROM lp_heap;
+EXPLAIN (COSTS OFF) SELECT DISTINCT ON (host) host, ts, v FROM lp2 ORDER BY host, ts DESC;
+SELECT lastpoint('lp2') = lastpoint('lp2_heap') AS same, lastpoint('lp2');
+DROP FUNCTION lastpoint;
+DROP TABLE lp, lp_heap, lp2, lp2_heap;
+
 -- a text column is not a guessed series column; a declared varchar one works
 CREATE TABLE g (ts timestamptz NOT NULL, tag text, v float8) USING ztsdb;
 CREATE TABLE dv (ts timestamptz NOT NULL, tag varchar(8), n int, v float8) USING ztsdb
