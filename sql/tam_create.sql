@@ -10,7 +10,7 @@ SELECT amname FROM pg_class c JOIN pg_am a ON a.oid = c.relam WHERE c.oid = 'm':
 CREATE TABLE m2 (t timestamp NOT NULL, v float4) USING ztsdb;
 
 -- unsupported types, named in the error
-CREATE TABLE bad1 (ts timestamptz NOT NULL, name text) USING ztsdb;
+CREATE TABLE bad1 (ts timestamptz NOT NULL, name bytea) USING ztsdb;
 CREATE TABLE bad2 (ts timestamptz NOT NULL, n numeric) USING ztsdb;
 -- no time column, or a time column that allows NULL
 CREATE TABLE bad3 (series_id int, value float8) USING ztsdb;

@@ -64,6 +64,13 @@ RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'ztsdb_range'
 LANGUAGE C VOLATILE
 SET search_path = pg_catalog, pg_temp;
+-- The same for a table whose series column is text or varchar.
+CREATE FUNCTION ztsdb.range(tbl regclass, series text, "from" timestamptz, "to" timestamptz,
+	value_column name DEFAULT NULL, OUT ts timestamptz, OUT value float8)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'ztsdb_range'
+LANGUAGE C VOLATILE
+SET search_path = pg_catalog, pg_temp;
 
 -- The time and series columns a ztsdb table uses, and whether each was
 -- declared (WITH (ztsdb.time = ..., ztsdb.series = ...)) or guessed.
@@ -106,3 +113,40 @@ GRANT USAGE ON SCHEMA ztsdb TO PUBLIC;
 REVOKE ALL ON FUNCTION ztsdb.stats() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION ztsdb.stats() TO pg_monitor;
 REVOKE ALL ON FUNCTION ztsdb.stats_reset() FROM PUBLIC;
+
+-- Dictionaries of text and varchar columns (src/tam/tam_dict.cpp): each
+-- distinct string of a column gets a code, which chunks store instead of
+-- the string.  Written in the inserting transaction by the extension
+-- itself (as the bootstrap superuser); users need no rights on it.  Codes
+-- come from one sequence and are never reused.  The hash index serves
+-- lookups of strings of any length (a btree entry would be limited to a
+-- third of a page); uniqueness of values is kept by the writers' lock.
+CREATE SCHEMA ztsdb_internal;
+REVOKE ALL ON SCHEMA ztsdb_internal FROM PUBLIC;
+CREATE SEQUENCE ztsdb_internal.dictionary_code_seq AS integer MINVALUE 1;
+CREATE TABLE ztsdb_internal.dictionary (
+	relid oid NOT NULL,
+	attnum int2 NOT NULL,
+	code int4 NOT NULL,
+	value text COLLATE "C" NOT NULL,
+	PRIMARY KEY (relid, attnum, code)
+);
+CREATE INDEX dictionary_value ON ztsdb_internal.dictionary USING hash (value);
+
+-- A dropped table's dictionary goes with it (in the dropping transaction).
+CREATE FUNCTION ztsdb_internal.drop_dictionaries() RETURNS event_trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF pg_catalog.to_regclass('ztsdb_internal.dictionary') IS NULL THEN
+    RETURN;   -- the extension itself is being dropped
+  END IF;
+  DELETE FROM ztsdb_internal.dictionary d
+   USING pg_catalog.pg_event_trigger_dropped_objects() o
+   WHERE o.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND o.objsubid = 0
+     AND o.object_type = 'table' AND d.relid = o.objid;
+END
+$$;
+CREATE EVENT TRIGGER ztsdb_drop_dictionaries ON sql_drop
+  EXECUTE FUNCTION ztsdb_internal.drop_dictionaries();

@@ -13,6 +13,7 @@
 #include "ztsdb/ingest/ingest.h"
 #include "ztsdb/pg.h"
 #include "ztsdb/tam/tam.h"
+#include "ztsdb/tam/tam_dict.h"
 #include "ztsdb/util/util_guc.h"
 #include "ztsdb/util/util_shmem.h"
 #include "ztsdb/wal/wal_writer.h"
@@ -38,4 +39,5 @@ _PG_init(void)
 	ztsdb::QueryScanInit();
 	ztsdb::QueryAggInit();
 	ztsdb::QueryOrderedInit();
+	ztsdb::DictInit();
 }

@@ -41,6 +41,7 @@
 #include "ztsdb/stats/stats.h"
 #include "ztsdb/storage/storage.h"
 #include "ztsdb/tam/tam.h"
+#include "ztsdb/tam/tam_dict.h"
 #include "ztsdb/util/util_guc.h"
 #include "ztsdb/wal/wal_generation.h"
 
@@ -59,6 +60,8 @@ struct WriteBuffer
 	uint32		capacity;
 	char	   *values[core::kMaxColumns];
 	uint8	   *validity[core::kMaxColumns];
+	Oid			relid;
+	bool		dict[core::kMaxColumns];	/* text column: store its codes */
 };
 
 static WriteBuffer *buffers = NULL;
@@ -189,6 +192,8 @@ GetBuffer(Relation rel)
 	buf = static_cast<WriteBuffer *>(palloc0(sizeof(WriteBuffer)));
 	buf->key = key;
 	(void) LayoutOfRelation(rel, &buf->layout, true);
+	buf->relid = RelationGetRelid(rel);
+	(void) DictColumns(RelationGetDescr(rel), buf->dict);
 	buf->capacity = (uint32) TYPEALIGN(8, guc_write_buffer_capacity);
 	for (uint16 c = 0; c < buf->layout.ncols; c++)
 	{
@@ -217,6 +222,11 @@ StoreValue(WriteBuffer *buf, uint16 c, uint32 r, Datum d, bool isnull)
 		return;
 	}
 	bits[r >> 3] |= (uint8) (1 << (r & 7));
+	if (buf->dict[c])
+	{
+		reinterpret_cast<int32 *>(dst)[r] = DictEncode(buf->relid, (int16) (c + 1), d);
+		return;
+	}
 	switch (buf->layout.types[c])
 	{
 		case core::ColumnType::kBool:

@@ -11,7 +11,9 @@
  * exact), grouped by nothing, by the series column and/or by a time
  * bucket -- date_bin(constant, time column, constant) or
  * date_trunc(constant, time column [, constant zone]), query_bucket.cpp --
- * with no HAVING or grouping sets, whose aggregates are all among
+ * with no HAVING or grouping sets, and no text or varchar column needed
+ * except a grouped text series (grouped by code, output decoded), whose
+ * aggregates are all among
  *		count(*), count(col), sum(float8 | int2 | int4 | int8 col),
  *		avg(float8 | int2 | int4 | int8 col),
  *		min/max(int2 | int4 | int8 | float8 | timestamp | timestamptz col)
@@ -56,6 +58,7 @@
 #include "ztsdb/query/query_bucket.h"
 #include "ztsdb/query/query_pushdown.h"
 #include "ztsdb/tam/tam.h"
+#include "ztsdb/tam/tam_dict.h"
 #include "ztsdb/tam/tam_scan.h"
 #include "ztsdb/util/util_guc.h"
 
@@ -128,6 +131,7 @@ struct AggState
 	CustomScanState css;
 	Relation	rel;
 	core::ChunkLayout layout;
+	bool		series_dict;	/* text series: group keys are codes (tam_dict.cpp) */
 	List	   *exprs;			/* ExprStates of the pushed bounds */
 	List	   *kinds;
 	List	   *expr_types;
@@ -344,7 +348,9 @@ UpperPaths(PlannerInfo *root, UpperRelationKind stage, RelOptInfo *input_rel,
 		return;
 
 	r = relation_open(rte->relid, NoLock);
-	ok = IsZtsdbRelation(r) && LayoutOfRelation(r, &layout, false);
+	/* codes of text columns are not strings: none needed but a grouped series */
+	ok = IsZtsdbRelation(r) && LayoutOfRelation(r, &layout, false) &&
+		!DictColumnsNeeded(r, input_rel, true, layout.series_col);
 	desc = RelationGetDescr(r);
 	if (ok)
 	{
@@ -553,6 +559,8 @@ BeginAgg(CustomScanState *node, EState *estate, int eflags)
 	/* the executor holds the table's lock already (range table) */
 	state->rel = table_open((Oid) linitial_int(info), AccessShareLock);
 	(void) LayoutOfRelation(state->rel, &state->layout, true);
+	state->series_dict = state->layout.series_col >= 0 &&
+		IsDictType(TupleDescAttr(RelationGetDescr(state->rel), state->layout.series_col)->atttypid);
 	state->exprs = ExecInitExprList(cscan->custom_exprs, &node->ss.ps);
 
 	/* computed arguments: programs, and where a run's vectors go */
@@ -1421,6 +1429,8 @@ NextGroup(ScanState *ss)
 
 			slot->tts_isnull[att] = k.series_null != 0;
 			slot->tts_values[att] = k.series_null ? (Datum) 0
+				: state->series_dict ? DictDecode(RelationGetRelid(state->rel),
+												  (int16) (state->layout.series_col + 1), (int32) k.series)
 				: st == core::ColumnType::kInt2 ? Int16GetDatum((int16) k.series)
 				: st == core::ColumnType::kInt4 ? Int32GetDatum((int32) k.series)
 				: Int64GetDatum(k.series);

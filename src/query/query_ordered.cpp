@@ -48,7 +48,12 @@
  * it is narrow) -- or the bounds are exhausted; then the rows go out in
  * series order.  A series whose rows all fail a qual other than the pushed
  * ones is never "seen", so such quals may make it read everything: still
- * right, only slower.
+ * right, only slower.  A text or varchar series (deterministic collation)
+ * is keyed by its dictionary code, which chunk series lists and filters
+ * hold (tam_dict.cpp); the rows go out sorted by the strings in the
+ * column's collation, not by code.  Tables with other text columns get
+ * ZtsdbOrdered and ZtsdbLast only when no clause reads one (rows come
+ * decoded, but pushed bounds would need codes).
  *
  * XXX: a chunk that spans a long time (late rows in a hot chunk) is read
  * by every window that overlaps it; hot chunks and warm files are checked
@@ -63,6 +68,7 @@
 #include "ztsdb/query/query_pushdown.h"
 #include "ztsdb/storage/storage_read.h"
 #include "ztsdb/tam/tam.h"
+#include "ztsdb/tam/tam_dict.h"
 #include "ztsdb/tam/tam_scan.h"
 #include "ztsdb/util/util_guc.h"
 
@@ -89,6 +95,7 @@ extern "C" {
 #include "optimizer/paths.h"
 #include "optimizer/restrictinfo.h"
 #include "utils/lsyscache.h"
+#include "utils/varlena.h"
 #include "utils/ruleutils.h"
 #include "utils/tuplesort.h"
 #include "utils/typcache.h"
@@ -137,6 +144,8 @@ struct OrderedState
 	AttrNumber	time_att;
 	AttrNumber	series_att;
 	Oid			series_type;
+	bool		series_dict;	/* text series: keyed by code (tam_dict.cpp) */
+	Oid			series_coll;	/* ... and output in this collation's order */
 	Oid			sortop;
 	ExprState  *qual;			/* checked before rows are sorted */
 
@@ -219,7 +228,8 @@ SetRelPathlist(PlannerInfo *root, RelOptInfo *rel, Index rti, RangeTblEntry *rte
 		rel->reloptkind != RELOPT_BASEREL)
 		return;
 	r = relation_open(rte->relid, NoLock);
-	ok = IsZtsdbRelation(r) && LayoutOfRelation(r, &layout, false);
+	/* rows come decoded; pushed text clauses would need codes */
+	ok = IsZtsdbRelation(r) && !DictColumnsNeeded(r, rel, false) && LayoutOfRelation(r, &layout, false);
 	if (ok)
 	{
 		TupleDesc	desc = RelationGetDescr(r);
@@ -371,7 +381,7 @@ BucketGroupPaths(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *output_re
 	if (rte->rtekind != RTE_RELATION || rte->relkind != RELKIND_RELATION || rte->inh)
 		return;
 	r = relation_open(rte->relid, NoLock);
-	ok = IsZtsdbRelation(r) && LayoutOfRelation(r, &layout, false);
+	ok = IsZtsdbRelation(r) && !DictColumnsNeeded(r, input_rel, true) && LayoutOfRelation(r, &layout, false);
 	if (ok)
 	{
 		time_type = TupleDescAttr(RelationGetDescr(r), layout.time_col)->atttypid;
@@ -480,9 +490,14 @@ LastUpperPaths(PlannerInfo *root, UpperRelationKind stage, RelOptInfo *input_rel
 	e1 = (Node *) get_sortgroupclause_expr(s1, parse->targetList);
 	e2 = (Node *) get_sortgroupclause_expr(s2, parse->targetList);
 	r = relation_open(rte->relid, NoLock);
-	ok = IsZtsdbRelation(r) && LayoutOfRelation(r, &layout, false) &&
+	ok = IsZtsdbRelation(r) && !DictColumnsNeeded(r, input_rel, false) && LayoutOfRelation(r, &layout, false) &&
 		layout.series_col >= 0 &&
-		TupleDescAttr(RelationGetDescr(r), layout.series_col)->attnotnull;
+		TupleDescAttr(RelationGetDescr(r), layout.series_col)->attnotnull &&
+		/* a text series is keyed by code, which stands for one string only
+		 * under a deterministic collation */
+		(!IsDictType(TupleDescAttr(RelationGetDescr(r), layout.series_col)->atttypid) ||
+		 !OidIsValid(TupleDescAttr(RelationGetDescr(r), layout.series_col)->attcollation) ||
+		 get_collation_isdeterministic(TupleDescAttr(RelationGetDescr(r), layout.series_col)->attcollation));
 	if (ok)
 	{
 		TupleDesc	desc = RelationGetDescr(r);
@@ -587,6 +602,9 @@ BeginScan(CustomScanState *node, EState *estate, int eflags)
 	state->series_att = layout.series_col + 1;
 	state->series_type = layout.series_col >= 0
 		? TupleDescAttr(RelationGetDescr(rel), layout.series_col)->atttypid : InvalidOid;
+	state->series_dict = IsDictType(state->series_type);
+	state->series_coll = layout.series_col >= 0
+		? TupleDescAttr(RelationGetDescr(rel), layout.series_col)->attcollation : InvalidOid;
 	time_type = TupleDescAttr(RelationGetDescr(rel), layout.time_col)->atttypid;
 	tc = lookup_type_cache(time_type, TYPECACHE_LT_OPR | TYPECACHE_GT_OPR);
 	state->sortop = state->desc ? tc->gt_opr : tc->lt_opr;
@@ -649,7 +667,8 @@ Begin(OrderedState *state)
 
 	state->begun = true;
 	state->done = !EvalBounds(ss->ps.ps_ExprContext, state->exprs, state->kinds,
-							  state->expr_types, b);
+							  state->expr_types, b, RelationGetRelid(ss->ss_currentRelation),
+							  (int16) state->series_att);
 	if (b->nseries > 0)
 	{
 		/* EvalBounds allocates in the per-tuple context; keep a copy */
@@ -918,6 +937,19 @@ SeriesOf(OrderedState *state, TupleTableSlot *slot)
 	bool		isnull;
 	Datum		d = slot_getattr(slot, state->series_att, &isnull);
 
+	if (state->series_dict)
+	{
+		Oid			relid = RelationGetRelid(state->css.ss.ss_currentRelation);
+		int32		code;
+
+		/* the row came decoded: its string's code (cached after the first) */
+		if (!DictLookup(relid, (int16) state->series_att, d, &code))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("ztsdb: a row of table \"%s\" holds a string without a code",
+							get_rel_name(relid))));
+		return code;
+	}
 	switch (state->series_type)
 	{
 		case INT2OID:
@@ -1054,6 +1086,21 @@ CompareEntries(const void *a, const void *b)
 	return x < y ? -1 : x > y ? 1 : 0;
 }
 
+/* CompareTextEntries orders entries of a text series by their strings. */
+static int
+CompareTextEntries(const void *a, const void *b, void *arg)
+{
+	OrderedState *state = static_cast<OrderedState *>(arg);
+	Oid			relid = RelationGetRelid(state->css.ss.ss_currentRelation);
+	text	   *x = DatumGetTextPP(DictDecode(relid, (int16) state->series_att,
+											  (int32) (*static_cast<LastEntry *const *>(a))->series));
+	text	   *y = DatumGetTextPP(DictDecode(relid, (int16) state->series_att,
+											  (int32) (*static_cast<LastEntry *const *>(b))->series));
+
+	return varstr_cmp(VARDATA_ANY(x), (int) VARSIZE_ANY_EXHDR(x), VARDATA_ANY(y),
+					  (int) VARSIZE_ANY_EXHDR(y), state->series_coll);
+}
+
 static TupleTableSlot *
 ExecLast(CustomScanState *node)
 {
@@ -1095,7 +1142,10 @@ ExecLast(CustomScanState *node)
 		hash_seq_init(&seq, state->latest);
 		while ((e = static_cast<LastEntry *>(hash_seq_search(&seq))) != NULL)
 			state->out[state->nout++] = e;
-		qsort(state->out, state->nout, sizeof(LastEntry *), CompareEntries);
+		if (state->series_dict)
+			qsort_arg(state->out, state->nout, sizeof(LastEntry *), CompareTextEntries, state);
+		else
+			qsort(state->out, state->nout, sizeof(LastEntry *), CompareEntries);
 		state->pos = 0;
 		state->collected = true;
 	}

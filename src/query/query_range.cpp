@@ -25,6 +25,7 @@
 #include "ztsdb/stats/stats.h"
 #include "ztsdb/storage/storage_read.h"
 #include "ztsdb/tam/tam.h"
+#include "ztsdb/tam/tam_dict.h"
 #include "ztsdb/tam/tam_scan.h"
 
 extern "C" {
@@ -255,8 +256,8 @@ Peek(RangeState *st, RangeCursor *cur)
 }
 
 static RangeState *
-RangeBegin(Oid relid, int64 series, int64 from, int64 to, const char *value_name,
-		   MemoryContext cxt)
+RangeBegin(Oid relid, int64 series, Datum series_text, bool by_text, int64 from, int64 to,
+		   const char *value_name, MemoryContext cxt)
 {
 	MemoryContext old = MemoryContextSwitchTo(cxt);
 	RangeState *st = static_cast<RangeState *>(palloc0(sizeof(RangeState)));
@@ -271,6 +272,23 @@ RangeBegin(Oid relid, int64 series, int64 from, int64 to, const char *value_name
 	st->from = from;
 	st->to = to;
 	(void) LayoutOfRelation(rel, &st->layout, true);
+	if (st->layout.series_col >= 0)
+	{
+		Form_pg_attribute satt = TupleDescAttr(RelationGetDescr(rel), st->layout.series_col);
+		bool		text_series = IsDictType(satt->atttypid);
+		int32		code;
+
+		if (text_series != by_text)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("series column \"%s\" of relation \"%s\" has type %s", NameStr(satt->attname),
+							RelationGetRelationName(rel), format_type_be(satt->atttypid)),
+					 errhint("Pass the series as %s.", text_series ? "text" : "an integer")));
+		/* a string no row holds has no code: no rows (codes are positive) */
+		if (by_text)
+			st->series = DictLookup(relid, (int16) (st->layout.series_col + 1), series_text, &code)
+				? code : -1;
+	}
 	st->value_col = -1;
 	if (value_name != NULL)
 	{
@@ -412,7 +430,10 @@ ztsdb_range(PG_FUNCTION_ARGS)
 		MemoryContextSwitchTo(old);
 		if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
 			SRF_RETURN_DONE(funcctx);
-		funcctx->user_fctx = RangeBegin(PG_GETARG_OID(0), PG_GETARG_INT64(1),
+		bool		by_text = get_fn_expr_argtype(fcinfo->flinfo, 1) == TEXTOID;
+
+		funcctx->user_fctx = RangeBegin(PG_GETARG_OID(0), by_text ? 0 : PG_GETARG_INT64(1),
+										by_text ? PG_GETARG_DATUM(1) : (Datum) 0, by_text,
 										PG_GETARG_TIMESTAMPTZ(2), PG_GETARG_TIMESTAMPTZ(3),
 										PG_NARGS() > 4 && !PG_ARGISNULL(4)
 										? NameStr(*PG_GETARG_NAME(4)) : NULL,

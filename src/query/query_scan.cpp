@@ -13,7 +13,10 @@
  * where expr has no Vars and nothing volatile (constants, parameters of
  * prepared statements, now() - interval '1 hour', ...) are pushed down.
  * Every clause stays in the plan's qual too: the scan only skips rows those
- * clauses would reject, so results are exactly the seq scan's.
+ * clauses would reject, so results are exactly the seq scan's.  A text or
+ * varchar series column takes series_col = text expr and = ANY (text[]) under
+ * a deterministic collation; the strings become dictionary codes when the
+ * scan starts (tam_dict.cpp), a string without a code matching no row.
  *
  * Execution: the pushed expressions are evaluated once when the scan
  * starts (and again on rescan, for parameters from outer plans), turned
@@ -26,6 +29,7 @@
 
 #include "ztsdb/pg.h"
 #include "ztsdb/tam/tam.h"
+#include "ztsdb/tam/tam_dict.h"
 #include "ztsdb/query/query_pushdown.h"
 #include "ztsdb/tam/tam_scan.h"
 
@@ -102,6 +106,16 @@ IsColumn(Node *n, Index relid, int attno)
 }
 
 /*
+ * DeterministicCollation: under collid, are equal strings equal bytes?  Only
+ * then does a text equality select exactly the rows of one code.
+ */
+static bool
+DeterministicCollation(Oid collid)
+{
+	return !OidIsValid(collid) || get_collation_isdeterministic(collid);
+}
+
+/*
  * MatchClause recognises one restriction clause; on success appends the
  * bound expression and its kind.
  */
@@ -146,6 +160,16 @@ MatchClause(Expr *clause, Index relid, const core::ChunkLayout &layout, Oid time
 			*kinds = lappend_int(*kinds, kTimeLess + (strategy - BTLessStrategyNumber));
 			return true;
 		}
+		if (layout.series_col >= 0 && IsDictType(series_type) && IsColumn(l, relid, series_att))
+		{
+			/* text series: equality on the bytes, looked up as a code at run time */
+			if (!IsDictType(exprType(r)) || !DeterministicCollation(op->inputcollid) ||
+				BtreeStrategy(opno, TEXTOID) != BTEqualStrategyNumber)
+				return false;
+			*exprs = lappend(*exprs, r);
+			*kinds = lappend_int(*kinds, kSeriesEq);
+			return true;
+		}
 		if (layout.series_col >= 0 && IsColumn(l, relid, series_att) &&
 			(exprType(r) == INT2OID || exprType(r) == INT4OID || exprType(r) == INT8OID) &&
 			BtreeStrategy(opno, series_type) == BTEqualStrategyNumber)
@@ -166,6 +190,15 @@ MatchClause(Expr *clause, Index relid, const core::ChunkLayout &layout, Oid time
 		if (!sa->useOr || !IsColumn(l, relid, series_att) || !Pushable(r))
 			return false;
 		elemtype = get_element_type(exprType(r));
+		if (IsDictType(series_type))
+		{
+			if (!IsDictType(elemtype) || !DeterministicCollation(sa->inputcollid) ||
+				BtreeStrategy(sa->opno, TEXTOID) != BTEqualStrategyNumber)
+				return false;
+			*exprs = lappend(*exprs, r);
+			*kinds = lappend_int(*kinds, kSeriesAny);
+			return true;
+		}
 		if ((elemtype != INT2OID && elemtype != INT4OID && elemtype != INT8OID) ||
 			BtreeStrategy(sa->opno, series_type) != BTEqualStrategyNumber)
 			return false;
@@ -306,12 +339,37 @@ IntDatum(Datum d, Oid type)
 static bool
 ComputeBounds(ZtsdbScanState *state, ScanBounds *b)
 {
+	Relation	rel = state->css.ss.ss_currentRelation;
+	core::ChunkLayout layout;
+
+	(void) LayoutOfRelation(rel, &layout, true);
 	return EvalBounds(state->css.ss.ps.ps_ExprContext, state->exprs, state->kinds,
-					  state->expr_types, b);
+					  state->expr_types, b, RelationGetRelid(rel), (int16) (layout.series_col + 1));
+}
+
+/*
+ * SeriesValue turns a pushed series value into what chunks store: the
+ * integer, or the dictionary code of a string (false: no row holds it).
+ */
+static bool
+SeriesValue(Datum d, Oid type, Oid relid, int16 attnum, int64 *out)
+{
+	int32		code;
+
+	if (!IsDictType(type))
+	{
+		*out = IntDatum(d, type);
+		return true;
+	}
+	if (!OidIsValid(relid) || !DictLookup(relid, attnum, d, &code))
+		return false;
+	*out = code;
+	return true;
 }
 
 bool
-EvalBounds(ExprContext *econtext, List *exprstates, List *kinds, List *types, ScanBounds *b)
+EvalBounds(ExprContext *econtext, List *exprstates, List *kinds, List *types, ScanBounds *b,
+		   Oid relid, int16 series_attnum)
 {
 	ListCell   *le;
 	ListCell   *lk;
@@ -372,8 +430,8 @@ EvalBounds(ExprContext *econtext, List *exprstates, List *kinds, List *types, Sc
 		{
 			int64	   *v = static_cast<int64 *>(palloc(sizeof(int64)));
 
-			*v = IntDatum(d, type);
-			values = list_make1(v);
+			if (SeriesValue(d, type, relid, series_attnum, v))
+				values = list_make1(v);
 		}
 		else
 		{
@@ -393,8 +451,8 @@ EvalBounds(ExprContext *econtext, List *exprstates, List *kinds, List *types, Sc
 				{
 					int64	   *v = static_cast<int64 *>(palloc(sizeof(int64)));
 
-					*v = IntDatum(elems[i], elem);
-					values = lappend(values, v);
+					if (SeriesValue(elems[i], elem, relid, series_attnum, v))
+						values = lappend(values, v);
 				}
 		}
 		if (!have_series)

@@ -87,6 +87,7 @@
 #include "ztsdb/storage/storage_read.h"
 #include "ztsdb/tam/tam.h"
 #include "ztsdb/tam/tam_analyze.h"
+#include "ztsdb/tam/tam_dict.h"
 #include "ztsdb/tam/tam_scan.h"
 #include "ztsdb/wal/wal_generation.h"
 
@@ -176,6 +177,7 @@ struct ZtsAnalyzeDesc
 	MemoryContext cxt;
 	MemoryContext block_cxt;	/* the decoded cold block */
 	core::ChunkLayout layout;
+	bool		dict[core::kMaxColumns];	/* text column: decode its codes */
 	TableView  *view;
 
 	/* the transaction's own unflushed rows (copied at begin) */
@@ -553,6 +555,7 @@ AnalyzeBegin(Relation rel, uint32 flags)
 	WaitForRecovery();
 	WaitForAsyncCommits();
 	(void) LayoutOfRelation(rel, &scan->layout, true);
+	(void) DictColumns(RelationGetDescr(rel), scan->dict);
 	/* NULL snapshot: every committed row and our own, as heap's ANALYZE counts */
 	scan->buf_rows = BufferRowsForScan(rel, NULL, scan->buf_values, scan->buf_validity);
 	view = OpenTableView(rel, true, PG_INT64_MIN, PG_INT64_MAX, -1, NULL, false);
@@ -733,8 +736,14 @@ AnalyzeNextTuple(TableScanDesc sscan, double *liverows, double *deadrows, TupleT
 			bool		isnull = bits != nullptr && !((bits[i >> 3] >> (i & 7)) & 1);
 
 			slot->tts_isnull[c] = isnull;
-			slot->tts_values[c] = isnull ? (Datum) 0
-				: ColumnDatum(static_cast<uint8>(scan->layout.types[c]), scan->values[c], i);
+			if (isnull)
+				slot->tts_values[c] = (Datum) 0;
+			else if (scan->dict[c])
+				slot->tts_values[c] = DictDecode(RelationGetRelid(scan->base.rs_rd), (int16) (c + 1),
+												 static_cast<const int32 *>(scan->values[c])[i]);
+			else
+				slot->tts_values[c] = ColumnDatum(static_cast<uint8>(scan->layout.types[c]),
+												  scan->values[c], i);
 		}
 		ExecStoreVirtualTuple(slot);
 		ItemPointerSet(&slot->tts_tid, scan->blockno,

@@ -37,6 +37,7 @@
 #include "ztsdb/storage/storage_read.h"
 #include "ztsdb/tam/tam.h"
 #include "ztsdb/tam/tam_analyze.h"
+#include "ztsdb/tam/tam_dict.h"
 #include "ztsdb/tam/tam_scan.h"
 #include "ztsdb/wal/wal_generation.h"
 
@@ -112,20 +113,25 @@ LayoutFromTupleDesc(TupleDesc desc, core::ChunkLayout *layout, bool report)
 			case TIMESTAMPOID:
 				t = core::ColumnType::kTimestampNoTz;
 				break;
+			case TEXTOID:
+			case VARCHAROID:
+				/* dictionary codes (tam_dict.cpp); never a guessed series */
+				t = core::ColumnType::kInt4;
+				break;
 			default:
 				if (report)
 					ereport(ERROR,
 							(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 							 errmsg("column \"%s\" has type %s, which ztsdb tables do not support",
 									NameStr(att->attname), format_type_be(att->atttypid)),
-							 errhint("Supported types: timestamptz, timestamp, smallint, integer, bigint, real, double precision, boolean.")));
+							 errhint("Supported types: timestamptz, timestamp, smallint, integer, bigint, real, double precision, boolean, text, varchar.")));
 				return false;
 		}
 		layout->types[i] = t;
 		if (layout->time_col < 0 && att->attnotnull &&
 			(t == core::ColumnType::kTimestamp || t == core::ColumnType::kTimestampNoTz))
 			layout->time_col = (int16) i;
-		if (layout->series_col < 0 &&
+		if (layout->series_col < 0 && !IsDictType(att->atttypid) &&
 			(t == core::ColumnType::kInt2 || t == core::ColumnType::kInt4 || t == core::ColumnType::kInt8))
 			layout->series_col = (int16) i;
 	}

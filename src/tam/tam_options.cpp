@@ -54,6 +54,7 @@
  */
 #include "ztsdb/pg.h"
 #include "ztsdb/tam/tam.h"
+#include "ztsdb/tam/tam_dict.h"
 
 extern "C" {
 #include "access/htup_details.h"
@@ -183,17 +184,18 @@ LayoutWithDeclared(TupleDesc desc, const DeclaredColumns *decl, core::ChunkLayou
 				ereport(ERROR,
 						(errcode(ERRCODE_UNDEFINED_COLUMN),
 						 errmsg("column \"%s\" named by ztsdb.series does not exist", decl->series),
-						 errhint("ztsdb.series names a smallint, integer or bigint column, or is '' for none.")));
+						 errhint("ztsdb.series names a smallint, integer, bigint, text or varchar column, or is '' for none.")));
 			return false;
 		}
-		if (att->atttypid != INT2OID && att->atttypid != INT4OID && att->atttypid != INT8OID)
+		if (att->atttypid != INT2OID && att->atttypid != INT4OID && att->atttypid != INT8OID &&
+			!IsDictType(att->atttypid))
 		{
 			if (report)
 				ereport(ERROR,
 						(errcode(ERRCODE_DATATYPE_MISMATCH),
 						 errmsg("series column \"%s\" has type %s", decl->series,
 								format_type_be(att->atttypid)),
-						 errhint("ztsdb.series names a smallint, integer or bigint column, or is '' for none.")));
+						 errhint("ztsdb.series names a smallint, integer, bigint, text or varchar column, or is '' for none.")));
 			return false;
 		}
 		layout->series_col = (int16) i;

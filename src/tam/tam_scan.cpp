@@ -27,6 +27,7 @@
 #include "ztsdb/storage/storage_read.h"
 #include "ztsdb/tam/tam.h"
 #include "ztsdb/tam/tam_analyze.h"
+#include "ztsdb/tam/tam_dict.h"
 #include "ztsdb/tam/tam_scan.h"
 #include "ztsdb/wal/wal_generation.h"
 
@@ -46,6 +47,7 @@ struct ZtsScanDesc
 	MemoryContext cxt;
 	MemoryContext scratch;		/* reset per cold block */
 	core::ChunkLayout layout;
+	bool		dict[core::kMaxColumns];	/* text column: decode its codes */
 	TableView  *view;
 
 	/* the transaction's own unflushed rows (copied at begin) */
@@ -252,6 +254,7 @@ ScanSetup(ZtsScanDesc *scan)
 	WaitForRecovery();
 	WaitForAsyncCommits();
 	(void) LayoutOfRelation(rel, &scan->layout, true);
+	(void) DictColumns(RelationGetDescr(rel), scan->dict);
 	scan->buf_rows = BufferRowsForScan(rel, scan->base.rs_snapshot, scan->buf_values,
 									   scan->buf_validity);
 	if (scan->bounded)
@@ -707,8 +710,14 @@ ztsdb_scan_getnextslot(TableScanDesc sscan, ScanDirection direction, TupleTableS
 			(bits != nullptr && !((bits[r >> 3] >> (r & 7)) & 1));
 
 		slot->tts_isnull[c] = isnull;
-		slot->tts_values[c] = isnull ? (Datum) 0
-			: ColumnDatum(static_cast<uint8>(scan->layout.types[c]), scan->values[c], r);
+		if (isnull)
+			slot->tts_values[c] = (Datum) 0;
+		else if (scan->dict[c])
+			slot->tts_values[c] = DictDecode(RelationGetRelid(scan->base.rs_rd), (int16) (c + 1),
+											 static_cast<const int32 *>(scan->values[c])[r]);
+		else
+			slot->tts_values[c] = ColumnDatum(static_cast<uint8>(scan->layout.types[c]),
+											  scan->values[c], r);
 	}
 	ExecStoreVirtualTuple(slot);
 	ItemPointerSet(&slot->tts_tid, 0, 1);

@@ -17,7 +17,8 @@ namespace ztsdb {
 /*
  * MatchClause recognises one restriction clause of relid (time_col op expr,
  * series_col = expr, series_col = ANY (expr), expr free of Vars and of
- * volatile functions); on success appends the expression and its kind.
+ * volatile functions; for a text series column, text equality under a
+ * deterministic collation); on success appends the expression and its kind.
  * The bounds such clauses give are exact: a row is within them iff it
  * passes the clauses.
  */
@@ -26,9 +27,12 @@ bool		MatchClause(Expr *clause, Index relid, const core::ChunkLayout &layout, Oi
 
 /*
  * EvalBounds evaluates the initialized expressions (exprstates, with their
- * kinds and result types) into b; false if no row can match.
+ * kinds and result types) into b; false if no row can match.  Text series
+ * values (of a text or varchar series column, MatchClause) become
+ * dictionary codes of column series_attnum of relid; a string without a
+ * code matches no row.
  */
 bool		EvalBounds(ExprContext *econtext, List *exprstates, List *kinds, List *types,
-					   ScanBounds *b);
+					   ScanBounds *b, Oid relid = InvalidOid, int16 series_attnum = 0);
 
 } // namespace ztsdb
