@@ -28,6 +28,7 @@
 #
 # Figures (raw TSV, table heap_btree or ztsdb; report.py prints them as a
 # table of their own): card_copy_rows_per_s_s<S>, card_<q>_ms_<tier>_s<S>,
+# card_bytes_per_row_<tier>_s<S>,
 # card_<q>_<counter>_<tier>_s<S> (ztsdb only).
 
 # card_same_rows A B: the two psql -At outputs hold the same rows (sorted);
@@ -99,6 +100,10 @@ Q
 			esac
 			step "  $tier: ztsdb chunks $(psql -Atc "SELECT string_agg(tier || ' ' || n, ', ') FROM
 				(SELECT tier, count(*) n FROM ztsdb.chunks('card_ztsdb') GROUP BY 1 ORDER BY 1) c")"
+			record "card_bytes_per_row_${tier}_s$S" ztsdb \
+				"$(psql -Atc "SELECT round(coalesce(sum(bytes), 0)::numeric / $(( S * npoints )), 2) FROM ztsdb.chunks('card_ztsdb')")"
+			record "card_bytes_per_row_${tier}_s$S" heap_btree \
+				"$(psql -Atc "SELECT round(pg_total_relation_size('card_heap_btree')::numeric / $(( S * npoints )), 2)")"
 			while IFS=$'\t' read -r q sql; do
 				# the result check: three fixed parameter sets
 				for t in heap_btree ztsdb; do

@@ -107,6 +107,30 @@ SeriesWanted(const ScanBounds &b, int64 s)
 	return lo < b.nseries && b.series[lo] == s;
 }
 
+/*
+ * SeriesWantedWithin tells whether some series of b lies in [lo, hi] (a cold
+ * block's series range: short series runs share blocks, chunk_file.h).
+ */
+static bool
+SeriesWantedWithin(const ScanBounds &b, int64 lo_s, int64 hi_s)
+{
+	int			lo = 0;
+	int			hi = b.nseries;
+
+	if (b.nseries < 0)
+		return true;
+	while (lo < hi)
+	{
+		int			mid = (lo + hi) / 2;
+
+		if (b.series[mid] < lo_s)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < b.nseries && b.series[lo] <= hi_s;
+}
+
 /* AllRowsValid tells whether bits 0 .. n-1 of a validity bitmap are all set. */
 static bool
 AllRowsValid(const uint8 *bits, uint32 n)
@@ -625,8 +649,7 @@ NextRun(ZtsScanDesc *scan)
 								  (scan->bounds.nseries == 0 ||
 								   info.max_series < scan->bounds.series[0] ||
 								   info.min_series > scan->bounds.series[scan->bounds.nseries - 1] ||
-								   (info.min_series == info.max_series &&
-									!SeriesWanted(scan->bounds, info.min_series))))))
+								   !SeriesWantedWithin(scan->bounds, info.min_series, info.max_series)))))
 							{
 								scan->counters.blocks_skipped++;
 								scan->part++;
