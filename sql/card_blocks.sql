@@ -1,7 +1,9 @@
 -- card_blocks: high cardinality (issue 14).  A cold chunk of many series
 -- with a few rows each packs their short runs into shared blocks (not a
 -- block per series), a series IN list skips every block whose series range
--- holds none of the wanted series, and every answer equals a heap table's.
+-- holds none of the wanted series; a hot chunk with more series than its
+-- series index holds hands on only the wanted series' rows; every answer
+-- equals a heap table's.
 CREATE SCHEMA card_blocks;
 SET search_path = card_blocks;
 CREATE TABLE z (ts timestamptz NOT NULL, series_id int NOT NULL, value float8) USING ztsdb;
@@ -44,4 +46,31 @@ SELECT * FROM pruning('SELECT * FROM z WHERE series_id = 10');
 SELECT * FROM pruning('SELECT * FROM z WHERE series_id = 33');
 SELECT count(*), sum(value) FROM z WHERE series_id = 10;
 SELECT count(*), sum(value) FROM z WHERE series_id IN (20, 69);
+-- a hot chunk with more distinct series than its index takes (2000 series
+-- in one 256kB chunk): one pass over the series column finds the rows, an
+-- aborted transaction's rows stay invisible
+TRUNCATE z;
+TRUNCATE h;
+INSERT INTO z SELECT '2024-02-01'::timestamptz + (i / 2000) * interval '1 minute', i % 2000, i
+  FROM generate_series(0, 3 * 2000 - 1) i;
+INSERT INTO z VALUES ('2024-02-01 00:20:00', 1999, 0.5);
+SELECT tier, count(*) AS chunks, sum(rows) AS rows FROM ztsdb.chunks('z') GROUP BY 1 ORDER BY 1;
+-- an aborted transaction large enough to reach the writer (write buffer: 1000 rows)
+BEGIN;
+INSERT INTO z SELECT '2024-02-01 00:10:00'::timestamptz + i * interval '1 s', 5, -1 FROM generate_series(1, 1500) i;
+ROLLBACK;
+INSERT INTO h SELECT * FROM z;
+CREATE FUNCTION hot_rows(q text) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE plan json;
+BEGIN
+  EXECUTE 'EXPLAIN (ANALYZE, FORMAT JSON) ' || q INTO plan;
+  RETURN (plan -> 0 -> 'Plan' ->> 'Hot Rows Read')::bigint;
+END $$;
+SELECT hot_rows('SELECT * FROM z WHERE series_id = 7') AS one_series,
+       hot_rows('SELECT * FROM z WHERE series_id IN (7, 1999, 4000)') AS three_series;
+SELECT * FROM z WHERE series_id IN (5, 1999, 4000) ORDER BY series_id, ts;
+SELECT series_id, count(*), sum(value) FROM z WHERE series_id IN (0, 5, 1000, 1999) GROUP BY 1 ORDER BY 1;
+SELECT series_id, count(*), sum(value) FROM h WHERE series_id IN (0, 5, 1000, 1999) GROUP BY 1 ORDER BY 1;
+SELECT count(*), sum(value) FROM z WHERE series_id = ANY (ARRAY(SELECT generate_series(0, 1999, 3)));
+SELECT count(*), sum(value) FROM h WHERE series_id = ANY (ARRAY(SELECT generate_series(0, 1999, 3)));
 DROP SCHEMA card_blocks CASCADE;
