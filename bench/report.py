@@ -7,8 +7,12 @@ Ratios are ztsdb / baseline, for speed figures "higher is better" is kept
 (ztsdb rows/s divided by heap rows/s), for latency and size lower is better.
 The TSBS step's figures (tsbs_<query>_ms_<tier>, medians timed in the same
 run for both tables) get a table of their own: one row per query, the
-ztsdb / heap+btree ratio per tier, "*" above the 0.5x target.
+ztsdb / heap+btree ratio per tier, "*" above the 0.5x target.  So do the
+cardinality step's (bench/cardinality.sh, card_*_s<S>): per query and tier
+the ztsdb / heap ratio at each series count and the ratio of ratios (most
+series / fewest), with the chunks and blocks the ztsdb scan skipped.
 """
+import re
 import json
 import os
 import subprocess
@@ -79,13 +83,57 @@ def tsbs_table(figures):
     return "\n".join(lines)
 
 
+CARD_RE = re.compile(r"^card_(.+)_s(\d+)$")
+
+
+def card_table(figures):
+    """The cardinality step's figures: card_<figure>_s<S>."""
+    by = {}
+    for name, f in figures.items():
+        m = CARD_RE.match(name)
+        if m:
+            by.setdefault(m.group(1), {})[int(m.group(2))] = f
+    if not by:
+        return ""
+    counts = sorted({s for f in by.values() for s in f})
+    lo, hi = counts[0], counts[-1]
+
+    def ratio(fig, s):
+        f = by.get(fig, {}).get(s, {})
+        z, h = f.get("ztsdb"), f.get("heap_btree")
+        return z / h if z is not None and h else None
+
+    def fmt(v, w=10):
+        return f"{v:{w}.3f}" if v is not None else f"{'-':>{w}}"
+
+    head = f"{'figure':22}" + "".join(f"{'S=' + str(s) + ' z/heap':>16}" for s in counts) + \
+        f"{'S=' + str(hi) + ' / S=' + str(lo):>18}"
+    lines = ["High cardinality (bench/cardinality.sh): same rows, few vs many series; ztsdb / heap+btree",
+             "(rows/s: higher is better; ms, bytes: lower is better), then the ratio of ratios (1.0: scales as heap)",
+             head]
+    figs = [k for k in by if "_ms_" in k or k.startswith("copy_") or k.startswith("bytes_")]
+    for fig in figs:
+        rs = [ratio(fig, s) for s in counts]
+        rr = rs[-1] / rs[0] if rs[0] and rs[-1] is not None else None
+        lines.append(f"{fig:22}" + "".join(fmt(r, 16) for r in rs) + fmt(rr, 18))
+    lines.append("ztsdb scan counters (EXPLAIN ANALYZE, one execution):")
+    for fig in by:
+        if "_ms_" in fig or fig.startswith("copy_") or fig.startswith("bytes_"):
+            continue
+        vals = [by[fig].get(s, {}).get("ztsdb") for s in counts]
+        if any(vals):
+            lines.append(f"  {fig:34}" + "".join(f"{'S=' + str(s)}: {v:<10.0f}" if v is not None else ""
+                                                   for s, v in zip(counts, vals)))
+    return "\n".join(lines)
+
+
 def table(figures, rat):
     cols = ["ztsdb", "heap_btree", "heap_brin"]
     lines = ["Ingestion figures (copy_*, batch_*, single_*, fsyncs) ran with ztsdb's default GUCs;",
              "queries and sizes with bench/cluster_conf.sh's tuned ones (the data set kept hot).",
              f"{'figure':34} " + " ".join(f"{c:>12}" for c in cols) + "   ztsdb/btree  ztsdb/brin"]
     for name in figures:
-        if name.endswith("bytes_per_row") or name.startswith("tsbs_"):
+        if name.endswith("bytes_per_row") or name.startswith("tsbs_") or name.startswith("card_"):
             continue
         vals = [figures[name].get(c) for c in cols]
         r = rat.get(name, {})
@@ -97,6 +145,9 @@ def table(figures, rat):
     tsbs = tsbs_table(figures)
     if tsbs:
         lines += ["", tsbs]
+    card = card_table(figures)
+    if card:
+        lines += ["", card]
     return "\n".join(lines)
 
 

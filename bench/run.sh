@@ -11,6 +11,7 @@
 # DevOps-like values (2-decimal random walks, counters, constants, noise).
 # Then TSBS's DevOps queries on its ten-metric cpu table (bench/tsbs.sh),
 # each checked against heap's answer, timed on hot, warm and cold data.
+# Then the same rows over 500 and 100,000 series (bench/cardinality.sh).
 # Run as a user PostgreSQL accepts (make bench does, through scripts/as_pguser.sh).
 set -euo pipefail
 mode=full
@@ -244,6 +245,11 @@ step "  scraped bytes per row: $(grep scraped_bytes "$raw" | awk '{printf "%s %s
 # The TSBS query families on a wide cpu table (bench/tsbs.sh; also runs alone).
 . "$here/tsbs.sh"
 tsbs_step
+
+# ------------------------------------------------------------- cardinality
+# 500 against 100,000 series, the same rows (bench/cardinality.sh; also runs alone).
+. "$here/cardinality.sh"
+card_step
 
 # ------------------------------------------------------------- streaming
 # A cursor reads every row of a large table: the backend's memory must stay

@@ -228,28 +228,56 @@ FillBlockStats(const ChunkLayout &layout, const ColumnInput *columns, BlockRec *
 		b->min_series = b->max_series = 0;	/* only NULL series in the block */
 }
 
-/* CutColdBlocks splits rows into runs of one series, at most kColdBlockRows each. */
+/*
+ * CutColdBlocks splits rows into blocks of at most kColdBlockRows: a block
+ * per run of one series (or of NULL series), except that consecutive short
+ * runs of non-NULL series (each under kColdPackedRun rows) share a block,
+ * as many whole runs as fit.  A block's min/max series then span several
+ * series; readers check each row's series anyway.
+ */
 std::vector<BlockRec>
 CutColdBlocks(const ChunkLayout &layout, const ColumnInput *columns, uint32_t nrows)
 {
 	std::vector<BlockRec> blocks;
 	uint32_t	start = 0;
 
+	/* RunEnd returns the end of the series run starting at row a, at most kColdBlockRows long */
+	auto		RunEnd = [&](uint32_t a) -> uint32_t {
+		const ColumnInput &s = columns[layout.series_col];
+		ColumnType	st = layout.types[layout.series_col];
+		bool		first_null = !Bit(s.validity, a);
+		int64_t		first = first_null ? 0 : IntAt(st, s.values, a);
+		uint32_t	e = a + 1;
+
+		while (e < nrows && e - a < kColdBlockRows &&
+			   !Bit(s.validity, e) == first_null &&
+			   (first_null || IntAt(st, s.values, e) == first))
+			e++;
+		return e;
+	};
+	auto		ShortRun = [&](uint32_t a, uint32_t e) -> bool {
+		return e - a < kColdPackedRun && Bit(columns[layout.series_col].validity, a);
+	};
+
 	while (start < nrows)
 	{
-		uint32_t	end = start + 1;
+		uint32_t	end;
 
 		if (layout.series_col >= 0)
 		{
-			const ColumnInput &s = columns[layout.series_col];
-			ColumnType	st = layout.types[layout.series_col];
-			bool		first_null = !Bit(s.validity, start);
-			int64_t		first = first_null ? 0 : IntAt(st, s.values, start);
+			end = RunEnd(start);
+			if (ShortRun(start, end))
+			{
+				/* pack the following short runs while they fit whole */
+				while (end < nrows)
+				{
+					uint32_t	next_end = RunEnd(end);
 
-			while (end < nrows && end - start < kColdBlockRows &&
-				   !Bit(s.validity, end) == first_null &&
-				   (first_null || IntAt(st, s.values, end) == first))
-				end++;
+					if (!ShortRun(end, next_end) || next_end - start > kColdBlockRows)
+						break;
+					end = next_end;
+				}
+			}
 		}
 		else
 			end = start + (nrows - start < kColdBlockRows ? nrows - start : kColdBlockRows);

@@ -109,6 +109,66 @@ SeriesWanted(const ScanBounds &b, int64 s)
 	return lo < b.nseries && b.series[lo] == s;
 }
 
+/*
+ * SeriesWantedWithin tells whether some series of b lies in [lo, hi] (a cold
+ * block's series range: short series runs share blocks, chunk_file.h).
+ */
+static bool
+SeriesWantedWithin(const ScanBounds &b, int64 lo_s, int64 hi_s)
+{
+	int			lo = 0;
+	int			hi = b.nseries;
+
+	if (b.nseries < 0)
+		return true;
+	while (lo < hi)
+	{
+		int			mid = (lo + hi) / 2;
+
+		if (b.series[mid] < lo_s)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < b.nseries && b.series[lo] <= hi_s;
+}
+
+/*
+ * HotRowsByScan finds the rows of the wanted series in the current hot
+ * chunk by one pass over its series column, for chunks whose series index
+ * overflowed (more distinct series than its slots: a table of 100,000
+ * series, rows arriving in time order).  The rows then take the indexed
+ * path: visibility per batch, only matching rows handed on, instead of
+ * every row going through RowWanted (or ZtsdbAgg's own row checks).
+ * Allocates the row list in the current memory context.
+ */
+static void
+HotRowsByScan(ZtsScanDesc *scan)
+{
+	const void *sv = scan->values[scan->layout.series_col];
+	const uint8 *valid = scan->validity[scan->layout.series_col];
+	core::ColumnType st = scan->layout.types[scan->layout.series_col];
+	int64		lo = scan->bounds.series[0];
+	int64		hi = scan->bounds.series[scan->bounds.nseries - 1];
+	uint32		n = 0;
+	uint32	   *out = static_cast<uint32 *>(palloc(sizeof(uint32) * Max(scan->nrows, 1)));
+
+	for (uint32 r = 0; r < scan->nrows; r++)
+	{
+		int64		v;
+
+		if (valid != nullptr && !((valid[r >> 3] >> (r & 7)) & 1))
+			continue;			/* NULL series never equals anything */
+		v = core::IntegerAt(st, sv, r);
+		if (v < lo || v > hi)
+			continue;
+		if (scan->bounds.nseries == 1 || SeriesWanted(scan->bounds, v))
+			out[n++] = r;
+	}
+	scan->hot_rows = out;
+	scan->hot_nrows = n;
+}
+
 /* AllRowsValid tells whether bits 0 .. n-1 of a validity bitmap are all set. */
 static bool
 AllRowsValid(const uint8 *bits, uint32 n)
@@ -443,6 +503,8 @@ NextRun(ZtsScanDesc *scan)
 							!HotSeriesRows(scan->view, scan->source, scan->bounds.series,
 										   scan->bounds.nseries, &scan->hot_rows, &scan->hot_nrows))
 							scan->hot_rows = NULL;
+						if (scan->hot_rows == NULL && scan->bounds.nseries > 0)
+							HotRowsByScan(scan);
 						MemoryContextSwitchTo(old);
 						scan->hot_pos = 0;
 						scan->vis_part = -1;
@@ -628,8 +690,7 @@ NextRun(ZtsScanDesc *scan)
 								  (scan->bounds.nseries == 0 ||
 								   info.max_series < scan->bounds.series[0] ||
 								   info.min_series > scan->bounds.series[scan->bounds.nseries - 1] ||
-								   (info.min_series == info.max_series &&
-									!SeriesWanted(scan->bounds, info.min_series))))))
+								   !SeriesWantedWithin(scan->bounds, info.min_series, info.max_series)))))
 							{
 								scan->counters.blocks_skipped++;
 								scan->part++;

@@ -1,0 +1,201 @@
+#!/bin/bash
+# bench/cardinality.sh: high cardinality (issue 14).  The same number of
+# rows spread over few series and over many (500 and 100,000; the smoke run
+# 20 and 2,000), into a ztsdb table and a heap table with btree(series_id,
+# ts): ingestion rows/s, then three series-selective queries on hot, warm
+# (ztsdb.seal) and cold (ztsdb.compress) data, each as ztsdb / heap.  The
+# figure that matters is the ratio of ratios: (ztsdb/heap at many series) /
+# (ztsdb/heap at few series), 1.0 when ztsdb scales with cardinality as
+# heap's btree does.
+#
+# Sourced by bench/run.sh, which calls cardinality_step on its cluster
+# (tuned GUCs by then); or run alone, on a throwaway cluster, with the report:
+#   bench/cardinality.sh [--quick|--smoke]
+#
+# Data (per S): every series has rows/S points spread evenly over one day,
+# rows arriving in (ts, series) order as a fleet reports them; values
+# 2-decimal pseudo-random (hashint8), the same every run.  Queries:
+#   q1  one series over one hour:        SELECT ts, value ... series_id = :s AND ts in [t, t+1h)
+#   q2  one series, whole history:       SELECT count(*), sum(value), max(value) ... series_id = :s
+#   q10 ten series (IN list), one hour:  SELECT series_id, count(*), sum(value) ... GROUP BY 1
+# Before timing, every query runs with three fixed parameter sets on both
+# tables and the step fails unless the rows are the same (sorted; sums of
+# floats within 1e-12 relative, they depend on the order rows are added).
+# Timing: heap, ztsdb, heap, ztsdb ... (pgbench, parameters drawn per
+# execution), the median latency of each side recorded.  EXPLAIN ANALYZE of
+# the ztsdb query (first fixed parameters) gives the chunks and blocks its
+# scan skipped and the hot rows it read through the series index.  The
+# smoke run checks every tier but times only the hot one.
+#
+# Figures (raw TSV, table heap_btree or ztsdb; report.py prints them as a
+# table of their own): card_copy_rows_per_s_s<S>, card_<q>_ms_<tier>_s<S>,
+# card_bytes_per_row_<tier>_s<S>,
+# card_<q>_<counter>_<tier>_s<S> (ztsdb only).
+
+# card_same_rows A B: the two psql -At outputs hold the same rows (sorted);
+# numeric fields may differ by 1e-12 relative.
+card_same_rows() {
+	paste -d '\n' <(sort "$1") <(sort "$2") | awk '
+		NR % 2 == 1 { a = $0; next }
+		{
+			if ($0 == a) next
+			na = split(a, x, "|"); nb = split($0, y, "|")
+			if (na != nb) exit 1
+			for (i = 1; i <= na; i++) {
+				if (x[i] == y[i]) continue
+				d = x[i] - y[i]; m = (x[i] < 0 ? -x[i] : x[i])
+				if (x[i] !~ /^-?[0-9.e+-]+$/ || y[i] !~ /^-?[0-9.e+-]+$/ || (d < 0 ? -d : d) > 1e-12 * m) exit 1
+			}
+		}
+		END { if (NR % 2 == 1) exit 1 }'
+}
+
+# card_step: load, check, time; needs run.sh's psql, pgbench, step, record,
+# $work, $mode.
+card_step() {
+	local rows counts timing rounds S npoints span t0 q t tier i name
+	case $mode in
+		full)  rows=5000000; counts="500 100000"; timing="-T 2"; rounds=3 ;;
+		quick) rows=1000000; counts="500 100000"; timing="-T 1"; rounds=1 ;;
+		*)     rows=20000;   counts="20 2000";    timing="-t 3"; rounds=1 ;;
+	esac
+	span=86400
+	for S in $counts; do
+		npoints=$(( rows / S ))
+		step "cardinality: $S series x $npoints points over one day ($(( S * npoints )) rows), ztsdb and heap + btree(series_id, ts)"
+		psql <<SQL
+DROP TABLE IF EXISTS card_ztsdb, card_heap_btree;
+CREATE TABLE card_ztsdb (ts timestamptz NOT NULL, series_id int NOT NULL, value float8) USING ztsdb;
+CREATE TABLE card_heap_btree (ts timestamptz NOT NULL, series_id int NOT NULL, value float8);
+CREATE INDEX ON card_heap_btree (series_id, ts);
+COPY (SELECT '2024-01-01 00:00:00+00'::timestamptz + (p * $span / $npoints) * interval '1 s',
+             s, (abs(hashint8(s::int8 * 1000003 + p)) % 100000) / 100.0
+        FROM generate_series(0, $npoints - 1) p, generate_series(0, $S - 1) s ORDER BY p, s)
+  TO '$work/card.csv' CSV;
+SQL
+		for t in ztsdb heap_btree; do
+			local start end
+			psql -c "CHECKPOINT"
+			start=$(date +%s%3N)
+			psql -c "\\copy card_$t FROM '$work/card.csv' CSV"
+			end=$(date +%s%3N)
+			record "card_copy_rows_per_s_s$S" "$t" "$(( S * npoints * 1000 / (end - start + 1) ))"
+			step "  COPY $t: $(( end - start )) ms"
+		done
+		psql -c "VACUUM ANALYZE card_heap_btree" -c "ANALYZE card_ztsdb"
+		t0=$(psql -Atc "SELECT extract(epoch FROM min(ts))::bigint FROM card_heap_btree")
+
+		local stride=$(( S / 10 )) hi=$(( span - 3600 ))
+		local in10=":s"
+		for i in 1 2 3 4 5 6 7 8 9; do in10="$in10, (:s + $(( i * stride ))) % $S"; done
+		local w1="ts >= to_timestamp($t0 + :off) AND ts < to_timestamp($t0 + :off + 3600)"
+		cat > "$work/card_queries.tsv" <<Q
+q1	SELECT ts, value FROM TABLE WHERE series_id = :s AND $w1
+q2	SELECT count(*), sum(value), max(value) FROM TABLE WHERE series_id = :s
+q10	SELECT series_id, count(*), sum(value) FROM TABLE WHERE series_id IN ($in10) AND $w1 GROUP BY 1 ORDER BY 1
+Q
+		for tier in hot warm cold; do
+			case $tier in
+				warm) psql -Atc "SELECT ztsdb.seal('card_ztsdb')" >/dev/null ;;
+				cold) psql -Atc "SELECT ztsdb.compress('card_ztsdb')" >/dev/null ;;
+			esac
+			step "  $tier: ztsdb chunks $(psql -Atc "SELECT string_agg(tier || ' ' || n, ', ') FROM
+				(SELECT tier, count(*) n FROM ztsdb.chunks('card_ztsdb') GROUP BY 1 ORDER BY 1) c")"
+			record "card_bytes_per_row_${tier}_s$S" ztsdb \
+				"$(psql -Atc "SELECT round(coalesce(sum(bytes), 0)::numeric / $(( S * npoints )), 2) FROM ztsdb.chunks('card_ztsdb')")"
+			record "card_bytes_per_row_${tier}_s$S" heap_btree \
+				"$(psql -Atc "SELECT round(pg_total_relation_size('card_heap_btree')::numeric / $(( S * npoints )), 2)")"
+			while IFS=$'\t' read -r q sql; do
+				# the result check: three fixed parameter sets
+				for t in heap_btree ztsdb; do
+					: > "$work/card_${q}_$t.out"
+					for i in 0 1 2; do
+						echo "${sql//TABLE/card_$t};" | psql -At -F '|' -v s=$(( (S * (2 * i + 1) / 7 + 3) % S )) \
+							-v off=$(( hi * i / 2 )) >> "$work/card_${q}_$t.out"
+					done
+				done
+				if ! card_same_rows "$work/card_${q}_heap_btree.out" "$work/card_${q}_ztsdb.out"; then
+					echo "cardinality $q ($S series, $tier): ztsdb's rows differ from heap's" >&2
+					diff <(sort "$work/card_${q}_heap_btree.out") <(sort "$work/card_${q}_ztsdb.out") | head -20 >&2
+					exit 1
+				fi
+				# what the ztsdb scan skipped (first fixed parameters)
+				echo "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) ${sql//TABLE/card_ztsdb};" |
+					psql -At -v s=$(( (S / 7 + 3) % S )) -v off=0 > "$work/card_${q}.plan"
+				local node counters=""
+				node=$({ grep -o 'Custom Scan (Ztsdb[A-Za-z]*)' "$work/card_${q}.plan" || true; } |
+					head -1 | sed 's/Custom Scan (\(.*\))/\1/')
+				for name in "Chunks Scanned" "Chunks Skipped" "Blocks Scanned" "Blocks Skipped" "Hot Rows Read"; do
+					local n key
+					n=$(sed -n "s/.*$name: \([0-9]*\).*/\1/p" "$work/card_${q}.plan" | awk '{s += $1} END {print s + 0}')
+					key=$(echo "$name" | tr 'A-Z ' 'a-z_')
+					record "card_${q}_${key}_${tier}_s$S" ztsdb "$n"
+					counters="$counters $key=$n"
+				done
+				if [ "$mode" = smoke ] && [ $tier != hot ]; then
+					step "  $tier $q: same rows as heap; ${node:-no ztsdb node};$counters"
+					continue	# the smoke run (make test) times the hot tier only
+				fi
+				# timing
+				{
+					echo "\\set s random(0, $(( S - 1 )))"
+					echo "\\set off random(0, $hi)"
+				} > "$work/card_vars.sql"
+				rm -f "$work"/card_lat_*
+				for ((i = 0; i < rounds; i++)); do
+					for t in heap_btree ztsdb; do
+						{ cat "$work/card_vars.sql"; echo "${sql//TABLE/card_$t};"; } > "$work/card_bench_$t.sql"
+						rm -f "$work"/pgbench_log.*
+						(cd "$work" && pgbench -c 1 $timing -l -f "$work/card_bench_$t.sql" >/dev/null)
+						cat "$work"/pgbench_log.* | awk '{print $3}' >> "$work/card_lat_$t"
+					done
+				done
+				local mh mz
+				mh=$(sort -n "$work/card_lat_heap_btree" | awk '{v[NR]=$1} END {printf "%.3f", v[int((NR+1)/2)]/1000}')
+				mz=$(sort -n "$work/card_lat_ztsdb" | awk '{v[NR]=$1} END {printf "%.3f", v[int((NR+1)/2)]/1000}')
+				record "card_${q}_ms_${tier}_s$S" heap_btree "$mh"
+				record "card_${q}_ms_${tier}_s$S" ztsdb "$mz"
+				step "  $tier $q: heap $mh ms, ztsdb $mz ms ($(awk -v z="$mz" -v h="$mh" 'BEGIN {printf "%.2f", z / (h > 0 ? h : 1)}')x;" \
+					"${node:-no ztsdb node};$counters; $(wc -l < "$work/card_lat_ztsdb") runs)"
+			done < "$work/card_queries.tsv"
+		done
+		psql -c "DROP TABLE card_ztsdb, card_heap_btree"
+		rm -f "$work/card.csv"
+	done
+}
+
+# Run alone: a throwaway cluster configured as make bench's (tuned GUCs: the
+# data set stays hot until sealed), this step, the report.
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+	set -euo pipefail
+	mode=full
+	case "${1:-}" in
+		--quick) mode=quick ;;
+		--smoke) mode=smoke ;;
+		"") ;;
+		*) echo "usage: $0 [--quick|--smoke]" >&2; exit 2 ;;
+	esac
+	here=$(cd "$(dirname "$0")" && pwd)
+	. "$here/cluster_conf.sh"
+	bindir=$(pg_config --bindir)
+	work=$(mktemp -d /tmp/ztsdb-card.XXXXXX)
+	port=${BENCH_PORT:-54332}
+	raw="$work/raw.tsv"
+	: > "$raw"
+	mkdir -p "$here/results"
+	out_json="$here/results/cardinality-$(date -u +%Y%m%dT%H%M%SZ).json"
+	cleanup() { "$bindir/pg_ctl" -D "$work/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$work"; }
+	trap cleanup EXIT
+	step() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*"; }
+	record() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >> "$raw"; }
+	psql() { "$bindir/psql" -X -q -h "$work" -p "$port" -d postgres -v ON_ERROR_STOP=1 "$@"; }
+	pgbench() { "$bindir/pgbench" -h "$work" -p "$port" -n "$@" postgres; }
+	"$bindir/initdb" -D "$work/data" -A trust >/dev/null
+	bench_cluster_conf "$work/data" "$port" "$work"
+	bench_ztsdb_tuned "$work/data"
+	"$bindir/pg_ctl" -D "$work/data" -l "$work/log" -w start >/dev/null
+	psql -c "CREATE EXTENSION ztsdb"
+	card_step
+	python3 "$here/report.py" "$raw" "$out_json" "$mode" 0 0
+	step "raw figures: $out_json"
+fi
