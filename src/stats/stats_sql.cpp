@@ -223,6 +223,16 @@ ztsdb_stats(PG_FUNCTION_ARGS)
 		(double) pg_atomic_read_u64(&stats_shared->counters[kStatChunksHot]) * storage_shared->chunk_bytes);
 	put("wal_disk_bytes", (double) WalDiskBytes());
 
+	/* this backend's cache of opened chunk files (storage_read.h) */
+	{
+		uint64		files;
+		uint64		bytes;
+
+		FileCacheUsage(&files, &bytes);
+		put("cached_files", (double) files);
+		put("cached_bytes", (double) bytes);
+	}
+
 	/*
 	 * Rates: rows applied (writes_per_sec) and scans started
 	 * (queries_per_sec) per second, over the part of the last kRateWindow

@@ -9,6 +9,11 @@
  * the writer may seal or compress meanwhile, but it only renames and
  * unlinks; our mappings and pins keep what we saw alive.
  *
+ * The mappings outlive the view: each backend caches opened chunk files and
+ * parsed manifests across queries (the file cache below, see
+ * storage_read.h), which takes mmap, munmap, page faults, header checks
+ * and the manifest read off every query's fixed cost.
+ *
  *-------------------------------------------------------------------------
  */
 #include "ztsdb/core/chunk_file.h"
@@ -16,6 +21,7 @@
 #include "ztsdb/stats/stats.h"
 
 extern "C" {
+#include "storage/fd.h"
 #include "utils/hsearch.h"
 }
 
@@ -30,6 +36,8 @@ namespace ztsdb {
 /* hot chunks this backend pins through its open views */
 static int	my_pins = 0;
 
+static void UnrefFile(CachedFile *f);
+
 static void
 ReleaseView(void *arg)
 {
@@ -41,8 +49,11 @@ ReleaseView(void *arg)
 	pg_atomic_write_u32(&pins_by_proc[MyProc->pgprocno], (uint32) my_pins);
 	view->nhot = 0;
 	for (int i = 0; i < view->nfiles; i++)
-		if (view->files[i].mapped && view->files[i].data != NULL)
-			munmap(const_cast<uint8 *>(view->files[i].data), view->files[i].len);
+		if (view->files[i].cached != NULL)
+		{
+			UnrefFile(view->files[i].cached);
+			view->files[i].cached = NULL;
+		}
 	view->nfiles = 0;
 }
 
@@ -122,6 +133,272 @@ MapFile(const char *path, size_t *len, VerifiedKey *key)
 	return p == MAP_FAILED ? NULL : static_cast<const uint8 *>(p);
 }
 
+/*
+ * The file cache (see storage_read.h).  files maps (table, chunk id, tier)
+ * to a CachedFile allocated on its own, so that an entry dropped from the
+ * hash while views still use it (doomed) lives on until the last of them
+ * lets go.  tables holds each table's parsed manifest and an open
+ * descriptor on the manifest file it came from.
+ */
+struct FileKey
+{
+	core::TableKey table;
+	uint64		chunk_id;
+	uint32		tier;
+	uint32		pad;			/* zero: keys compare with memcmp */
+};
+
+struct CachedFile
+{
+	FileKey		key;
+	const uint8 *data;			/* mmap'd, read-only */
+	size_t		len;
+	VerifiedKey id;				/* the inode mapped (kept alive by the mapping) */
+	core::ChunkReader reader;	/* valid if opened */
+	bool		opened;			/* header, directories and bounds checked */
+	bool		verified;		/* data checksums checked */
+	bool		doomed;			/* out of the hash: unmap when refcount is 0 */
+	int			refcount;		/* views using it */
+	uint64		last_used;
+	uint64		mark;
+};
+
+struct FileSlot
+{
+	FileKey		key;
+	CachedFile *file;			/* NULL while being filled in */
+};
+
+struct TableSlot
+{
+	core::TableKey key;
+	int			fd;				/* open on the manifest read, -1 if none */
+	dev_t		dev;
+	ino_t		ino;
+	bool		have_ino;
+	bool		usable;			/* header/chunks may stand for the manifest */
+	core::ManifestHeader header;
+	core::ManifestChunk *chunks;	/* TopMemoryContext, or NULL */
+};
+
+static HTAB *cached_files = NULL;
+static HTAB *cached_tables = NULL;
+static uint64 cache_nfiles = 0;		/* including doomed ones */
+static uint64 cache_bytes = 0;
+static uint64 cache_tick = 0;
+
+static void
+EnsureCaches(void)
+{
+	HASHCTL		info;
+
+	if (cached_files != NULL)
+		return;
+	memset(&info, 0, sizeof(info));
+	info.keysize = sizeof(core::TableKey);
+	info.entrysize = sizeof(TableSlot);
+	info.hcxt = TopMemoryContext;
+	cached_tables = hash_create("ztsdb cached manifests", 16, &info,
+								HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	memset(&info, 0, sizeof(info));
+	info.keysize = sizeof(FileKey);
+	info.entrysize = sizeof(FileSlot);
+	info.hcxt = TopMemoryContext;
+	cached_files = hash_create("ztsdb cached chunk files", 256, &info,
+							   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+}
+
+void
+FileCacheUsage(uint64 *files, uint64 *bytes)
+{
+	*files = cache_nfiles;
+	*bytes = cache_bytes;
+}
+
+static void
+FreeFile(CachedFile *f)
+{
+	munmap(const_cast<uint8 *>(f->data), f->len);
+	cache_nfiles--;
+	cache_bytes -= f->len;
+	pfree(f);
+}
+
+/* DropFile takes f out of the cache; it is unmapped once no view uses it. */
+static void
+DropFile(CachedFile *f)
+{
+	(void) hash_search(cached_files, &f->key, HASH_REMOVE, NULL);
+	if (f->refcount == 0)
+		FreeFile(f);
+	else
+		f->doomed = true;
+}
+
+static void
+UnrefFile(CachedFile *f)
+{
+	f->refcount--;
+	if (f->doomed && f->refcount == 0)
+		FreeFile(f);
+}
+
+/*
+ * PurgeTableFiles drops the cached files of a table whose mark is not
+ * keep_mark (0: all of them).  Removing the element just returned by a
+ * sequential scan is allowed by dynahash.
+ */
+static void
+PurgeTableFiles(const core::TableKey &table, uint64 keep_mark)
+{
+	HASH_SEQ_STATUS seq;
+	FileSlot   *slot;
+
+	hash_seq_init(&seq, cached_files);
+	while ((slot = static_cast<FileSlot *>(hash_seq_search(&seq))) != NULL)
+	{
+		if (memcmp(&slot->key.table, &table, sizeof(table)) != 0)
+			continue;
+		if (slot->file == NULL)
+			(void) hash_search(cached_files, &slot->key, HASH_REMOVE, NULL);
+		else if (keep_mark == 0 || slot->file->mark != keep_mark)
+			DropFile(slot->file);
+	}
+}
+
+static void
+ForgetManifest(TableSlot *ts)
+{
+	if (ts->fd >= 0)
+	{
+		close(ts->fd);
+		ReleaseExternalFD();
+		ts->fd = -1;
+	}
+	if (ts->chunks != NULL)
+		pfree(ts->chunks);
+	ts->chunks = NULL;
+	ts->usable = false;
+	ts->have_ino = false;
+}
+
+/*
+ * SweepOtherTables forgets every cached table but self whose manifest is
+ * gone or was replaced (DROP TABLE, TRUNCATE, a tier move we have not
+ * looked at), unmapping the files cached for it: a deleted file's disk
+ * space must not stay held by this backend's mappings.
+ */
+static void
+SweepOtherTables(const core::TableKey &self)
+{
+	HASH_SEQ_STATUS seq;
+	TableSlot  *ts;
+
+	hash_seq_init(&seq, cached_tables);
+	while ((ts = static_cast<TableSlot *>(hash_seq_search(&seq))) != NULL)
+	{
+		struct stat st;
+
+		if (memcmp(&ts->key, &self, sizeof(self)) == 0)
+			continue;
+		if (ts->have_ino && stat(ManifestPath(ts->key), &st) == 0 &&
+			st.st_dev == ts->dev && st.st_ino == ts->ino)
+			continue;
+		PurgeTableFiles(ts->key, 0);
+		ForgetManifest(ts);
+		(void) hash_search(cached_tables, &ts->key, HASH_REMOVE, NULL);
+	}
+}
+
+/* EvictIfNeeded drops least recently used unreferenced files above the caps. */
+static void
+EvictIfNeeded(void)
+{
+	while (cache_nfiles > (uint64) kMaxCachedFiles || cache_bytes > kMaxCachedBytes)
+	{
+		HASH_SEQ_STATUS seq;
+		FileSlot   *slot;
+		CachedFile *victim = NULL;
+
+		hash_seq_init(&seq, cached_files);
+		while ((slot = static_cast<FileSlot *>(hash_seq_search(&seq))) != NULL)
+			if (slot->file != NULL && slot->file->refcount == 0 &&
+				(victim == NULL || slot->file->last_used < victim->last_used))
+				victim = slot->file;
+		if (victim == NULL)
+			return;				/* all in use: over the cap until they are let go */
+		DropFile(victim);
+	}
+}
+
+/*
+ * AcquireFile returns the cache entry of a manifest's chunk file, mapping
+ * it if needed, with a reference taken.  With check_identity (the manifest
+ * changed since we last looked), a cached entry is kept only if the path
+ * still names the inode it mapped: that inode cannot have been reused
+ * while mapped, so a table dropped and recreated with the same file node
+ * cannot pass its chunk files off as the new table's.
+ */
+static CachedFile *
+AcquireFile(const core::TableKey &table, const core::ManifestChunk &mc, const char *path,
+			bool check_identity)
+{
+	FileKey		key;
+	FileSlot   *slot;
+	CachedFile *f = NULL;
+
+	memset(&key, 0, sizeof(key));
+	key.table = table;
+	key.chunk_id = mc.meta.chunk_id;
+	key.tier = mc.meta.tier;
+	slot = static_cast<FileSlot *>(hash_search(cached_files, &key, HASH_FIND, NULL));
+	if (slot != NULL && slot->file == NULL)
+	{
+		(void) hash_search(cached_files, &key, HASH_REMOVE, NULL);
+		slot = NULL;
+	}
+	if (slot != NULL)
+	{
+		struct stat st;
+
+		f = slot->file;
+		if (f->len != mc.file_bytes ||
+			(check_identity &&
+			 (stat(path, &st) != 0 || st.st_dev != f->id.dev || st.st_ino != f->id.ino)))
+		{
+			DropFile(f);
+			f = NULL;
+		}
+	}
+	if (f == NULL)
+	{
+		bool		found;
+
+		f = static_cast<CachedFile *>(MemoryContextAllocZero(TopMemoryContext, sizeof(CachedFile)));
+		slot = static_cast<FileSlot *>(hash_search(cached_files, &key, HASH_ENTER, &found));
+		slot->file = NULL;
+		f->key = key;
+		f->data = MapFile(path, &f->len, &f->id);
+		if (f->data == NULL)
+		{
+			int			save = errno;
+
+			(void) hash_search(cached_files, &key, HASH_REMOVE, NULL);
+			pfree(f);
+			errno = save;
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("could not map ztsdb chunk file \"%s\": %m", path)));
+		}
+		slot->file = f;
+		cache_nfiles++;
+		cache_bytes += f->len;
+	}
+	f->refcount++;
+	f->last_used = ++cache_tick;
+	return f;
+}
+
 /* FilterExcludes says whether a chunk's series filter rules out every wanted series. */
 static bool
 FilterExcludes(const core::SeriesFilter &filter, int nseries, const int64 *series)
@@ -134,6 +411,109 @@ FilterExcludes(const core::SeriesFilter &filter, int nseries, const int64 *serie
 	return true;
 }
 
+/*
+ * LoadManifest gives the table's manifest (header and chunks) as of now,
+ * from the cache while the manifest file is the one the cache was filled
+ * from; *changed says it was read afresh.  Caller holds the table's lock
+ * when locked (else nothing is cached: the file could change under us).
+ * When it changed, cached files of the table it no longer lists are
+ * dropped.
+ */
+static bool
+LoadManifest(const core::TableKey &key, bool locked, core::ManifestHeader *header,
+			 const core::ManifestChunk **chunks, bool *changed)
+{
+	char	   *path = ManifestPath(key);
+	TableSlot  *ts;
+	bool		found;
+	struct stat st;
+	Manifest	m;
+	bool		have;
+	uint64		mark;
+
+	ts = static_cast<TableSlot *>(hash_search(cached_tables, &key, HASH_FIND, NULL));
+	if (ts != NULL && ts->usable && locked && stat(path, &st) == 0 &&
+		st.st_dev == ts->dev && st.st_ino == ts->ino)
+	{
+		*header = ts->header;
+		*chunks = ts->chunks;
+		*changed = false;
+		return true;
+	}
+	*changed = true;
+	have = ReadManifest(key, &m);
+
+	/* drop the cached files it no longer lists */
+	mark = ++cache_tick;
+	for (uint32 i = 0; have && i < m.header.nchunks; i++)
+	{
+		FileKey		fk;
+		FileSlot   *slot;
+
+		memset(&fk, 0, sizeof(fk));
+		fk.table = key;
+		fk.chunk_id = m.chunks[i].meta.chunk_id;
+		fk.tier = m.chunks[i].meta.tier;
+		slot = static_cast<FileSlot *>(hash_search(cached_files, &fk, HASH_FIND, NULL));
+		if (slot != NULL && slot->file != NULL)
+			slot->file->mark = mark;
+	}
+	PurgeTableFiles(key, mark);
+
+	if (ts == NULL && (!have || hash_get_num_entries(cached_tables) >= kMaxCachedManifests))
+	{
+		/* not worth (or no room for) remembering */
+		*header = m.header;
+		*chunks = m.chunks;
+		return have;
+	}
+	if (ts == NULL)
+	{
+		ts = static_cast<TableSlot *>(hash_search(cached_tables, &key, HASH_ENTER, &found));
+		ts->fd = -1;
+		ts->chunks = NULL;
+		ts->usable = false;
+		ts->have_ino = false;
+	}
+	ForgetManifest(ts);
+	if (have)
+	{
+		core::ManifestChunk *copy = static_cast<core::ManifestChunk *>(
+			MemoryContextAlloc(TopMemoryContext, sizeof(core::ManifestChunk) * Max(m.header.nchunks, 1)));
+
+		memcpy(copy, m.chunks, sizeof(core::ManifestChunk) * m.header.nchunks);
+		ts->chunks = copy;
+		ts->header = m.header;
+		/*
+		 * Hold the file open: while we do, no other file can get its inode
+		 * number, so an unchanged (dev, inode) means an unchanged manifest
+		 * (it is only ever replaced by rename, under the table's lock).
+		 */
+		if (AcquireExternalFD())
+		{
+			int			fd = open(path, O_RDONLY | PG_BINARY);
+
+			if (fd >= 0 && fstat(fd, &st) == 0)
+			{
+				ts->fd = fd;
+				ts->dev = st.st_dev;
+				ts->ino = st.st_ino;
+				ts->have_ino = true;
+				ts->usable = locked;
+			}
+			else
+			{
+				if (fd >= 0)
+					close(fd);
+				ReleaseExternalFD();
+			}
+		}
+	}
+	*header = m.header;
+	*chunks = m.chunks;
+	return have;
+}
+
 TableView *
 OpenTableView(Relation rel, bool open_files, int64 min_ts, int64 max_ts, int nseries,
 			  const int64 *series, bool verify_data)
@@ -141,8 +521,10 @@ OpenTableView(Relation rel, bool open_files, int64 min_ts, int64 max_ts, int nse
 	TableView  *view = static_cast<TableView *>(palloc0(sizeof(TableView)));
 	MemoryContextCallback *cb = static_cast<MemoryContextCallback *>(palloc0(sizeof(MemoryContextCallback)));
 	TableEntry *entry;
-	Manifest	m;
+	core::ManifestHeader header;
+	const core::ManifestChunk *chunks;
 	bool		have_manifest;
+	bool		changed;
 
 	view->key = TableKeyOf(rel);
 	view->hot = static_cast<ViewHot *>(palloc(sizeof(ViewHot) * storage_shared->nchunks));
@@ -150,10 +532,12 @@ OpenTableView(Relation rel, bool open_files, int64 min_ts, int64 max_ts, int nse
 	cb->arg = view;
 	MemoryContextRegisterResetCallback(CurrentMemoryContext, cb);
 
+	EnsureCaches();
+	SweepOtherTables(view->key);
+
 	/*
-	 * Read the manifest before taking the locks as well? No: it must be the
-	 * version that matches the hot list, so read it under them.  It is a
-	 * small file.
+	 * The manifest must be the version that matches the hot list, so read
+	 * it (or check the cached one is still it) under the locks.
 	 */
 	LWLockAcquire(registry_lock, LW_SHARED);
 	entry = static_cast<TableEntry *>(hash_search(table_registry, &view->key, HASH_FIND, NULL));
@@ -162,33 +546,34 @@ OpenTableView(Relation rel, bool open_files, int64 min_ts, int64 max_ts, int nse
 
 	PG_TRY();
 	{
-		have_manifest = ReadManifest(view->key, &m);
+		have_manifest = LoadManifest(view->key, entry != NULL, &header, &chunks, &changed);
 		if (have_manifest)
 		{
-			view->layout = m.header.layout;
+			view->layout = header.layout;
 			view->have_layout = true;
-			view->next_chunk_id = m.header.next_chunk_id;
-			view->files = static_cast<ViewFile *>(palloc0(sizeof(ViewFile) * Max(m.header.nchunks, 1)));
-			for (uint32 i = 0; i < m.header.nchunks; i++)
+			view->next_chunk_id = header.next_chunk_id;
+			view->files = static_cast<ViewFile *>(palloc0(sizeof(ViewFile) * Max(header.nchunks, 1)));
+			for (uint32 i = 0; i < header.nchunks; i++)
 			{
 				ViewFile   *f = &view->files[view->nfiles];
 
-				if (m.chunks[i].meta.max_ts < min_ts || m.chunks[i].meta.min_ts > max_ts ||
-					FilterExcludes(m.chunks[i].filter, nseries, series))
+				if (chunks[i].meta.max_ts < min_ts || chunks[i].meta.min_ts > max_ts ||
+					FilterExcludes(chunks[i].filter, nseries, series))
 				{
 					view->files_skipped++;
 					continue;
 				}
-				f->entry = m.chunks[i];
+				f->entry = chunks[i];
 				f->path = ChunkPath(view->key, f->entry.meta.chunk_id, f->entry.meta.tier);
 				if (open_files)
 				{
-					f->data = MapFile(f->path, &f->len, &f->key);
-					if (f->data == NULL)
-						ereport(ERROR,
-								(errcode(ERRCODE_DATA_CORRUPTED),
-								 errmsg("could not map ztsdb chunk file \"%s\": %m", f->path)));
-					f->mapped = true;
+					CachedFile *c = AcquireFile(view->key, f->entry, f->path, changed);
+
+					/* no ereport between taking the reference and counting it */
+					f->cached = c;
+					f->data = c->data;
+					f->len = c->len;
+					f->key = c->id;
 				}
 				view->nfiles++;
 			}
@@ -227,21 +612,33 @@ OpenTableView(Relation rel, bool open_files, int64 min_ts, int64 max_ts, int nse
 	}
 	PG_END_TRY();
 
-	/* validate outside the locks: CRCs over whole files take time */
+	/* validate outside the locks (CRCs over whole files take time), once per file */
 	if (open_files)
 		for (int i = 0; i < view->nfiles; i++)
 		{
 			ViewFile   *f = &view->files[i];
-			bool		verify = verify_data && !AlreadyVerified(f->key);
-			core::Status st = core::OpenChunkFile(f->data, f->len, &f->reader, verify);
+			CachedFile *c = f->cached;
+			bool		verify = verify_data && !c->verified && !AlreadyVerified(c->id);
 
-			if (!st.ok())
-				ereport(ERROR,
-						(errcode(ERRCODE_DATA_CORRUPTED),
-						 errmsg("ztsdb chunk file \"%s\" is corrupt: %s", f->path, st.message)));
-			if (verify)
-				RememberVerified(f->key);
+			if (!c->opened || verify)
+			{
+				core::Status st;
+
+				c->opened = false;
+				st = core::OpenChunkFile(c->data, c->len, &c->reader, verify);
+				if (!st.ok())
+					ereport(ERROR,
+							(errcode(ERRCODE_DATA_CORRUPTED),
+							 errmsg("ztsdb chunk file \"%s\" is corrupt: %s", f->path, st.message)));
+				c->opened = true;
+				if (verify)
+					RememberVerified(c->id);
+			}
+			if (verify_data)
+				c->verified = true;
+			f->reader = c->reader;
 		}
+	EvictIfNeeded();
 	return view;
 }
 

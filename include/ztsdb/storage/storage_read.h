@@ -33,13 +33,15 @@ struct VerifiedKey
 	time_t		mtime;
 };
 
+struct CachedFile;
+
 struct ViewFile
 {
 	core::ManifestChunk entry;
 	char	   *path;
-	const uint8 *data;			/* mmap'd (warm) or read (cold) */
+	const uint8 *data;			/* mmap'd, owned by the backend's file cache */
 	size_t		len;
-	bool		mapped;
+	CachedFile *cached;			/* the cache entry this view holds a reference on */
 	VerifiedKey key;
 	core::ChunkReader reader;
 };
@@ -73,6 +75,28 @@ struct TableView
 TableView  *OpenTableView(Relation rel, bool open_files, int64 min_ts = PG_INT64_MIN,
 						  int64 max_ts = PG_INT64_MAX, int nseries = -1,
 						  const int64 *series = NULL, bool verify_data = true);
+
+/*
+ * Per-backend cache of opened chunk files.  OpenTableView keeps each
+ * mapped, validated chunk file (and each table's parsed manifest) across
+ * queries instead of mapping, checking and unmapping it every time.  A
+ * table's cached manifest is reused while the manifest file is the same
+ * inode (the backend holds it open, so its inode number cannot be reused);
+ * chunk files are named by a chunk id never reused within a table and are
+ * never rewritten in place, so an entry is valid while its file is listed
+ * in the manifest (and, after the manifest changed, still the same inode).
+ * Entries of files that left the manifest are unmapped at the next
+ * manifest check of their table; cached tables whose manifest vanished or
+ * changed (DROP TABLE, TRUNCATE) are checked at every OpenTableView of any
+ * table.  Bounded by kMaxCachedFiles entries and kMaxCachedBytes mapped
+ * bytes (least recently used go first); the OS releases all at exit.
+ */
+constexpr int kMaxCachedFiles = 4096;
+constexpr uint64 kMaxCachedBytes = UINT64CONST(4) << 30;
+constexpr int kMaxCachedManifests = 64;
+
+/* FileCacheUsage reports this backend's cached chunk files and their mapped bytes. */
+void		FileCacheUsage(uint64 *files, uint64 *bytes);
 
 /* Column pointers of hot chunk h in a view. */
 void		HotColumns(const TableView *view, int h, const void **values,
