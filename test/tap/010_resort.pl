@@ -49,6 +49,11 @@ INSERT INTO m SELECT '2024-03-01'::timestamptz + ((i * 7919) % 30000) * interval
 my $before = warm_ids();
 ok($before ne '', "the large INSERT left warm files ($before)");
 
+# a session that has read (and so mapped, in its file cache) the unsorted files
+my $reader = $node->background_psql('postgres');
+is($reader->query_safe(q{SELECT count(*), sum(value) FROM m WHERE series_id < 7}),
+	'30000|450015000', 'a session reads the rows from the unsorted files');
+
 # the old snapshot keeps the stamped file as it is (the pause gives a wrong
 # re-sort time to happen; it cannot make a correct run fail)
 sleep(2);
@@ -65,6 +70,22 @@ poll_until('the re-sort', sub {
 	return $after ne $before;
 });
 isnt($after, $before, "the warm files were rewritten ($after)");
+
+# the session that read the unsorted files reads the re-sorted ones, and
+# lets go of its mappings of the files the re-sort replaced
+my $max_before = (sort { $b <=> $a } split(/,/, $before))[0];
+ok(poll_until('every unsorted file re-sorted', sub {
+	$node->safe_psql('postgres', q{INSERT INTO m VALUES ('2024-03-05', 99, 0)});	# wake the writer
+	return $node->safe_psql('postgres',
+		qq{SELECT bool_and(chunk_id > $max_before) FROM ztsdb.chunks('m') WHERE tier = 'warm'}) eq 't';
+}), 'every unsorted file was re-sorted');
+is($reader->query_safe(q{SELECT count(*), sum(value) FROM m WHERE series_id < 7}),
+	'30000|450015000', 'the same session reads every row once from the re-sorted files');
+is($reader->query_safe(q{
+SELECT (SELECT value FROM ztsdb.stats() WHERE metric = 'cached_files')::int
+       = (SELECT count(*) FROM ztsdb.chunks('m') WHERE tier <> 'hot')}),
+	't', 'and keeps only the current files mapped');
+$reader->quit;
 is($node->safe_psql('postgres', q{SELECT count(*), sum(value) FROM m WHERE series_id < 7}),
 	'30000|450015000', 'every row is there once after the re-sort');
 is($node->safe_psql('postgres', q{
