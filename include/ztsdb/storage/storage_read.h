@@ -61,10 +61,11 @@ struct TableView
 
 /*
  * OpenTableView takes a view of the table in CurrentMemoryContext and
- * registers a reset callback on that context that unpins and unmaps
- * everything, so an error anywhere later releases it.  With open_files,
- * every chunk file is mapped and validated (ERRCODE_DATA_CORRUPTED naming
- * the file on damage).  Files whose time range misses [min_ts, max_ts], or
+ * registers a reset callback on that context that unpins everything and
+ * lets go of its chunk files (they stay mapped in the file cache below),
+ * so an error anywhere later releases it.  With open_files, every chunk
+ * file is mapped and validated, or taken from the file cache (validated
+ * when first mapped; ERRCODE_DATA_CORRUPTED naming the file on damage).  Files whose time range misses [min_ts, max_ts], or
  * whose series filter rules out every one of series[0 .. nseries) (nseries
  * -1: any series), are left out of the view (files_skipped counts them).
  * Without verify_data, files this backend has not verified yet are opened
