@@ -7,13 +7,15 @@
 # for this step only, on a throwaway cluster, with the report:
 #   bench/tsbs.sh [--quick|--smoke]
 #
-# The table is TSBS's cpu measurement (ten float8 usage_* gauges per host,
-# 10 s apart, bench/data_tsbs.sql) with TSBS's text tags replaced by an
-# integer host id, the series column: ztsdb tables hold no text yet, and the
-# heap baseline gets the same schema.  The queries are TSBS's PostgreSQL
-# forms with "tags_id IN (SELECT id FROM tags WHERE hostname IN (...))"
-# written as "host IN (...)"; hosts and time windows are drawn at random per
-# execution (pgbench), as TSBS draws them per query.
+# The table is TSBS's cpu measurement in its wide form (bench/data_tsbs.sql):
+# ten text tags per host -- hostname ('host_<n>', the declared series column:
+# WITH (ztsdb.series = 'hostname')), region, datacenter, rack, os, arch, team,
+# service, service_version, service_environment -- and ten float8 usage_*
+# gauges, 10 s apart; the heap baseline gets the same schema and a
+# btree(hostname, ts).  The queries are TSBS's PostgreSQL forms with
+# "tags_id IN (SELECT id FROM tags WHERE hostname IN (...))" written as
+# "hostname IN ('host_..', ...)" on the wide table; hosts and time windows
+# are drawn at random per execution (pgbench), as TSBS draws them per query.
 #
 # Each query first runs once on both tables with fixed parameters, and the
 # step fails unless both give the same rows (compared sorted, floats as
@@ -27,18 +29,21 @@
 # only.
 
 # tsbs_queries prints "name<TAB>sql" for every query, TABLE standing for the
-# table; pgbench/psql variables :h1..:h8 (hosts), :off1h, :off8h, :off12h
-# (window starts, seconds after the first row), :offend (an end).
+# table; pgbench variables :h1..:h8 (host numbers, inside 'host_:h1': pgbench
+# substitutes in literals too; the check substitutes them itself), :off1h,
+# :off8h, :off12h (window starts, seconds after the first row), :offend (an end).
 tsbs_queries() {
 	local t0=$1
 	local w1="ts >= to_timestamp($t0 + :off1h) AND ts < to_timestamp($t0 + :off1h + 3600)"
 	local w8="ts >= to_timestamp($t0 + :off8h) AND ts < to_timestamp($t0 + :off8h + 28800)"
 	local w12="ts >= to_timestamp($t0 + :off12h) AND ts < to_timestamp($t0 + :off12h + 43200)"
-	local h1="host IN (:h1)"
-	local h8="host IN (:h1, :h2, :h3, :h4, :h5, :h6, :h7, :h8)"
+	local h1="hostname IN ('host_:h1')"
+	local h8="hostname IN ('host_:h1', 'host_:h2', 'host_:h3', 'host_:h4', 'host_:h5', 'host_:h6', 'host_:h7', 'host_:h8')"
 	local max1="max(usage_user)"
 	local max5="max(usage_user), max(usage_system), max(usage_idle), max(usage_nice), max(usage_iowait)"
 	local max10="$max5, max(usage_irq), max(usage_softirq), max(usage_steal), max(usage_guest), max(usage_guest_nice)"
+	local avg5="avg(usage_user), avg(usage_system), avg(usage_idle), avg(usage_nice), avg(usage_iowait)"
+	local avg10="$avg5, avg(usage_irq), avg(usage_softirq), avg(usage_steal), avg(usage_guest), avg(usage_guest_nice)"
 	local minute="SELECT date_trunc('minute', ts) AS minute"
 	local hour="SELECT date_trunc('hour', ts) AS hour"
 	cat <<Q
@@ -49,11 +54,14 @@ single-groupby-5-1-1	$minute, $max5 FROM TABLE WHERE $h1 AND $w1 GROUP BY 1 ORDE
 single-groupby-5-8-1	$minute, $max5 FROM TABLE WHERE $h8 AND $w1 GROUP BY 1 ORDER BY 1
 cpu-max-all-1	$hour, $max10 FROM TABLE WHERE $h1 AND $w8 GROUP BY 1 ORDER BY 1
 cpu-max-all-8	$hour, $max10 FROM TABLE WHERE $h8 AND $w8 GROUP BY 1 ORDER BY 1
-double-groupby-1	$hour, host, avg(usage_user) FROM TABLE WHERE $w12 GROUP BY 1, 2 ORDER BY 1, 2
-expr-avg-8-1	$minute, host, avg(usage_user + usage_system) FROM TABLE WHERE $h8 AND $w1 GROUP BY 1, 2 ORDER BY 1, 2
+double-groupby-1	$hour, hostname, avg(usage_user) FROM TABLE WHERE $w12 GROUP BY 1, 2 ORDER BY 1, 2
+double-groupby-5	$hour, hostname, $avg5 FROM TABLE WHERE $w12 GROUP BY 1, 2 ORDER BY 1, 2
+double-groupby-all	$hour, hostname, $avg10 FROM TABLE WHERE $w12 GROUP BY 1, 2 ORDER BY 1, 2
+expr-avg-8-1	$minute, hostname, avg(usage_user + usage_system) FROM TABLE WHERE $h8 AND $w1 GROUP BY 1, 2 ORDER BY 1, 2
 high-cpu-1	SELECT * FROM TABLE WHERE usage_user > 90.0 AND $w12 AND $h1
-lastpoint	SELECT DISTINCT ON (host) * FROM TABLE ORDER BY host, ts DESC
-last-10	SELECT * FROM TABLE ORDER BY ts DESC, host LIMIT 10
+high-cpu-all	SELECT * FROM TABLE WHERE usage_user > 90.0 AND $w12
+lastpoint	SELECT DISTINCT ON (hostname) * FROM TABLE ORDER BY hostname, ts DESC
+last-10	SELECT * FROM TABLE ORDER BY ts DESC, hostname LIMIT 10
 max-ts	SELECT max(ts), min(ts) FROM TABLE
 max-ts-before	SELECT max(ts) FROM TABLE WHERE ts < to_timestamp($t0 + :offend)
 groupby-orderby-limit	$minute, $max1 FROM TABLE WHERE ts < to_timestamp($t0 + :offend) GROUP BY 1 ORDER BY 1 DESC LIMIT 5
@@ -94,16 +102,17 @@ tsbs_step() {
 	esac
 	span=$(( npoints * 10 ))
 	stride=$(( nhosts >= 16 ? nhosts / 8 : 1 ))
-	step "tsbs: cpu table, $nhosts hosts x $npoints points (10 s), ztsdb and heap + btree(host, ts)"
+	step "tsbs: cpu table, $nhosts hosts x $npoints points (10 s), ztsdb and heap + btree(hostname, ts)"
 	psql -f "$here/data_tsbs.sql" -v nhosts=$nhosts -v npoints=$npoints -v csv="$work/cpu.csv" >/dev/null
-	local cols="ts timestamptz NOT NULL, host int NOT NULL, usage_user float8, usage_system float8,
-		usage_idle float8, usage_nice float8, usage_iowait float8, usage_irq float8, usage_softirq float8,
-		usage_steal float8, usage_guest float8, usage_guest_nice float8"
+	local cols="ts timestamptz NOT NULL, hostname text NOT NULL, region text, datacenter text, rack text,
+		os text, arch text, team text, service text, service_version text, service_environment text,
+		usage_user float8, usage_system float8, usage_idle float8, usage_nice float8, usage_iowait float8,
+		usage_irq float8, usage_softirq float8, usage_steal float8, usage_guest float8, usage_guest_nice float8"
 	psql <<SQL
 DROP TABLE IF EXISTS cpu_ztsdb, cpu_heap_btree;
-CREATE TABLE cpu_ztsdb ($cols) USING ztsdb;
+CREATE TABLE cpu_ztsdb ($cols) USING ztsdb WITH (ztsdb.series = 'hostname');
 CREATE TABLE cpu_heap_btree ($cols);
-CREATE INDEX ON cpu_heap_btree (host, ts);
+CREATE INDEX ON cpu_heap_btree (hostname, ts);
 SQL
 	for t in ztsdb heap_btree; do psql -c "\\copy cpu_$t FROM '$work/cpu.csv' CSV"; done
 	psql -c "VACUUM ANALYZE cpu_heap_btree" -c "ANALYZE cpu_ztsdb"
@@ -120,8 +129,11 @@ SQL
 	} > "$work/tsbs_vars.sql"
 	local fixed=(-v off1h=$(( span / 3 )) -v off8h=$(( span > 28800 ? (span - 28800) / 2 : 0 ))
 		-v off12h=$(( span > 43200 ? (span - 43200) / 2 : 0 )) -v offend=$(( span * 2 / 3 )))
-	for i in 1 2 3 4 5 6 7 8; do fixed+=(-v h$i=$(( (17 + (i - 1) * stride) % nhosts ))); done
 	tsbs_queries "$t0" > "$work/tsbs_queries.tsv"
+	# the check's hosts: psql does not substitute inside literals, so sed does
+	local hsub=""
+	for i in 1 2 3 4 5 6 7 8; do hsub+="s/'host_:h$i'/'host_$(( (17 + (i - 1) * stride) % nhosts ))'/g;"; done
+	sed "$hsub" "$work/tsbs_queries.tsv" > "$work/tsbs_check_queries.tsv"
 
 	for tier in hot warm cold; do
 		case $tier in
@@ -133,15 +145,16 @@ SQL
 		# the result check: each table's answers in one session, a file per query
 		for t in heap_btree ztsdb; do
 			while IFS=$'\t' read -r name sql; do
-				echo "${sql//TABLE/cpu_$t};" > "$work/tsbs_${name}_$t.sql"
-				cat "$work/tsbs_vars.sql" "$work/tsbs_${name}_$t.sql" > "$work/tsbs_bench_${name}_$t.sql"
 				echo "\\o $work/tsbs_${name}_$t.out"
 				echo "${sql//TABLE/cpu_$t};"
 				if [ $t = ztsdb ]; then
 					echo "\\o $work/tsbs_${name}.plan"
 					echo "EXPLAIN (COSTS OFF) ${sql//TABLE/cpu_$t};"
 				fi
-			done < "$work/tsbs_queries.tsv" > "$work/tsbs_check_$t.sql"
+			done < "$work/tsbs_check_queries.tsv" > "$work/tsbs_check_$t.sql"
+			while IFS=$'\t' read -r name sql; do
+				{ cat "$work/tsbs_vars.sql"; echo "${sql//TABLE/cpu_$t};"; } > "$work/tsbs_bench_${name}_$t.sql"
+			done < "$work/tsbs_queries.tsv"
 			psql -At -F '|' "${fixed[@]}" -f "$work/tsbs_check_$t.sql"
 		done
 		while IFS=$'\t' read -r name sql; do
