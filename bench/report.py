@@ -67,7 +67,8 @@ def tsbs_table(figures):
                 queries.append(q)
     if not queries:
         return ""
-    lines = [f"TSBS DevOps, median ms (heap+btree / ztsdb) and ztsdb/heap; * above {TSBS_TARGET}x",
+    lines = [f"TSBS DevOps (cpu, text tags, hostname IN (...)), median ms (heap+btree(hostname, ts) / ztsdb)"
+             f" and ztsdb/heap; * above {TSBS_TARGET}x",
              f"{'query':24}" + "".join(f"{t:>28}" for t in TSBS_TIERS)]
     for q in queries:
         cells = []
