@@ -82,7 +82,10 @@ DECLARE
     'SELECT date_trunc(''hour'', ts), count(*), avg(usage_user), max(usage_idle) FROM %s GROUP BY 1',
     'SELECT * FROM (SELECT * FROM %s WHERE ts < ''2024-01-02'' ORDER BY ts DESC LIMIT 7) s',
     'SELECT hostname, count(*), sum(usage_user), max(usage_idle), avg(usage_system) FROM %s GROUP BY hostname',
-    'SELECT hostname, date_trunc(''hour'', ts), count(usage_steal), min(ts) FROM %s GROUP BY 1, 2'];
+    'SELECT hostname, date_trunc(''hour'', ts), count(usage_steal), min(ts) FROM %s GROUP BY 1, 2',
+    'SELECT date_trunc(''minute'', ts), max(usage_user) FROM %s WHERE hostname = ''host_3'' AND ts >= ''2024-01-01 01:00+00'' GROUP BY 1',
+    'SELECT hostname, date_trunc(''hour'', ts), avg(usage_user), count(*) FROM %s WHERE hostname IN (''host_1'', ''host_ü'', ''no_such_host'') GROUP BY 1, 2',
+    'SELECT count(*), max(usage_idle) FROM %s WHERE hostname = ''no_such_host'''];
 BEGIN
   FOREACH q IN ARRAY queries LOOP
     EXECUTE format('SELECT count(*) FROM (((%s) EXCEPT ALL (%s)) UNION ALL ((%s) EXCEPT ALL (%s))) d',
@@ -122,7 +125,8 @@ EXECUTE by_host('host_prepared');
 RESET plan_cache_mode;
 DEALLOCATE by_host;
 EXPLAIN (COSTS OFF) SELECT hostname, count(*) FROM cpu GROUP BY hostname;
--- the custom scans serve queries needing no text value but a grouped series, never others
+-- the custom scans serve queries needing no text value but a grouped series
+-- or a series in WHERE (pushed as codes), never others
 EXPLAIN (COSTS OFF) SELECT date_trunc('hour', ts), avg(usage_user) FROM cpu GROUP BY 1;
 EXPLAIN (COSTS OFF) SELECT date_trunc('hour', ts), avg(usage_user) FROM cpu WHERE hostname = 'host_1' GROUP BY 1;
 EXPLAIN (COSTS OFF) SELECT * FROM cpu ORDER BY ts DESC LIMIT 3;

@@ -348,9 +348,13 @@ UpperPaths(PlannerInfo *root, UpperRelationKind stage, RelOptInfo *input_rel,
 		return;
 
 	r = relation_open(rte->relid, NoLock);
-	/* codes of text columns are not strings: none needed but a grouped series */
+	/*
+	 * codes of text columns are not strings: none needed but a grouped
+	 * series and the series in WHERE (every clause must become a scan bound
+	 * below, where a text series value becomes its code)
+	 */
 	ok = IsZtsdbRelation(r) && LayoutOfRelation(r, &layout, false) &&
-		!DictColumnsNeeded(r, input_rel, true, layout.series_col);
+		!DictColumnsNeeded(r, input_rel, true, layout.series_col, true);
 	desc = RelationGetDescr(r);
 	if (ok)
 	{
@@ -1114,9 +1118,11 @@ ComputeGroupsPass(AggState *state)
 	EState	   *estate = state->css.ss.ps.state;
 	MemoryContext old = MemoryContextSwitchTo(estate->es_query_cxt);
 	ScanBounds	b;
-	bool		possible = EvalBounds(state->css.ss.ps.ps_ExprContext, state->exprs, state->kinds,
-									  state->expr_types, &b);
 	const core::ChunkLayout &layout = state->layout;
+	bool		possible = EvalBounds(state->css.ss.ps.ps_ExprContext, state->exprs, state->kinds,
+									  state->expr_types, &b,
+									  RelationGetRelid(state->rel),
+									  (int16) (layout.series_col + 1));
 	int			tcol = layout.time_col;
 	int			scol = layout.series_col;
 	core::ColumnType stype = scol >= 0 ? layout.types[scol] : core::ColumnType::kInt8;
