@@ -31,6 +31,8 @@
 #include "ztsdb/tam/tam_scan.h"
 #include "ztsdb/wal/wal_generation.h"
 
+#include <algorithm>
+
 namespace ztsdb {
 
 enum SourceKind
@@ -89,48 +91,26 @@ struct ZtsScanDesc
 	bool		vis_ok;
 };
 
-bool
-SeriesWanted(const ScanBounds &b, int64 s)
-{
-	int			lo = 0;
-	int			hi = b.nseries;
-
-	if (b.nseries < 0)
-		return true;
-	while (lo < hi)
-	{
-		int			mid = (lo + hi) / 2;
-
-		if (b.series[mid] < s)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < b.nseries && b.series[lo] == s;
-}
-
 /*
- * SeriesWantedWithin tells whether some series of b lies in [lo, hi] (a cold
- * block's series range: short series runs share blocks, chunk_file.h).
+ * SeriesWantedWithin tells whether some series of b lies in [lo_s, hi_s] (a
+ * cold block's series range: short series runs share blocks, chunk_file.h).
+ * b.series is sorted; nseries < 0 means any series.
  */
 static bool
 SeriesWantedWithin(const ScanBounds &b, int64 lo_s, int64 hi_s)
 {
-	int			lo = 0;
-	int			hi = b.nseries;
+	const int64 *first;
 
 	if (b.nseries < 0)
 		return true;
-	while (lo < hi)
-	{
-		int			mid = (lo + hi) / 2;
+	first = std::lower_bound(b.series, b.series + b.nseries, lo_s);
+	return first != b.series + b.nseries && *first <= hi_s;
+}
 
-		if (b.series[mid] < lo_s)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < b.nseries && b.series[lo] <= hi_s;
+bool
+SeriesWanted(const ScanBounds &b, int64 s)
+{
+	return SeriesWantedWithin(b, s, s);
 }
 
 /*
