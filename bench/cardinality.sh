@@ -177,24 +177,7 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 	esac
 	here=$(cd "$(dirname "$0")" && pwd)
 	. "$here/cluster_conf.sh"
-	bindir=$(pg_config --bindir)
-	work=$(mktemp -d /tmp/ztsdb-card.XXXXXX)
-	port=${BENCH_PORT:-54332}
-	raw="$work/raw.tsv"
-	: > "$raw"
-	mkdir -p "$here/results"
-	out_json="$here/results/cardinality-$(date -u +%Y%m%dT%H%M%SZ).json"
-	cleanup() { "$bindir/pg_ctl" -D "$work/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$work"; }
-	trap cleanup EXIT
-	step() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*"; }
-	record() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >> "$raw"; }
-	psql() { "$bindir/psql" -X -q -h "$work" -p "$port" -d postgres -v ON_ERROR_STOP=1 "$@"; }
-	pgbench() { "$bindir/pgbench" -h "$work" -p "$port" -n "$@" postgres; }
-	"$bindir/initdb" -D "$work/data" -A trust >/dev/null
-	bench_cluster_conf "$work/data" "$port" "$work"
-	bench_ztsdb_tuned "$work/data"
-	"$bindir/pg_ctl" -D "$work/data" -l "$work/log" -w start >/dev/null
-	psql -c "CREATE EXTENSION ztsdb"
+	bench_standalone cardinality 54332
 	card_step
 	python3 "$here/report.py" "$raw" "$out_json" "$mode" 0 0
 	step "raw figures: $out_json"

@@ -24,3 +24,31 @@ bench_ztsdb_tuned_lines() {
 		"ztsdb.cold_after = -1" "ztsdb.seal_idle_timeout = 1h"
 }
 bench_ztsdb_tuned() { bench_ztsdb_tuned_lines >> "$1/postgresql.conf"; }
+
+# bench_standalone NAME PORT: for a make bench step run on its own
+# (bench/tsbs.sh, bench/cardinality.sh): a throwaway cluster configured as
+# make bench's, with the tuned ztsdb GUCs (the data set stays hot until the
+# step seals it), ztsdb created, and what the steps use from bench/run.sh:
+# $bindir $work $data $port $raw $out_json and step, record, psql, pgbench.
+# The cluster is stopped and $work removed at exit.  Needs $here.
+bench_standalone() {
+	bindir=$(pg_config --bindir)
+	work=$(mktemp -d "/tmp/ztsdb-$1.XXXXXX")
+	data=$work/data
+	port=${BENCH_PORT:-$2}
+	raw="$work/raw.tsv"
+	: > "$raw"
+	mkdir -p "$here/results"
+	out_json="$here/results/$1-$(date -u +%Y%m%dT%H%M%SZ).json"
+	cleanup() { "$bindir/pg_ctl" -D "$data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$work"; }
+	trap cleanup EXIT
+	step() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*"; }
+	record() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >> "$raw"; }
+	psql() { "$bindir/psql" -X -q -h "$work" -p "$port" -d postgres -v ON_ERROR_STOP=1 "$@"; }
+	pgbench() { "$bindir/pgbench" -h "$work" -p "$port" -n "$@" postgres; }
+	"$bindir/initdb" -D "$data" -A trust >/dev/null
+	bench_cluster_conf "$data" "$port" "$work"
+	bench_ztsdb_tuned "$data"
+	"$bindir/pg_ctl" -D "$data" -l "$work/log" -w start >/dev/null
+	psql -c "CREATE EXTENSION ztsdb"
+}

@@ -241,28 +241,9 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 	esac
 	here=$(cd "$(dirname "$0")" && pwd)
 	. "$here/cluster_conf.sh"
-	bindir=$(pg_config --bindir)
-	work=$(mktemp -d /tmp/ztsdb-tsbs.XXXXXX)
-	data=$work/data
-	port=${BENCH_PORT:-54331}
-	raw="$work/raw.tsv"
-	: > "$raw"
-	mkdir -p "$here/results"
-	out_json="$here/results/tsbs-$(date -u +%Y%m%dT%H%M%SZ).json"
-	cleanup() { "$bindir/pg_ctl" -D "$data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$work"; }
-	trap cleanup EXIT
-	step() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*"; }
-	record() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >> "$raw"; }
-	psql() { "$bindir/psql" -X -q -h "$work" -p "$port" -d postgres -v ON_ERROR_STOP=1 "$@"; }
-	pgbench() { "$bindir/pgbench" -h "$work" -p "$port" -n "$@" postgres; }
-	"$bindir/initdb" -D "$data" -A trust >/dev/null
-	bench_cluster_conf "$data" "$port" "$work"
-	# as run.sh is when it calls tsbs_step: the tuned GUCs keep the data set
-	# hot until the step seals it (with the defaults, ztsdb's tiering moves
-	# chunks to cold files while the "hot" tier is timed)
-	bench_ztsdb_tuned "$data"
-	"$bindir/pg_ctl" -D "$data" -l "$work/log" -w start >/dev/null
-	psql -c "CREATE EXTENSION ztsdb"
+	# (the tuned GUCs, as run.sh has them when it calls tsbs_step: with the
+	# defaults, tiering moves chunks to cold files while "hot" is timed)
+	bench_standalone tsbs 54331
 	tsbs_step
 	python3 "$here/report.py" "$raw" "$out_json" "$mode" 0 0
 	step "raw figures: $out_json"
