@@ -846,9 +846,13 @@ NextWindow(OrderedState *state, int64 *wlo, int64 *whi)
 	return true;
 }
 
-/* FillWindow scans one window and sorts the rows that pass the quals. */
+/*
+ * ScanWindow scans one window [wlo, whi] (in the query's memory context) and
+ * hands each row that passes the quals to keep.
+ */
 static void
-FillWindow(OrderedState *state, int64 wlo, int64 whi)
+ScanWindow(OrderedState *state, int64 wlo, int64 whi,
+		   void (*keep) (OrderedState *state, TupleTableSlot *slot))
 {
 	ScanState  *ss = &state->css.ss;
 	ExprContext *econtext = ss->ps.ps_ExprContext;
@@ -857,15 +861,10 @@ FillWindow(OrderedState *state, int64 wlo, int64 whi)
 	ScanBounds	b = state->bounds;
 	TableScanDesc scan;
 	ScanCounters c;
-	Oid			coll = InvalidOid;
-	bool		nulls_first = state->desc;
 	uint64		n = 0;
 
 	b.min_ts = wlo;
 	b.max_ts = whi;
-	state->sort = tuplesort_begin_heap(RelationGetDescr(ss->ss_currentRelation), 1,
-									   &state->time_att, &state->sortop, &coll, &nulls_first,
-									   work_mem, NULL, TUPLESORT_NONE);
 	scan = ScanBeginBounded(ss->ss_currentRelation, ss->ps.state->es_snapshot, &b);
 	while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
 	{
@@ -874,7 +873,7 @@ FillWindow(OrderedState *state, int64 wlo, int64 whi)
 		econtext->ecxt_scantuple = slot;
 		if (state->qual == NULL || ExecQual(state->qual, econtext))
 		{
-			tuplesort_puttupleslot(state->sort, slot);
+			keep(state, slot);
 			state->rows_sorted++;
 		}
 		ResetExprContext(econtext);
@@ -886,9 +885,27 @@ FillWindow(OrderedState *state, int64 wlo, int64 whi)
 	state->counters.blocks_skipped += c.blocks_skipped;
 	state->counters.hot_rows_read += c.hot_rows_read;
 	table_endscan(scan);
-	tuplesort_performsort(state->sort);
 	state->windows++;
 	MemoryContextSwitchTo(old);
+}
+
+/* FillWindow scans one window and sorts the rows that pass the quals. */
+static void
+FillWindow(OrderedState *state, int64 wlo, int64 whi)
+{
+	ScanState  *ss = &state->css.ss;
+	MemoryContext old = MemoryContextSwitchTo(ss->ps.state->es_query_cxt);
+	Oid			coll = InvalidOid;
+	bool		nulls_first = state->desc;
+
+	state->sort = tuplesort_begin_heap(RelationGetDescr(ss->ss_currentRelation), 1,
+									   &state->time_att, &state->sortop, &coll, &nulls_first,
+									   work_mem, NULL, TUPLESORT_NONE);
+	MemoryContextSwitchTo(old);
+	ScanWindow(state, wlo, whi, [](OrderedState *st, TupleTableSlot *slot) {
+		tuplesort_puttupleslot(st->sort, slot);
+	});
+	tuplesort_performsort(state->sort);
 }
 
 static TupleTableSlot *
@@ -1024,57 +1041,32 @@ NoNewSeries(OrderedState *state)
 	return true;
 }
 
+/* KeepLatest keeps a row if it is its series' latest so far. */
+static void
+KeepLatest(OrderedState *state, TupleTableSlot *slot)
+{
+	int64		series = SeriesOf(state, slot);
+	bool		isnull;
+	int64		ts = DatumGetInt64(slot_getattr(slot, state->time_att, &isnull));
+	bool		found;
+	LastEntry  *e = static_cast<LastEntry *>(hash_search(state->latest, &series,
+														  HASH_ENTER, &found));
+
+	if (!found || ts > e->ts)
+	{
+		/* ties keep the first row seen: any of them is a right answer */
+		if (found)
+			pfree(e->tuple);
+		e->ts = ts;
+		e->tuple = ExecCopySlotMinimalTuple(slot);
+	}
+}
+
 /* ScanWindowLast reads one window, keeping each series' latest row that passes the quals. */
 static void
 ScanWindowLast(OrderedState *state, int64 wlo, int64 whi)
 {
-	ScanState  *ss = &state->css.ss;
-	ExprContext *econtext = ss->ps.ps_ExprContext;
-	TupleTableSlot *slot = ss->ss_ScanTupleSlot;
-	MemoryContext old = MemoryContextSwitchTo(ss->ps.state->es_query_cxt);
-	ScanBounds	b = state->bounds;
-	TableScanDesc scan;
-	ScanCounters c;
-	uint64		n = 0;
-
-	b.min_ts = wlo;
-	b.max_ts = whi;
-	scan = ScanBeginBounded(ss->ss_currentRelation, ss->ps.state->es_snapshot, &b);
-	while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
-	{
-		if ((++n & 4095) == 0)
-			CHECK_FOR_INTERRUPTS();
-		econtext->ecxt_scantuple = slot;
-		if (state->qual == NULL || ExecQual(state->qual, econtext))
-		{
-			int64		series = SeriesOf(state, slot);
-			bool		isnull;
-			int64		ts = DatumGetInt64(slot_getattr(slot, state->time_att, &isnull));
-			bool		found;
-			LastEntry  *e = static_cast<LastEntry *>(hash_search(state->latest, &series,
-																  HASH_ENTER, &found));
-
-			state->rows_sorted++;
-			if (!found || ts > e->ts)
-			{
-				/* ties keep the first row seen: any of them is a right answer */
-				if (found)
-					pfree(e->tuple);
-				e->ts = ts;
-				e->tuple = ExecCopySlotMinimalTuple(slot);
-			}
-		}
-		ResetExprContext(econtext);
-	}
-	ScanGetCounters(scan, &c);
-	state->counters.chunks_scanned += c.chunks_scanned;
-	state->counters.chunks_skipped += c.chunks_skipped;
-	state->counters.blocks_scanned += c.blocks_scanned;
-	state->counters.blocks_skipped += c.blocks_skipped;
-	state->counters.hot_rows_read += c.hot_rows_read;
-	table_endscan(scan);
-	state->windows++;
-	MemoryContextSwitchTo(old);
+	ScanWindow(state, wlo, whi, KeepLatest);
 }
 
 static int
