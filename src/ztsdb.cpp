@@ -16,6 +16,7 @@
 #include "ztsdb/tam/tam_dict.h"
 #include "ztsdb/util/util_guc.h"
 #include "ztsdb/util/util_shmem.h"
+#include "ztsdb/wal/wal_rmgr.h"
 #include "ztsdb/wal/wal_writer.h"
 
 extern "C" {
@@ -33,6 +34,7 @@ _PG_init(void)
 				 errhint("Add ztsdb to shared_preload_libraries in postgresql.conf and restart the server.")));
 	ztsdb::GucInit();
 	ztsdb::ShmemInit();
+	ztsdb::RmgrInit();
 	ztsdb::WriterRegister();
 	ztsdb::BufferInit();
 	ztsdb::HooksInit();

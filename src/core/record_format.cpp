@@ -124,6 +124,18 @@ ValidateRecord(const uint8_t *payload, size_t len) noexcept
 		case kRecRunStart:
 			return len == sizeof(RunStartRecord) ? Status::Ok()
 				: Status::Corrupt("run start record has the wrong length");
+		case kRecFileImage:
+			{
+				FileImageRecord rec;
+
+				if (len < sizeof(rec))
+					return Status::Corrupt("file image record shorter than its header");
+				memcpy(&rec, payload, sizeof(rec));
+				if (rec.file_len != len - sizeof(rec) ||
+					(rec.tier != kTierWarm && rec.tier != kTierCold))
+					return Status::Corrupt("file image record has the wrong length or tier");
+				return Status::Ok();
+			}
 	}
 	return Status::Corrupt("unknown record type");
 }

@@ -395,14 +395,15 @@ WaitForRecovery(void)
 
 	/*
 	 * The writer starts once PostgreSQL's own recovery has finished; on a
-	 * standby it never does, and ztsdb rows do not travel in PostgreSQL's
-	 * WAL yet: say so instead of waiting for it.
+	 * standby it never does: say so instead of waiting for it.  (The rows
+	 * arrive through PostgreSQL's WAL and are kept for that start:
+	 * wal_rmgr.h.)
 	 */
 	if (RecoveryInProgress())
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("ztsdb tables cannot be read or written while the server is in recovery"),
-				 errdetail("ztsdb rows are not replicated through PostgreSQL's WAL; the ztsdb writer starts when recovery ends."),
+				 errdetail("A standby receives ztsdb rows through PostgreSQL's WAL and stores them when it is promoted; the ztsdb writer does not run during recovery."),
 				 errhint("Query ztsdb tables on the primary.")));
 	ConditionVariablePrepareToSleep(&ingest_shared->progress_cv);
 	while (!pg_atomic_read_u32(&ingest_shared->recovery_done))

@@ -27,6 +27,8 @@
 #include "ztsdb/core/record_format.h"
 #include "ztsdb/stats/stats.h"
 #include "ztsdb/storage/storage_writer.h"
+#include "ztsdb/wal/wal.h"
+#include "ztsdb/wal/wal_rmgr.h"
 #include "ztsdb/util/util_guc.h"
 #include "ztsdb/wal/wal.h"
 #include "ztsdb/wal/wal_generation.h"
@@ -635,6 +637,9 @@ SealOne(TableEntry *entry, int idx, bool force)
 	{
 		WriteFileDurably(ChunkPath(entry->key, c->chunk_id, core::kTierWarm), file, len);
 		CrashPoint(kFaultCrashSealFile);
+		/* a base backup may copy the new manifest without this file (wal_rmgr.h) */
+		if (ShippingEnabled() && BaseBackupRunning())
+			WalLogFileImage(entry->key, c->chunk_id, core::kTierWarm, file, len);
 		for (uint16 col = 0; col < entry->layout.ncols; col++)
 			raw += core::ColumnWidth(entry->layout.types[col]) * (uint64) meta.nrows;
 		m.chunks[m.header.nchunks].meta = meta;

@@ -26,6 +26,7 @@
 #include "ztsdb/util/util_guc.h"
 #include "ztsdb/storage/storage.h"
 #include "ztsdb/wal/wal.h"
+#include "ztsdb/wal/wal_rmgr.h"
 
 extern "C" {
 #include "access/xlog.h"
@@ -63,6 +64,7 @@ static int	seg_fd = -1;
 static bool need_run_start = false;	/* a discarded write left garbage behind */
 static uint32 run_generation = 0;
 static bool starting_run = false;	/* WalStartRun is flushing */
+static bool ship_suppressed = false;	/* WalApplyInbox: the records came from there */
 
 /* the last WalFlush failed (reset by the next one that succeeds) */
 bool		wal_failed = false;
@@ -424,6 +426,18 @@ WalFlush(void)
 	else
 		FlushSync(group_buf + flush_from, len, off);
 	wal_failed = false;
+
+	/*
+	 * Ship what is now in the sidecar file into PostgreSQL's WAL and make it
+	 * durable there before anyone relies on the group (wal_rmgr.h).
+	 */
+	if (!ship_suppressed && ShippingEnabled())
+	{
+		XLogRecPtr	end = ShipSidecarRecords(group_buf + flush_from, len);
+
+		if (end != InvalidXLogRecPtr)
+			XLogFlush(end);
+	}
 	StatAdd(kStatWalBytes, len);
 	StatAdd(kStatWalFsyncs, 1);
 	StatAdd(kStatWalWrites, 1);
@@ -689,6 +703,179 @@ WalReplay(uint64 from, void (*fn) (const uint8 *payload, uint32 len, uint64 lsn,
 		pfree(data);
 	}
 	return end;
+}
+
+/* ------------------------------------------------------------------------
+ * Base backups and the inbox (wal_rmgr.h)
+ * ------------------------------------------------------------------------
+ */
+
+void
+WalLogFileImage(const core::TableKey &table, uint64 chunk_id, uint8 tier,
+				const uint8 *data, size_t len)
+{
+	core::FileImageRecord rec;
+	uint8	   *buf;
+	uint64		lsn;
+
+	if (sizeof(rec) + len + sizeof(core::WalRecordHeader) + 64 > WalSegmentBytes() ||
+		sizeof(rec) + len + 64 > group_cap)
+	{
+		ereport(WARNING,
+				(errmsg("ztsdb: chunk file %llu of %s (%zu bytes) was sealed while a base backup ran and is too large for an image in the sidecar WAL",
+						(unsigned long long) chunk_id, TableDir(table), len),
+				 errdetail("A cluster restored from that backup may miss this file."),
+				 errhint("Raise ztsdb.wal_segment_size.")));
+		return;
+	}
+	memset(&rec, 0, sizeof(rec));
+	rec.type = core::kRecFileImage;
+	rec.tier = tier;
+	rec.table = table;
+	rec.chunk_id = chunk_id;
+	rec.file_len = len;
+	buf = static_cast<uint8 *>(palloc(sizeof(rec) + len));
+	memcpy(buf, &rec, sizeof(rec));
+	memcpy(buf + sizeof(rec), data, len);
+	if (WalBufferFree() < sizeof(rec) + len + 64)
+	{
+		/* the group's records stay in the buffer until applied */
+		ereport(WARNING,
+				(errmsg("ztsdb: no room for an image of chunk file %llu of %s sealed while a base backup ran",
+						(unsigned long long) chunk_id, TableDir(table)),
+				 errdetail("A cluster restored from that backup may miss this file.")));
+		pfree(buf);
+		return;
+	}
+	(void) WalAppend(buf, (uint32) (sizeof(rec) + len), &lsn);
+	pfree(buf);
+	/* in PostgreSQL's WAL before the manifest that lists the file changes */
+	WalFlush();
+}
+
+/* WriteRawAt puts a whole sidecar record at its own LSN (WalApplyInbox). */
+static void
+WriteRawAt(uint64 lsn, const uint8 *rec, uint32 total)
+{
+	Size		padded = core::Align8(total);
+	uint64		seg = WalSegmentBytes();
+
+	if (lsn % seg + padded > seg)
+	{
+		ereport(LOG,
+				(errmsg("ztsdb: inbox record at sidecar LSN %llX does not fit this server's ztsdb.wal_segment_size; skipped",
+						(unsigned long long) lsn)));
+		return;
+	}
+	if (seg_fd < 0 || lsn != insert_lsn || group_len + padded > group_cap)
+	{
+		WalFlush();
+		group_len = 0;
+		flush_from = 0;
+		if (seg_fd < 0 || lsn - lsn % seg != seg_start)
+			OpenSegment(lsn - lsn % seg);
+		insert_lsn = lsn;
+		flush_lsn = lsn;
+	}
+	memcpy(group_buf + group_len, rec, total);
+	memset(group_buf + group_len + total, 0, padded - total);
+	group_len += padded;
+	insert_lsn += padded;
+}
+
+/* WriteImage writes a chunk file from a kRecFileImage record. */
+static void
+WriteImage(const uint8 *payload)
+{
+	core::FileImageRecord rec;
+	char	   *dir;
+	char	   *path;
+	char	   *tmp;
+	int			fd;
+
+	memcpy(&rec, payload, sizeof(rec));
+	dir = TableDir(rec.table);
+	if ((MakePGDirectory("ztsdb") < 0 && errno != EEXIST) ||
+		(MakePGDirectory(psprintf("ztsdb/%u", rec.table.db)) < 0 && errno != EEXIST) ||
+		(MakePGDirectory(dir) < 0 && errno != EEXIST))
+		ereport(ERROR, (errcode_for_file_access(), errmsg("could not create directory \"%s\": %m", dir)));
+	path = ChunkPath(rec.table, rec.chunk_id, rec.tier);
+	tmp = psprintf("%s.image", path);
+	fd = OpenTransientFile(tmp, O_CREAT | O_TRUNC | O_WRONLY | PG_BINARY);
+	if (fd < 0)
+		ereport(ERROR, (errcode_for_file_access(), errmsg("could not create file \"%s\": %m", tmp)));
+	if (write(fd, payload + sizeof(rec), rec.file_len) != (ssize_t) rec.file_len || pg_fsync(fd) != 0)
+		ereport(ERROR, (errcode_for_file_access(), errmsg("could not write file \"%s\": %m", tmp)));
+	CloseTransientFile(fd);
+	(void) durable_rename(tmp, path, ERROR);
+}
+
+void
+WalApplyInbox(void)
+{
+	int			fd = OpenTransientFile(ZTSDB_INBOX, O_RDONLY | PG_BINARY);
+	uint64		from;
+	uint64		keep_from;
+	uint64		first = 0;
+	uint64		last = 0;
+	uint64		nwritten = 0;
+	uint64		nimages = 0;
+	uint8	   *buf = NULL;
+	Size		cap = 0;
+	off_t		off = 0;
+
+	if (fd < 0)
+	{
+		if (errno == ENOENT)
+			return;
+		ereport(ERROR, (errcode_for_file_access(), errmsg("could not open \"%s\": %m", ZTSDB_INBOX)));
+	}
+	from = WalReadCheckpoint();
+	keep_from = from - from % WalSegmentBytes();
+	ship_suppressed = true;
+	for (;;)
+	{
+		core::WalRecordHeader hdr;
+		uint32		total;
+
+		if (pread(fd, &hdr, sizeof(hdr), off) != (ssize_t) sizeof(hdr) ||
+			hdr.total_len < sizeof(hdr) || hdr.total_len > WalSegmentBytes())
+			break;
+		total = hdr.total_len;
+		if (total > cap)
+		{
+			cap = Max((Size) total, (Size) 1 << 20);
+			buf = static_cast<uint8 *>(buf == NULL ? palloc(cap) : repalloc(buf, cap));
+		}
+		if (pread(fd, buf, total, off) != (ssize_t) total ||
+			core::WalRecordCrc(hdr, buf + sizeof(hdr), total - sizeof(hdr)) != hdr.crc)
+			break;				/* redo cuts torn tails; nothing valid follows */
+		off += core::Align8(total);
+		if (hdr.lsn < keep_from)
+			continue;			/* before the checkpoint: replay starts later */
+		if (buf[sizeof(hdr)] == core::kRecFileImage &&
+			core::ValidateRecord(buf + sizeof(hdr), total - sizeof(hdr)).ok())
+		{
+			WriteImage(buf + sizeof(hdr));
+			nimages++;
+		}
+		WriteRawAt(hdr.lsn, buf, total);
+		if (nwritten++ == 0)
+			first = hdr.lsn;
+		last = hdr.lsn;
+	}
+	WalFlush();
+	group_len = 0;
+	flush_from = 0;
+	ship_suppressed = false;
+	CloseTransientFile(fd);
+	if (buf != NULL)
+		pfree(buf);
+	durable_unlink(ZTSDB_INBOX, ERROR);
+	ereport(LOG,
+			(errmsg("ztsdb: wrote %llu sidecar WAL records received through PostgreSQL's WAL (sidecar LSN %llX to %llX, %llu chunk file images)",
+					(unsigned long long) nwritten, (unsigned long long) first,
+					(unsigned long long) last, (unsigned long long) nimages)));
 }
 
 } // namespace ztsdb

@@ -44,6 +44,7 @@
 #include "ztsdb/util/util_guc.h"
 #include "ztsdb/wal/wal.h"
 #include "ztsdb/wal/wal_generation.h"
+#include "ztsdb/wal/wal_rmgr.h"
 #include "ztsdb/wal/wal_writer.h"
 
 extern "C" {
@@ -392,6 +393,22 @@ AnswerRequest(const core::RequestRecord &req, int64 result, int sqlstate, const 
 	a->request_id = req.request_id;
 }
 
+/*
+ * While a base backup copies the data directory, chunk files and the WAL
+ * checkpoint stay in place (wal_rmgr.h): compressing or dropping chunks
+ * waits for the backup to end.
+ */
+static void
+RefuseDuringBaseBackup(const char *what)
+{
+	if (ShippingEnabled() && BaseBackupRunning())
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("cannot %s while a base backup is running", what),
+				 errdetail("ztsdb keeps its chunk files in place until the backup ends."),
+				 errhint("Retry once pg_basebackup has finished.")));
+}
+
 static void
 DoRequest(const core::RequestRecord &req)
 {
@@ -408,9 +425,11 @@ DoRequest(const core::RequestRecord &req)
 				result = SealChunks(&req.table, true, true);
 				break;
 			case core::kReqCompress:
+				RefuseDuringBaseBackup("compress chunks");
 				result = CompressChunks(&req.table, req.older_than);
 				break;
 			case core::kReqDropChunks:
+				RefuseDuringBaseBackup("drop chunks");
 				result = DropChunks(req.table, req.older_than);
 				break;
 		}
@@ -1146,6 +1165,7 @@ CountTableFiles(const core::TableKey &key, int64 arg)
  */
 
 static TimestampTz last_tier = 0;
+static bool backup_paused = false;
 
 static void
 Tiering(void)
@@ -1154,6 +1174,30 @@ Tiering(void)
 
 	FreeUnpinnedChunks();
 	WalPrepareNext();
+
+	/*
+	 * A base backup is copying the data directory: keep every chunk file
+	 * and the WAL checkpoint in place (wal_rmgr.h).  Seals go on (with
+	 * images), so hot chunks free up and ingestion never waits for it.
+	 */
+	if (ShippingEnabled() && BaseBackupRunning())
+	{
+		static TimestampTz last_seal = 0;
+
+		if (!backup_paused)
+			ereport(LOG, (errmsg("ztsdb: a base backup is running; compressing, dropping and WAL checkpoints wait until it ends")));
+		backup_paused = true;
+		if (TimestampDifferenceExceeds(last_seal, now, 1000))
+		{
+			last_seal = now;
+			SealChunks(NULL, false, false);
+		}
+		RefreshTierStats();
+		return;
+	}
+	if (backup_paused)
+		ereport(LOG, (errmsg("ztsdb: the base backup ended; tiering resumes")));
+	backup_paused = false;
 	/*
 	 * One unsorted warm file per turn while that makes progress (queries
 	 * want them sorted soon; commits wait for each), otherwise a try every
@@ -1316,6 +1360,8 @@ WriterStart(MemoryContext loop_cxt)
 		generation_started = true;
 	}
 	SidecarCommitsLoad();
+	/* records received through PostgreSQL's WAL in archive recovery (wal_rmgr.h) */
+	WalApplyInbox();
 	Recover();
 	ForEachTableDir(CountTableFiles, 0);
 	pg_atomic_write_u32(&ingest_shared->recovery_done, 1);

@@ -57,7 +57,9 @@ enum RecordType : uint8_t
 	kRecRequest = 6,			/* seal/compress/drop_chunks; never WAL-logged */
 	kRecRunStart = 7,			/* first record of every writer run */
 	kRecAbort = 8,				/* a kCommitSelf marker's transaction aborted */
-	kRecStamped = 9				/* rows of running xid went into a chunk file */
+	kRecStamped = 9,			/* rows of running xid went into a chunk file */
+	kRecFileImage = 10			/* a chunk file's bytes, written while a base
+								 * backup runs (wal_rmgr.h); replay ignores it */
 };
 
 /* Identifies a table's storage: PostgreSQL's RelFileNode. */
@@ -146,6 +148,23 @@ struct RunStartRecord
 	uint8_t		type;			/* kRecRunStart */
 	uint8_t		reserved[3];
 	uint32_t	generation;
+};
+
+/*
+ * FileImageRecord, then file_len bytes: a chunk file sealed while a base
+ * backup was copying the data directory.  The copy may hold the manifest
+ * that lists the file but not the file (created after its directory was
+ * read); a cluster restored from the backup writes the file from this image
+ * before its replay (wal_rmgr.h).
+ */
+struct FileImageRecord
+{
+	uint8_t		type;			/* kRecFileImage */
+	uint8_t		tier;			/* kTierWarm / kTierCold */
+	uint8_t		reserved[6];
+	TableKey	table;
+	uint64_t	chunk_id;
+	uint64_t	file_len;
 };
 
 struct WalRecordHeader

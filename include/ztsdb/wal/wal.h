@@ -87,4 +87,18 @@ void		FlushPostgresWal(void);
 /* WalStartRun writes and flushes the record that opens a writer run. */
 void		WalStartRun(uint32 generation);
 
+/*
+ * WalLogFileImage appends a chunk file's bytes (kRecFileImage) and flushes:
+ * for a file sealed while a base backup runs (wal_rmgr.h).
+ */
+void		WalLogFileImage(const core::TableKey &table, uint64 chunk_id, uint8 tier,
+							const uint8 *data, size_t len);
+
+/*
+ * WalApplyInbox writes the records redo received through PostgreSQL's WAL
+ * at their own LSNs (and chunk file images as files), then removes the
+ * inbox.  Before replay, at the writer's start.
+ */
+void		WalApplyInbox(void);
+
 } // namespace ztsdb

@@ -1,0 +1,84 @@
+/*-------------------------------------------------------------------------
+ *
+ * wal_rmgr.h
+ *	  ztsdb records in PostgreSQL's WAL: standbys, PITR and base backups.
+ *
+ * The sidecar WAL (wal.h) stays the durability log of the primary: hot
+ * rows survive a crash through it, and PostgreSQL's checkpoints know
+ * nothing of hot chunks.  With wal_level = replica or logical the writer
+ * also ships every sidecar record it writes into PostgreSQL's WAL, as one
+ * record of a custom resource manager ("ztsdb") carrying the sidecar record
+ * verbatim (header with its sidecar LSN, payload), right after the sidecar
+ * write and before any committer waiting for that group is woken; then it
+ * flushes PostgreSQL's WAL up to them.  So:
+ *
+ *  - a transaction's ztsdb records precede its PostgreSQL commit record in
+ *    PostgreSQL's WAL (durable committers wait for the group; in this mode
+ *    asynchronous commits that also need clog wait too: ingest_buffer.cpp);
+ *  - whatever the sidecar holds durably, PostgreSQL's WAL holds durably, so
+ *    a standby never misses a record the primary keeps after a crash;
+ *  - a record shipped before a base backup's start LSN was written to its
+ *    sidecar file before that, so the backup's copy of the file holds it.
+ *
+ * Redo (startup process).  In every recovery it advances the next xid past
+ * the xids a record names, so xids of ztsdb-only transactions are never
+ * handed out again after a crash once their records are in PostgreSQL's WAL.
+ * In archive recovery (a standby, point-in-time recovery, a start from a
+ * base backup) it appends the sidecar record to $PGDATA/ztsdb/inbox,
+ * skipping records the inbox already holds (redo restarts from a restart
+ * point).  The writer, which starts when recovery ends, writes every inbox
+ * record into its own sidecar WAL at the record's sidecar LSN -- so the
+ * stream is byte for byte the primary's, the copied files' replay coverage
+ * (sidecar LSNs) stays valid, a torn tail of the copied sidecar file is
+ * repaired, and doing it twice after a crash writes the same bytes again --
+ * then removes the inbox and replays as after a crash: transactions the
+ * primary committed up to the point replayed are kept, others are not.
+ *
+ * Base backups.  While pg_basebackup runs (a walsender reports the
+ * BASE_BACKUP progress command) the writer keeps its checkpoint and every
+ * chunk file in place (no compress, re-sort, drop or WAL checkpoint; seals
+ * go on, so ingestion never stalls), and puts the bytes of each file it
+ * seals into the sidecar WAL (kRecFileImage): the copy may list a file in
+ * a manifest without holding the file, and the restored cluster writes it
+ * from the image.
+ *
+ * Not yet: queries on a standby (the writer only runs once recovery ends:
+ * ztsdb tables answer 0A000 during recovery); low-level pg_backup_start()
+ * backups are not detected; logical decoding skips ztsdb records
+ * (publications of ztsdb tables are refused).
+ *
+ *-------------------------------------------------------------------------
+ */
+#pragma once
+
+#include "ztsdb/pg.h"
+
+namespace ztsdb {
+
+/*
+ * Our resource manager id, in the range PostgreSQL leaves to extensions.
+ * To be registered on https://wiki.postgresql.org/wiki/CustomWALResourceManagers
+ * before a release.
+ */
+constexpr uint8 kZtsdbRmgrId = 191;
+
+/* RmgrInit registers the resource manager (from _PG_init, postmaster only). */
+void		RmgrInit(void);
+
+/* ShippingEnabled tells whether sidecar records go into PostgreSQL's WAL. */
+bool		ShippingEnabled(void);
+
+/*
+ * ShipSidecarRecords inserts each sidecar record of buf[0..len) (headers
+ * and payloads, 8-byte aligned, as written to the sidecar file) into
+ * PostgreSQL's WAL and returns the end of the last one.  Writer only.
+ */
+uint64		ShipSidecarRecords(const uint8 *buf, Size len);
+
+/* BaseBackupRunning tells whether a walsender is taking a base backup. */
+bool		BaseBackupRunning(void);
+
+/* The inbox redo fills in archive recovery (path relative to $PGDATA). */
+#define ZTSDB_INBOX "ztsdb/inbox"
+
+} // namespace ztsdb

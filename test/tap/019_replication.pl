@@ -1,0 +1,201 @@
+# ztsdb rows travel in PostgreSQL's WAL (wal_rmgr.h):
+#  1. a standby built with pg_basebackup while pgbench ingests (and chunks
+#     seal), fed by streaming while the primary seals, compresses, drops
+#     chunks, truncates and drops tables, once promoted has every row the
+#     primary committed, table by table, hot, warm and cold, and ingests;
+#  2. point-in-time recovery from a base backup and archived WAL to a
+#     recovery_target_time restores the ztsdb rows of the transactions
+#     committed before the target, with their heap rows, and none after.
+use strict;
+use warnings;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use IPC::Run;
+use File::Spec;
+use Time::HiRes qw(usleep);
+use lib 'test/tap';
+use ZtsdbTap;
+
+my $conf = qq{
+shared_preload_libraries = 'ztsdb'
+ztsdb.cold_after = -1
+ztsdb.seal_idle_timeout = 1h
+ztsdb.hot_chunk_size = '1MB'
+};
+
+# ---------------------------------------------------------------- 1. standby
+my $primary = PostgreSQL::Test::Cluster->new('primary');
+$primary->init(allows_streaming => 1);
+$primary->append_conf('postgresql.conf', $conf);
+$primary->start;
+$primary->safe_psql('postgres', q{
+CREATE EXTENSION ztsdb;
+CREATE TABLE m (ts timestamptz NOT NULL, series_id int NOT NULL, value float8) USING ztsdb;
+CREATE TABLE t (ts timestamptz NOT NULL, series_id int NOT NULL, value float8) USING ztsdb;
+CREATE TABLE d (ts timestamptz NOT NULL, series_id int NOT NULL, value float8) USING ztsdb;
+CREATE TABLE ing (ts timestamptz NOT NULL, series_id int NOT NULL, value float8) USING ztsdb;
+CREATE TABLE h (id int, note text);
+-- cold: two days ago; warm: yesterday; hot: today
+INSERT INTO m SELECT now() - interval '2 days' + g * interval '1 s', g % 10, g FROM generate_series(1, 3000) g;
+SELECT ztsdb.seal('m');
+SELECT ztsdb.compress('m', '1 day');
+INSERT INTO m SELECT now() - interval '1 day' + g * interval '1 s', g % 10, g FROM generate_series(1, 2000) g;
+SELECT ztsdb.seal('m');
+INSERT INTO m SELECT now() - interval '1 hour' + g * interval '1 ms', g % 10, g FROM generate_series(1, 1000) g;
+INSERT INTO t SELECT now() + g * interval '1 s', 1, g FROM generate_series(1, 500) g;
+INSERT INTO d SELECT now() + g * interval '1 s', 1, g FROM generate_series(1, 500) g;
+BEGIN;
+INSERT INTO h VALUES (1, 'before the backup');
+INSERT INTO m VALUES (now(), 99, 1);
+COMMIT;
+});
+
+# ingestion while the backup copies the data directory: 5,000-row
+# statements, so hot chunks fill and seal during the copy
+my $script = $primary->basedir . '/ingest.sql';
+PostgreSQL::Test::Utils::append_to_file($script, q{
+INSERT INTO ing SELECT clock_timestamp() + g * interval '1 us', g % 50, g FROM generate_series(1, 5000) g;
+});
+my ($out, $err) = ('', '');
+my $pgbench = IPC::Run::start(
+	[ 'pgbench', '-n', '-c', '2', '-T', '8', '-f', $script,
+	  '-h', $primary->host, '-p', $primary->port, 'postgres' ],
+	'>', \$out, '2>', \$err);
+ok(poll_until('pgbench rows', sub {
+	$primary->safe_psql('postgres', 'SELECT count(*) > 0 FROM ing') eq 't' }),
+	'pgbench is ingesting');
+$primary->backup('b');
+my $standby = PostgreSQL::Test::Cluster->new('standby');
+$standby->init_from_backup($primary, 'b', has_streaming => 1);
+$standby->start;
+
+$pgbench->finish;
+is($pgbench->result(0), 0, 'pgbench ran without errors') or diag($err);
+
+# after the backup: more rows, tier moves, drops
+$primary->safe_psql('postgres', q{
+INSERT INTO m SELECT now() - interval '30 minutes' + g * interval '1 ms', g % 10, -g FROM generate_series(1, 1500) g;
+SELECT ztsdb.seal('m');
+SELECT ztsdb.compress('m', '1 day');
+INSERT INTO m SELECT now() - interval '10 minutes' + g * interval '1 ms', g % 10, g FROM generate_series(1, 700) g;
+TRUNCATE t;
+INSERT INTO t SELECT now() + g * interval '1 s', 2, g FROM generate_series(1, 40) g;
+DROP TABLE d;
+BEGIN;
+INSERT INTO h VALUES (2, 'after the backup');
+INSERT INTO m VALUES (now(), 98, 2);
+COMMIT;
+BEGIN;
+INSERT INTO h VALUES (3, 'rolled back');
+INSERT INTO m VALUES (now(), 97, 3);
+ROLLBACK;
+SET synchronous_commit = off;
+INSERT INTO m VALUES (now(), 96, 4);
+});
+$primary->safe_psql('postgres', 'SELECT ztsdb.drop_chunks(\'ing\', \'7 days\')');
+
+my $q = q{SELECT 'm', count(*), sum(value), count(DISTINCT series_id) FROM m
+UNION ALL SELECT 'ing', count(*), sum(value), count(DISTINCT series_id) FROM ing
+UNION ALL SELECT 't', count(*), sum(value), min(series_id) FROM t
+UNION ALL SELECT 'h', count(*), sum(id), 0 FROM h ORDER BY 1};
+my $expect = $primary->safe_psql('postgres', $q);
+my $wal_bytes = $primary->safe_psql('postgres',
+	q{SELECT count(*) FROM pg_ls_dir('ztsdb') f WHERE f = 'inbox'});
+is($wal_bytes, '0', 'the primary keeps no inbox');
+$primary->wait_for_catchup($standby);
+
+my ($ret, $stdout, $stderr) = $standby->psql('postgres', 'SELECT count(*) FROM m');
+like($stderr, qr/cannot be read or written while the server is in recovery/,
+	'during recovery the standby still refuses ztsdb queries at once');
+ok(-s $standby->data_dir . '/ztsdb/inbox', 'the standby keeps the received ztsdb records in its inbox');
+
+$standby->promote;
+$standby->poll_query_until('postgres', 'SELECT NOT pg_is_in_recovery()')
+  or die 'standby did not leave recovery';
+is($standby->safe_psql('postgres', $q), $expect,
+	'the promoted standby has every committed row of every table, nothing rolled back');
+is($standby->safe_psql('postgres', q{SELECT count(*) FROM pg_class WHERE relname = 'd'}), '0',
+	'the dropped table is gone');
+ok(!-e $standby->data_dir . '/ztsdb/inbox', 'the inbox is gone once its records are stored');
+like(slurp_file($standby->logfile), qr/ztsdb: wrote \d+ sidecar WAL records received through PostgreSQL's WAL/,
+	'the writer logged what it took from the inbox');
+is($standby->safe_psql('postgres', q{SELECT count(*) FROM m WHERE series_id IN (96, 97, 98, 99)}), '3',
+	'the rows of the committed transactions around the backup are there, the rolled-back one is not');
+
+$standby->safe_psql('postgres', q{
+INSERT INTO m VALUES (now(), 95, 5);
+SELECT ztsdb.seal('m');
+});
+is($standby->safe_psql('postgres', 'SELECT count(*) FROM m WHERE series_id = 95'), '1',
+	'the promoted standby ingests and seals');
+
+# a restart of the promoted standby replays its own sidecar WAL, which now
+# holds the received records at the primary's positions
+my $before = $standby->safe_psql('postgres', $q);
+$standby->restart;
+is($standby->safe_psql('postgres', $q), $before, 'the promoted standby restarts with the same rows');
+$standby->stop;
+$primary->stop;
+
+# ---------------------------------------------------------------- 2. PITR
+my $src = PostgreSQL::Test::Cluster->new('pitr_source');
+$src->init(has_archiving => 1, allows_streaming => 1);
+# the archive by absolute path (the framework's is relative to the test's directory)
+my $archive = File::Spec->rel2abs($src->archive_dir);
+$src->append_conf('postgresql.conf', $conf . qq{
+archive_command = 'cp "%p" "$archive/%f"'
+});
+$src->start;
+$src->safe_psql('postgres', q{
+CREATE EXTENSION ztsdb;
+CREATE TABLE m (ts timestamptz NOT NULL, series_id int NOT NULL, value float8) USING ztsdb;
+CREATE TABLE h (id int);
+INSERT INTO m SELECT now() + g * interval '1 s', 1, g FROM generate_series(1, 100) g;
+});
+$src->backup('pitr');
+$src->safe_psql('postgres', q{
+BEGIN;
+INSERT INTO h VALUES (1);
+INSERT INTO m SELECT now() + g * interval '1 s', 2, g FROM generate_series(1, 200) g;
+COMMIT;
+INSERT INTO m SELECT now() + g * interval '1 s', 3, g FROM generate_series(1, 300) g;
+});
+my $target = $src->safe_psql('postgres', 'SELECT clock_timestamp()');
+# the next commit records carry later times
+usleep(1_100_000);
+$src->safe_psql('postgres', q{
+BEGIN;
+INSERT INTO h VALUES (2);
+INSERT INTO m SELECT now() + g * interval '1 s', 4, g FROM generate_series(1, 400) g;
+COMMIT;
+INSERT INTO m SELECT now() + g * interval '1 s', 5, g FROM generate_series(1, 500) g;
+SELECT ztsdb.seal('m');
+});
+my $last = $src->safe_psql('postgres', 'SELECT pg_walfile_name(pg_current_wal_lsn())');
+$src->safe_psql('postgres', 'SELECT pg_switch_wal()');
+$src->poll_query_until('postgres',
+	"SELECT last_archived_wal >= '$last' FROM pg_stat_archiver")
+  or die 'WAL not archived';
+
+my $pitr = PostgreSQL::Test::Cluster->new('pitr');
+$pitr->init_from_backup($src, 'pitr', has_restoring => 1);
+$pitr->append_conf('postgresql.conf', qq{
+restore_command = 'cp "$archive/%f" "%p"'
+recovery_target_time = '$target'
+recovery_target_action = 'promote'
+});
+$pitr->start;
+$pitr->poll_query_until('postgres', 'SELECT NOT pg_is_in_recovery()')
+  or die 'PITR did not finish';
+is($pitr->safe_psql('postgres', 'SELECT count(*), sum(id) FROM h'), '1|1',
+	'PITR: the heap rows committed before the target, none after');
+is($pitr->safe_psql('postgres',
+	'SELECT series_id, count(*) FROM m GROUP BY 1 ORDER BY 1'), "1|100\n2|200\n3|300",
+	'PITR: the ztsdb rows committed before the target (with and without heap rows), none after');
+$pitr->safe_psql('postgres', q{INSERT INTO m VALUES (now(), 6, 1)});
+is($pitr->safe_psql('postgres', 'SELECT count(*) FROM m WHERE series_id = 6'), '1',
+	'the recovered cluster ingests');
+$pitr->stop;
+$src->stop;
+done_testing();
