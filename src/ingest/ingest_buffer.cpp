@@ -30,6 +30,12 @@
  * pushed under a subtransaction's xid (only clog knows those fates, and
  * chunk files stamp rows with them: wal_generation.h, sidecar commits).
  *
+ * With wal_level = replica or logical there are no kCommitSelf markers: the
+ * records travel in PostgreSQL's WAL (wal_rmgr.h), and a marker that
+ * decided alone could keep rows on the primary after a crash that a standby,
+ * which decides by clog, drops.  PostgreSQL's commit record, flushed after
+ * the shipped records, decides everywhere.
+ *
  * Abort: drop the buffers; pushed batches stay invisible (their xid
  * aborted) and replay skips them.  Subtransaction abort drops the buffers of
  * that subtransaction and its children.
@@ -44,6 +50,10 @@
 #include "ztsdb/tam/tam_dict.h"
 #include "ztsdb/util/util_guc.h"
 #include "ztsdb/wal/wal_generation.h"
+
+extern "C" {
+#include "access/xlog.h"
+}
 
 namespace ztsdb {
 
@@ -384,7 +394,7 @@ XactCallback(XactEvent event, void *arg)
 				 * PostgreSQL WAL either: XactLastRecEnd is this
 				 * transaction's last PostgreSQL WAL record, if any.
 				 */
-				self = XactLastRecEnd == 0 && !IsolationIsSerializable() &&
+				self = XactLastRecEnd == 0 && !XLogIsNeeded() && !IsolationIsSerializable() &&
 					!xact_sub_aborted && !xact_sub_pushed &&
 					(last == NULL || last->xid == last->top_xid);
 				flags = (durable ? core::kCommitDurable : 0) | (self ? core::kCommitSelf : 0);

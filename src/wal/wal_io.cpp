@@ -428,14 +428,17 @@ WalFlush(void)
 	wal_failed = false;
 
 	/*
-	 * Ship what is now in the sidecar file into PostgreSQL's WAL and make it
-	 * durable there before anyone relies on the group (wal_rmgr.h).
+	 * Ship what is now in the sidecar file into PostgreSQL's WAL, before
+	 * anyone waiting for the group is woken (wal_rmgr.h).  Batches and commit
+	 * markers become durable there with their transaction's commit record,
+	 * which follows them; records that decide without one are flushed now.
 	 */
 	if (!ship_suppressed && ShippingEnabled())
 	{
-		XLogRecPtr	end = ShipSidecarRecords(group_buf + flush_from, len);
+		bool		decisive = false;
+		XLogRecPtr	end = ShipSidecarRecords(group_buf + flush_from, len, &decisive);
 
-		if (end != InvalidXLogRecPtr)
+		if (decisive)
 			XLogFlush(end);
 	}
 	StatAdd(kStatWalBytes, len);

@@ -36,7 +36,7 @@ ShippingEnabled(void)
 }
 
 uint64
-ShipSidecarRecords(const uint8 *buf, Size len)
+ShipSidecarRecords(const uint8 *buf, Size len, bool *decisive)
 {
 	XLogRecPtr	end = InvalidXLogRecPtr;
 	Size		off = 0;
@@ -52,6 +52,18 @@ ShipSidecarRecords(const uint8 *buf, Size len)
 		XLogRegisterData(const_cast<char *>(reinterpret_cast<const char *>(buf + off)),
 						 hdr.total_len);
 		end = XLogInsert(kZtsdbRmgrId, kXlogZtsdbSidecar);
+		switch (buf[off + sizeof(hdr)])
+		{
+			case core::kRecBatch:
+			case core::kRecCommit:
+			case core::kRecDropIfCommitted:
+			case core::kRecDropIfAborted:
+			case core::kRecTruncate:
+				break;			/* decided by a commit record that follows */
+			default:
+				*decisive = true;
+				break;
+		}
 		off += core::Align8(hdr.total_len);
 	}
 	return end;

@@ -431,6 +431,17 @@ DoRequest(const core::RequestRecord &req)
 			case core::kReqDropChunks:
 				RefuseDuringBaseBackup("drop chunks");
 				result = DropChunks(req.table, req.older_than);
+				if (result > 0)
+				{
+					/*
+					 * In the stream where it happened, for replay and for
+					 * servers restored from PostgreSQL's WAL (ReplayScan).
+					 */
+					uint64		lsn;
+
+					(void) WalAppend(reinterpret_cast<const uint8 *>(&req), sizeof(req), &lsn);
+					WalFlush();
+				}
 				break;
 		}
 		AnswerRequest(req, result, 0, NULL);
@@ -889,6 +900,34 @@ ReplayScan(const uint8 *payload, uint32 len, uint64 lsn, void *arg)
 		case core::kRecTruncate:
 			ApplyTableRecord(payload, lsn, true);
 			break;
+		case core::kRecRequest:
+			{
+				/* a drop_chunks that removed chunks at this point of the stream */
+				core::RequestRecord req;
+				MemoryContext oldcxt = CurrentMemoryContext;
+
+				memcpy(&req, payload, sizeof(req));
+				if (req.op != core::kReqDropChunks)
+					break;
+				PG_TRY();
+				{
+					(void) DropChunks(req.table, req.older_than);
+				}
+				PG_CATCH();
+				{
+					ErrorData  *edata;
+
+					MemoryContextSwitchTo(oldcxt);
+					edata = CopyErrorData();
+					FlushErrorState();
+					LWLockReleaseAll();
+					ereport(LOG,
+							(errmsg("ztsdb replay: could not repeat drop_chunks: %s", edata->message)));
+					FreeErrorData(edata);
+				}
+				PG_END_TRY();
+				break;
+			}
 		default:
 			break;
 	}

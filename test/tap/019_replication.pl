@@ -93,7 +93,9 @@ ROLLBACK;
 SET synchronous_commit = off;
 INSERT INTO m VALUES (now(), 96, 4);
 });
-$primary->safe_psql('postgres', 'SELECT ztsdb.drop_chunks(\'ing\', \'7 days\')');
+# drop_chunks removes the cold chunk of two days ago
+is($primary->safe_psql('postgres', q{SELECT ztsdb.drop_chunks('m', '36 hours') > 0}), 't',
+	'drop_chunks dropped chunks on the primary');
 
 my $q = q{SELECT 'm', count(*), sum(value), count(DISTINCT series_id) FROM m
 UNION ALL SELECT 'ing', count(*), sum(value), count(DISTINCT series_id) FROM ing
@@ -103,6 +105,9 @@ my $expect = $primary->safe_psql('postgres', $q);
 my $wal_bytes = $primary->safe_psql('postgres',
 	q{SELECT count(*) FROM pg_ls_dir('ztsdb') f WHERE f = 'inbox'});
 is($wal_bytes, '0', 'the primary keeps no inbox');
+is($primary->safe_psql('postgres',
+	q{SELECT value FROM ztsdb.stats() WHERE metric = 'commits_sidecar_only'}), '0',
+	'with wal_level = replica no commit is decided by the sidecar WAL alone');
 $primary->wait_for_catchup($standby);
 
 my ($ret, $stdout, $stderr) = $standby->psql('postgres', 'SELECT count(*) FROM m');

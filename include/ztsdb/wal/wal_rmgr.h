@@ -9,14 +9,17 @@
  * also ships every sidecar record it writes into PostgreSQL's WAL, as one
  * record of a custom resource manager ("ztsdb") carrying the sidecar record
  * verbatim (header with its sidecar LSN, payload), right after the sidecar
- * write and before any committer waiting for that group is woken; then it
- * flushes PostgreSQL's WAL up to them.  So:
+ * write and before any committer waiting for that group is woken.  In this
+ * mode no commit marker decides alone (kCommitSelf, ingest_buffer.cpp):
+ * PostgreSQL's commit record decides, on the primary after a crash as on a
+ * standby.  So:
  *
  *  - a transaction's ztsdb records precede its PostgreSQL commit record in
- *    PostgreSQL's WAL (durable committers wait for the group; in this mode
- *    asynchronous commits that also need clog wait too: ingest_buffer.cpp);
- *  - whatever the sidecar holds durably, PostgreSQL's WAL holds durably, so
- *    a standby never misses a record the primary keeps after a crash;
+ *    PostgreSQL's WAL (durable committers wait for the group), and become
+ *    durable there with it;
+ *  - records that no commit record decides (run starts, stamps, drop_chunks,
+ *    file images) are flushed into PostgreSQL's WAL at once, so a standby
+ *    never misses one the primary keeps after a crash;
  *  - a record shipped before a base backup's start LSN was written to its
  *    sidecar file before that, so the backup's copy of the file holds it.
  *
@@ -71,9 +74,12 @@ bool		ShippingEnabled(void);
 /*
  * ShipSidecarRecords inserts each sidecar record of buf[0..len) (headers
  * and payloads, 8-byte aligned, as written to the sidecar file) into
- * PostgreSQL's WAL and returns the end of the last one.  Writer only.
+ * PostgreSQL's WAL and returns the end of the last one; sets *decisive if
+ * one of them is not decided by a later commit record (run start, stamp,
+ * drop_chunks, file image), which the caller must flush at once.  Writer
+ * only.
  */
-uint64		ShipSidecarRecords(const uint8 *buf, Size len);
+uint64		ShipSidecarRecords(const uint8 *buf, Size len, bool *decisive);
 
 /* BaseBackupRunning tells whether a walsender is taking a base backup. */
 bool		BaseBackupRunning(void);
