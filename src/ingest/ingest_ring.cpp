@@ -28,6 +28,10 @@ extern "C" {
 #include "access/twophase.h"
 }
 
+extern "C" {
+#include "access/xlog.h"
+}
+
 namespace ztsdb {
 
 IngestShared *ingest_shared = NULL;
@@ -64,6 +68,7 @@ IngestShmemInit(void *mem, bool found)
 	if (found)
 		return;
 	pg_atomic_init_u64(&ingest_shared->flushed_pos, 0);
+	pg_atomic_init_u64(&ingest_shared->shipped_pos, 0);
 	pg_atomic_init_u64(&ingest_shared->applied_pos, 0);
 	pg_atomic_init_u32(&ingest_shared->recovery_done, 0);
 	pg_atomic_init_u32(&ingest_shared->recovery_failed, 0);
@@ -232,7 +237,13 @@ RingPush(const void *record, uint32 len, bool lazy)
 void
 WaitForApplied(uint64 pos, uint64 first_pos, bool durable)
 {
-	pg_atomic_uint64 *progress = durable ? &ingest_shared->flushed_pos : &ingest_shared->applied_pos;
+	/*
+	 * With wal_level = replica or logical a durable commit needs its records
+	 * in PostgreSQL's WAL, which its own commit record then flushes; the
+	 * sidecar's fdatasync runs meanwhile (wal_rmgr.h).
+	 */
+	pg_atomic_uint64 *progress = !durable ? &ingest_shared->applied_pos :
+		XLogIsNeeded() ? &ingest_shared->shipped_pos : &ingest_shared->flushed_pos;
 	ConditionVariable *cv = durable ? &ingest_shared->flushed_cv : &ingest_shared->progress_cv;
 
 	/*

@@ -22,6 +22,7 @@
  */
 #include "ztsdb/core/crc.h"
 #include "ztsdb/core/record_format.h"
+#include "ztsdb/ingest/ingest.h"
 #include "ztsdb/stats/stats.h"
 #include "ztsdb/util/util_guc.h"
 #include "ztsdb/storage/storage.h"
@@ -399,6 +400,72 @@ FlushUring(const uint8 *buf, Size len, off_t off)
 	}
 }
 
+uint64		wal_shipped_upto = 0;
+
+/*
+ * WriteShipSync is WalFlush with wal_level = replica or logical
+ * (wal_rmgr.h): write the group into the sidecar file, ship its records
+ * into PostgreSQL's WAL and wake the committers waiting for them
+ * (shipped_pos: their commit records flush the shipped records), then
+ * fdatasync the sidecar file.  A checkpoint may not take its redo pointer
+ * between the shipping and the fdatasync (DELAY_CHKPT_START, as
+ * PostgreSQL's own commit does): records before a checkpoint's redo
+ * pointer are durable in the sidecar file by the time that checkpoint
+ * completes, and records after it come back from PostgreSQL's WAL through
+ * the inbox if a crash took them from the sidecar file.  Batches and commit
+ * markers become durable in PostgreSQL's WAL with their transaction's
+ * commit record, which follows them; records that decide without one are
+ * flushed at once.
+ */
+static void
+WriteShipSync(const uint8 *buf, Size len, off_t off)
+{
+	Size		done = 0;
+
+	while (done < len)
+	{
+		ssize_t		n = pwrite(seg_fd, buf + done, len - done, off + done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+		{
+			if (n == 0)
+				errno = ENOSPC;
+			ereport(ERROR,
+					(errcode_for_file_access(),
+					 errmsg("could not write ztsdb WAL file \"%s\": %m", SegmentPath(seg_start))));
+		}
+		done += n;
+	}
+	PG_TRY();
+	{
+		bool		decisive = false;
+		XLogRecPtr	end;
+
+		Assert((MyProc->delayChkptFlags & DELAY_CHKPT_START) == 0);
+		MyProc->delayChkptFlags |= DELAY_CHKPT_START;
+		end = ShipSidecarRecords(buf, len, &decisive);
+		if (decisive)
+			XLogFlush(end);
+		if (wal_shipped_upto != 0)
+		{
+			pg_write_barrier();
+			pg_atomic_write_u64(&ingest_shared->shipped_pos, wal_shipped_upto);
+			ConditionVariableBroadcast(&ingest_shared->flushed_cv);
+		}
+		if (pg_fdatasync(seg_fd) != 0)
+			ereport(data_sync_elevel(ERROR),
+					(errcode_for_file_access(),
+					 errmsg("could not fdatasync ztsdb WAL file \"%s\": %m", SegmentPath(seg_start))));
+	}
+	PG_FINALLY();
+	{
+		MyProc->delayChkptFlags &= ~DELAY_CHKPT_START;
+	}
+	PG_END_TRY();
+}
+
 void
 WalFlush(void)
 {
@@ -421,26 +488,13 @@ WalFlush(void)
 				 errdetail("Injected by ztsdb.debug_fault.")));
 	}
 	wal_failed = true;			/* until this flush returns */
-	if (use_uring)
+	if (!ship_suppressed && ShippingEnabled())
+		WriteShipSync(group_buf + flush_from, len, off);
+	else if (use_uring)
 		FlushUring(group_buf + flush_from, len, off);
 	else
 		FlushSync(group_buf + flush_from, len, off);
 	wal_failed = false;
-
-	/*
-	 * Ship what is now in the sidecar file into PostgreSQL's WAL, before
-	 * anyone waiting for the group is woken (wal_rmgr.h).  Batches and commit
-	 * markers become durable there with their transaction's commit record,
-	 * which follows them; records that decide without one are flushed now.
-	 */
-	if (!ship_suppressed && ShippingEnabled())
-	{
-		bool		decisive = false;
-		XLogRecPtr	end = ShipSidecarRecords(group_buf + flush_from, len, &decisive);
-
-		if (decisive)
-			XLogFlush(end);
-	}
 	StatAdd(kStatWalBytes, len);
 	StatAdd(kStatWalFsyncs, 1);
 	StatAdd(kStatWalWrites, 1);

@@ -257,8 +257,7 @@ ztsdb_redo(XLogReaderState *record)
 		default:
 			break;
 	}
-	if (InArchiveRecovery)
-		InboxAppend(rec, len, hdr.lsn);
+	InboxAppend(rec, len, hdr.lsn);
 }
 
 static void

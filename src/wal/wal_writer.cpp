@@ -569,6 +569,8 @@ static void
 PublishProgress(uint64 flushed, uint64 applied)
 {
 	pg_write_barrier();
+	if (pg_atomic_read_u64(&ingest_shared->shipped_pos) < flushed)
+		pg_atomic_write_u64(&ingest_shared->shipped_pos, flushed);
 	pg_atomic_write_u64(&ingest_shared->flushed_pos, flushed);
 	pg_atomic_write_u64(&ingest_shared->applied_pos, applied);
 	ConditionVariableBroadcast(&ingest_shared->flushed_cv);
@@ -595,8 +597,13 @@ FlushPending(void)
 {
 	if (!unflushed)
 		return;
+	wal_shipped_upto = pending_end;
 	WalFlush();
+	wal_shipped_upto = 0;
 	unflushed = false;
+	/* the group may have been written by an earlier WalFlush (a new file) */
+	if (pg_atomic_read_u64(&ingest_shared->shipped_pos) < pending_end)
+		pg_atomic_write_u64(&ingest_shared->shipped_pos, pending_end);
 	pending_async = 0;
 	pg_write_barrier();
 	pg_atomic_write_u64(&ingest_shared->flushed_pos, pending_end);

@@ -35,6 +35,9 @@ struct IngestShared
 {
 	pg_atomic_uint64 flushed_pos;
 	pg_atomic_uint64 applied_pos;
+	pg_atomic_uint64 shipped_pos;	/* records below are written to the sidecar WAL
+									 * (not yet synced) and in PostgreSQL's WAL, which
+									 * their commit record flushes (wal_rmgr.h) */
 	pg_atomic_uint32 recovery_done; /* 1 once replay at start has finished */
 	pg_atomic_uint32 recovery_failed;	/* 1 while replay is stuck at damage */
 	char		recovery_error[512];	/* why, for backends' errors; writer only */

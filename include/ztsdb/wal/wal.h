@@ -48,6 +48,13 @@ void		WalFlush(void);
 /* WalEndGroup empties the group buffer once its records are applied. */
 void		WalEndGroup(void);
 
+/*
+ * wal_shipped_upto: ring position up to which the group being flushed
+ * covers, set around WalFlush by the writer's group commit: with shipping
+ * (wal_rmgr.h) WalFlush publishes it as shipped_pos before the fdatasync.
+ */
+extern uint64 wal_shipped_upto;
+
 /* wal_failed: the last WalFlush raised an error (reset by the next success) */
 extern bool wal_failed;
 

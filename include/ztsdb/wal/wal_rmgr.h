@@ -3,39 +3,43 @@
  * wal_rmgr.h
  *	  ztsdb records in PostgreSQL's WAL: standbys, PITR and base backups.
  *
- * The sidecar WAL (wal.h) stays the durability log of the primary: hot
- * rows survive a crash through it, and PostgreSQL's checkpoints know
- * nothing of hot chunks.  With wal_level = replica or logical the writer
- * also ships every sidecar record it writes into PostgreSQL's WAL, as one
- * record of a custom resource manager ("ztsdb") carrying the sidecar record
- * verbatim (header with its sidecar LSN, payload), right after the sidecar
- * write and before any committer waiting for that group is woken.  In this
+ * The sidecar WAL (wal.h) stays the log replay reads: hot rows come back
+ * through it, and PostgreSQL's checkpoints know nothing of hot chunks.
+ * With wal_level = replica or logical the writer also ships every sidecar
+ * record it writes into PostgreSQL's WAL, as one record of a custom
+ * resource manager ("ztsdb") carrying the sidecar record verbatim (header
+ * with its sidecar LSN, payload).  A group is written to the sidecar file,
+ * shipped, and its committers are woken (shipped_pos); the sidecar's
+ * fdatasync runs while they flush their own commit records (WriteShipSync
+ * in wal_io.cpp), so a commit costs one flush as with minimal WAL.  In this
  * mode no commit marker decides alone (kCommitSelf, ingest_buffer.cpp):
  * PostgreSQL's commit record decides, on the primary after a crash as on a
  * standby.  So:
  *
- *  - a transaction's ztsdb records precede its PostgreSQL commit record in
- *    PostgreSQL's WAL (durable committers wait for the group), and become
- *    durable there with it;
- *  - records that no commit record decides (run starts, stamps, drop_chunks,
- *    file images) are flushed into PostgreSQL's WAL at once, so a standby
- *    never misses one the primary keeps after a crash;
+ *  - a transaction's ztsdb records precede its commit record in
+ *    PostgreSQL's WAL and become durable with it; records no commit record
+ *    decides (run starts, stamps, drop_chunks, file images) are flushed at
+ *    once;
+ *  - no checkpoint takes its redo pointer between the shipping and the
+ *    sidecar's fdatasync (DELAY_CHKPT_START): records before a redo pointer
+ *    are durable in the sidecar file, and records after it are in the WAL
+ *    that recovery replays;
  *  - a record shipped before a base backup's start LSN was written to its
  *    sidecar file before that, so the backup's copy of the file holds it.
  *
- * Redo (startup process).  In every recovery it advances the next xid past
- * the xids a record names, so xids of ztsdb-only transactions are never
- * handed out again after a crash once their records are in PostgreSQL's WAL.
- * In archive recovery (a standby, point-in-time recovery, a start from a
- * base backup) it appends the sidecar record to $PGDATA/ztsdb/inbox,
- * skipping records the inbox already holds (redo restarts from a restart
- * point).  The writer, which starts when recovery ends, writes every inbox
- * record into its own sidecar WAL at the record's sidecar LSN -- so the
+ * Redo (startup process) advances the next xid past the xids a record names,
+ * so xids of ztsdb-only transactions are never handed out again after a
+ * crash, and appends the sidecar record to $PGDATA/ztsdb/inbox, skipping
+ * records the inbox already holds (redo restarts from a restart point).  The
+ * writer, which starts when recovery ends (crash recovery, a promoted
+ * standby, point-in-time recovery, a start from a base backup), writes every
+ * inbox record into its own sidecar WAL at the record's sidecar LSN -- so the
  * stream is byte for byte the primary's, the copied files' replay coverage
- * (sidecar LSNs) stays valid, a torn tail of the copied sidecar file is
- * repaired, and doing it twice after a crash writes the same bytes again --
- * then removes the inbox and replays as after a crash: transactions the
- * primary committed up to the point replayed are kept, others are not.
+ * (sidecar LSNs) stays valid, a tail the crash took from the sidecar file
+ * (or a torn tail of a backup's copy) is repaired, and doing it twice after
+ * a crash writes the same bytes again -- then removes the inbox and replays
+ * as after a crash: transactions committed up to the point replayed are
+ * kept, others are not.
  *
  * Base backups.  While pg_basebackup runs (a walsender reports the
  * BASE_BACKUP progress command) the writer keeps its checkpoint and every
