@@ -16,6 +16,9 @@ extern "C" {
 #include "access/xlogreader.h"
 #include "access/xlogrecovery.h"
 #include "commands/progress.h"
+#include "replication/decode.h"
+#include "replication/logical.h"
+#include "replication/reorderbuffer.h"
 #include "utils/backend_progress.h"
 #include "utils/backend_status.h"
 }
@@ -293,6 +296,32 @@ ztsdb_identify(uint8 info)
 	return (info & ~XLR_INFO_MASK) == kXlogZtsdbSidecar ? "SIDECAR" : NULL;
 }
 
+/*
+ * Logical decoding does not decode ztsdb rows (publications of ztsdb tables
+ * are refused): say so once per session when rows pass by, instead of
+ * leaving them out silently.  An ERROR would stop the decoding of every
+ * other table.
+ */
+static void
+ztsdb_decode(LogicalDecodingContext *ctx, XLogRecordBuffer *buf)
+{
+	static bool warned = false;
+	const uint8 *rec = reinterpret_cast<const uint8 *>(XLogRecGetData(buf->record));
+	Size		len = XLogRecGetDataLen(buf->record);
+
+	if (!warned && len > sizeof(core::WalRecordHeader) &&
+		rec[sizeof(core::WalRecordHeader)] == core::kRecBatch)
+	{
+		warned = true;
+		ereport(WARNING,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("logical decoding skips the rows of ztsdb tables"),
+				 errdetail("ztsdb rows travel in PostgreSQL's WAL for physical replication, point-in-time recovery and backups only."),
+				 errhint("Replicate ztsdb tables with streaming replication.")));
+	}
+	ReorderBufferProcessXid(ctx->reorder, XLogRecGetXid(buf->record), buf->origptr);
+}
+
 static RmgrData ztsdb_rmgr = {
 	.rm_name = "ztsdb",
 	.rm_redo = ztsdb_redo,
@@ -301,7 +330,7 @@ static RmgrData ztsdb_rmgr = {
 	.rm_startup = NULL,
 	.rm_cleanup = ztsdb_rmgr_cleanup,
 	.rm_mask = NULL,
-	.rm_decode = NULL,
+	.rm_decode = ztsdb_decode,
 };
 
 void

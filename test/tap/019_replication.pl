@@ -5,7 +5,8 @@
 #     primary committed, table by table, hot, warm and cold, and ingests;
 #  2. a crash that takes the sidecar WAL's unsynced tail loses no commit:
 #     crash recovery brings the records back from PostgreSQL's WAL;
-#  3. point-in-time recovery from a base backup and archived WAL to a
+#  3. logical decoding skips ztsdb rows with a warning;
+#  4. point-in-time recovery from a base backup and archived WAL to a
 #     recovery_target_time restores the ztsdb rows of the transactions
 #     committed before the target, with their heap rows, and none after.
 use strict;
@@ -183,6 +184,28 @@ is($crash->safe_psql('postgres', 'SELECT series_id, count(*) FROM m GROUP BY 1 O
 like(slurp_file($crash->logfile), qr/ztsdb: wrote \d+ sidecar WAL records received through PostgreSQL's WAL/,
 	'crash recovery took them from the inbox');
 $crash->stop;
+
+# ------------------------------------------------------ logical decoding
+# skips ztsdb rows with a warning; heap rows of the same transaction decode
+{
+	my $ld = PostgreSQL::Test::Cluster->new('logical');
+	$ld->init(allows_streaming => 'logical');
+	$ld->append_conf('postgresql.conf', $conf);
+	$ld->start;
+	$ld->safe_psql('postgres', q{
+CREATE EXTENSION ztsdb;
+CREATE TABLE m (ts timestamptz NOT NULL, series_id int NOT NULL, value float8) USING ztsdb;
+CREATE TABLE h (id int);
+SELECT pg_create_logical_replication_slot('s', 'test_decoding');
+BEGIN; INSERT INTO h VALUES (7); INSERT INTO m VALUES (now(), 1, 1); COMMIT;
+});
+	my ($rc, $changes, $warn) = $ld->psql('postgres',
+		q{SELECT string_agg(data, ' ') FROM pg_logical_slot_get_changes('s', NULL, NULL)});
+	like($changes, qr/table public\.h: INSERT: id\[integer\]:7/, 'logical decoding decodes the heap row');
+	unlike($changes, qr/table public\.m/, 'and no ztsdb row');
+	like($warn, qr/WARNING:  logical decoding skips the rows of ztsdb tables/, 'with a warning saying so');
+	$ld->stop;
+}
 
 # ---------------------------------------------------------------- 3. PITR
 my $src = PostgreSQL::Test::Cluster->new('pitr_source');
