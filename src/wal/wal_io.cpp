@@ -65,7 +65,9 @@ static int	seg_fd = -1;
 static bool need_run_start = false;	/* a discarded write left garbage behind */
 static uint32 run_generation = 0;
 static bool starting_run = false;	/* WalStartRun is flushing */
-static bool ship_suppressed = false;	/* WalApplyInbox: the records came from there */
+static bool ship_suppressed = false;
+static bool sidecar_unsynced = false;	/* written and shipped, not yet synced (WalSync) */
+static uint64 synced_lsn = 0;	/* while sidecar_unsynced: what is durable */	/* WalApplyInbox: the records came from there */
 
 /* the last WalFlush failed (reset by the next one that succeeds) */
 bool		wal_failed = false;
@@ -210,7 +212,10 @@ OpenSegment(uint64 start)
 
 	(void) PrepareSegment(start, ERROR);
 	if (seg_fd >= 0)
+	{
+		WalSync();				/* what was written to it but not yet synced */
 		close(seg_fd);
+	}
 
 	/*
 	 * Not a transient file: the writer's error handler closes those
@@ -261,7 +266,7 @@ WalInsertLsn(void)
 uint64
 WalFlushedLsn(void)
 {
-	return flush_lsn;
+	return sidecar_unsynced ? synced_lsn : flush_lsn;
 }
 
 Size
@@ -403,24 +408,67 @@ FlushUring(const uint8 *buf, Size len, off_t off)
 uint64		wal_shipped_upto = 0;
 
 /*
- * WriteShipSync is WalFlush with wal_level = replica or logical
- * (wal_rmgr.h): write the group into the sidecar file, ship its records
- * into PostgreSQL's WAL and wake the committers waiting for them
- * (shipped_pos: their commit records flush the shipped records), then
- * fdatasync the sidecar file.  A checkpoint may not take its redo pointer
- * between the shipping and the fdatasync (DELAY_CHKPT_START, as
- * PostgreSQL's own commit does): records before a checkpoint's redo
+ * WriteShip is WalFlush with wal_level = replica or logical (wal_rmgr.h):
+ * write the group into the sidecar file, ship its records into
+ * PostgreSQL's WAL and wake the committers waiting for them (shipped_pos:
+ * their commit records flush the shipped records).  The sidecar file is
+ * synced later, at most kLazySyncMs after (WalSyncDue), off the commit path.
+ * Until then no checkpoint may take its redo pointer (DELAY_CHKPT_START,
+ * as PostgreSQL's own commit does): records before a checkpoint's redo
  * pointer are durable in the sidecar file by the time that checkpoint
- * completes, and records after it come back from PostgreSQL's WAL through
- * the inbox if a crash took them from the sidecar file.  Batches and commit
- * markers become durable in PostgreSQL's WAL with their transaction's
- * commit record, which follows them; records that decide without one are
- * flushed at once.
+ * completes, and records after it are in the WAL recovery replays, which
+ * brings them back through the inbox if a crash took them from the
+ * sidecar file.  Batches and commit markers become durable in PostgreSQL's
+ * WAL with their transaction's commit record, which follows them; records
+ * that decide without one are flushed at once.
+ */
+constexpr int kLazySyncMs = 100;
+static TimestampTz unsynced_since = 0;
+static bool chkpt_delayed = false;
+static bool fake_lxid = false;
+
+/*
+ * DelayCheckpointStart sets DELAY_CHKPT_START.  A checkpoint waits only for
+ * processes that have a virtual transaction id, which the writer has only
+ * inside a transaction: outside one it shows a local one of its own while
+ * the flag is set (it takes no VXID lock, so nobody waits for it).
  */
 static void
-WriteShipSync(const uint8 *buf, Size len, off_t off)
+DelayCheckpointStart(void)
+{
+	static LocalTransactionId next_lxid = 0;
+
+	if (chkpt_delayed)
+		return;
+	if (MyProc->lxid == InvalidLocalTransactionId)
+	{
+		if (++next_lxid == InvalidLocalTransactionId)
+			++next_lxid;
+		MyProc->lxid = next_lxid;
+		fake_lxid = true;
+	}
+	MyProc->delayChkptFlags |= DELAY_CHKPT_START;
+	chkpt_delayed = true;
+}
+
+static void
+AllowCheckpointStart(void)
+{
+	if (!chkpt_delayed)
+		return;
+	MyProc->delayChkptFlags &= ~DELAY_CHKPT_START;
+	if (fake_lxid)
+		MyProc->lxid = InvalidLocalTransactionId;
+	fake_lxid = false;
+	chkpt_delayed = false;
+}
+
+static void
+WriteShip(const uint8 *buf, Size len, off_t off)
 {
 	Size		done = 0;
+	bool		decisive = false;
+	XLogRecPtr	end;
 
 	while (done < len)
 	{
@@ -438,32 +486,58 @@ WriteShipSync(const uint8 *buf, Size len, off_t off)
 		}
 		done += n;
 	}
-	PG_TRY();
+	DelayCheckpointStart();
+	if (!sidecar_unsynced)
+		unsynced_since = GetCurrentTimestamp();
+	sidecar_unsynced = true;
+	end = ShipSidecarRecords(buf, len, &decisive);
+	if (decisive)
+		XLogFlush(end);
+	if (wal_shipped_upto != 0)
 	{
-		bool		decisive = false;
-		XLogRecPtr	end;
+		pg_write_barrier();
+		pg_atomic_write_u64(&ingest_shared->shipped_pos, wal_shipped_upto);
+		ConditionVariableBroadcast(&ingest_shared->flushed_cv);
+	}
+}
 
-		Assert((MyProc->delayChkptFlags & DELAY_CHKPT_START) == 0);
-		MyProc->delayChkptFlags |= DELAY_CHKPT_START;
-		end = ShipSidecarRecords(buf, len, &decisive);
-		if (decisive)
-			XLogFlush(end);
-		if (wal_shipped_upto != 0)
-		{
-			pg_write_barrier();
-			pg_atomic_write_u64(&ingest_shared->shipped_pos, wal_shipped_upto);
-			ConditionVariableBroadcast(&ingest_shared->flushed_cv);
-		}
-		if (pg_fdatasync(seg_fd) != 0)
-			ereport(data_sync_elevel(ERROR),
-					(errcode_for_file_access(),
-					 errmsg("could not fdatasync ztsdb WAL file \"%s\": %m", SegmentPath(seg_start))));
-	}
-	PG_FINALLY();
+void
+WalSync(void)
+{
+	if (!sidecar_unsynced)
 	{
-		MyProc->delayChkptFlags &= ~DELAY_CHKPT_START;
+		AllowCheckpointStart();
+		return;
 	}
-	PG_END_TRY();
+	if (pg_fdatasync(seg_fd) != 0)
+		ereport(data_sync_elevel(ERROR),
+				(errcode_for_file_access(),
+				 errmsg("could not fdatasync ztsdb WAL file \"%s\": %m", SegmentPath(seg_start))));
+	StatAdd(kStatWalFsyncs, 1);
+	sidecar_unsynced = false;
+	synced_lsn = flush_lsn;
+	AllowCheckpointStart();
+}
+
+long
+WalSyncDue(void)
+{
+	long		secs;
+	int			usecs;
+	long		left;
+
+	if (!sidecar_unsynced)
+		return -1;
+	TimestampDifference(GetCurrentTimestamp(),
+						TimestampTzPlusMilliseconds(unsynced_since, kLazySyncMs),
+						&secs, &usecs);
+	left = secs * 1000 + usecs / 1000;
+	if (left <= 0)
+	{
+		WalSync();
+		return -1;
+	}
+	return left;
 }
 
 void
@@ -489,14 +563,17 @@ WalFlush(void)
 	}
 	wal_failed = true;			/* until this flush returns */
 	if (!ship_suppressed && ShippingEnabled())
-		WriteShipSync(group_buf + flush_from, len, off);
-	else if (use_uring)
-		FlushUring(group_buf + flush_from, len, off);
+		WriteShip(group_buf + flush_from, len, off);
 	else
-		FlushSync(group_buf + flush_from, len, off);
+	{
+		if (use_uring)
+			FlushUring(group_buf + flush_from, len, off);
+		else
+			FlushSync(group_buf + flush_from, len, off);
+		StatAdd(kStatWalFsyncs, 1);
+	}
 	wal_failed = false;
 	StatAdd(kStatWalBytes, len);
-	StatAdd(kStatWalFsyncs, 1);
 	StatAdd(kStatWalWrites, 1);
 	flush_from = group_len;
 	flush_lsn = insert_lsn;
@@ -572,6 +649,7 @@ WalCheckpoint(uint64 lsn)
 	struct dirent *de;
 	uint64		keep_from = lsn - lsn % WalSegmentBytes();
 
+	WalSync();
 	buf[0] = lsn;
 	buf[1] = core::Crc32c(&buf[0], sizeof(buf[0]));
 	fd = OpenTransientFile(WAL_CHECKPOINT ".tmp", O_CREAT | O_TRUNC | O_WRONLY | PG_BINARY);

@@ -692,7 +692,10 @@ PendingTimeout(void)
 	long		secs;
 	int			usecs;
 	long		left;
+	long		sync_left = WalSyncDue();
 
+	if (sync_left >= 0)
+		return Max(sync_left, 1L);	/* the sidecar file's lazy sync (wal_rmgr.h) */
 	if (!unflushed)
 		return Max(Min(1000L, (long) guc_wal_flush_delay_ms), 1L);	/* lazy pushes wait no longer */
 	TimestampDifference(GetCurrentTimestamp(),
@@ -1219,6 +1222,7 @@ Tiering(void)
 	TimestampTz now = GetCurrentTimestamp();
 
 	FreeUnpinnedChunks();
+	WalSync();
 	WalPrepareNext();
 
 	/*
@@ -1610,6 +1614,7 @@ ztsdb_writer_main(Datum arg)
 			ProcessConfigFile(PGC_SIGHUP);
 		}
 		ProcessGroup();
+		(void) WalSyncDue();
 		TieringIsolated();
 		MemoryContextReset(loop_cxt);
 		if (core::RingEmpty(ingest_ring) && !PollRing())
@@ -1626,6 +1631,7 @@ ztsdb_writer_main(Datum arg)
 	 */
 	ProcessGroup();
 	FlushPending();
+	WalSync();
 	ereport(LOG, (errmsg("ztsdb writer shutting down")));
 	proc_exit(1);
 }

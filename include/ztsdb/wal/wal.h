@@ -45,6 +45,15 @@ Size		WalBufferFree(void);
  */
 void		WalFlush(void);
 
+/*
+ * With wal_level = replica or logical WalFlush writes and ships but does not
+ * sync the sidecar file (wal_rmgr.h).  WalSync syncs what is written;
+ * WalSyncDue syncs it if it has waited long enough, else returns how many
+ * ms it may still wait (-1: nothing unsynced).
+ */
+void		WalSync(void);
+long		WalSyncDue(void);
+
 /* WalEndGroup empties the group buffer once its records are applied. */
 void		WalEndGroup(void);
 
