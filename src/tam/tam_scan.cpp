@@ -23,6 +23,7 @@
  */
 #include "ztsdb/core/chunk_file.h"
 #include "ztsdb/ingest/ingest.h"
+#include "ztsdb/query/query_filter.h"
 #include "ztsdb/stats/stats.h"
 #include "ztsdb/storage/storage_read.h"
 #include "ztsdb/tam/tam.h"
@@ -365,6 +366,27 @@ ScanBeginBounded(Relation rel, Snapshot snapshot, const ScanBounds *bounds)
 	{
 		scan->bounds.series = static_cast<int64 *>(palloc(sizeof(int64) * bounds->nseries));
 		memcpy(scan->bounds.series, bounds->series, sizeof(int64) * bounds->nseries);
+	}
+	if (bounds->nfilters > 0)
+	{
+		/* like the series, in the caller's context: rescans reset cxt */
+		ValueFilter *f = static_cast<ValueFilter *>(palloc(sizeof(ValueFilter) * bounds->nfilters));
+
+		memcpy(f, bounds->filters, sizeof(ValueFilter) * bounds->nfilters);
+		for (int i = 0; i < bounds->nfilters; i++)
+			if (f[i].nset > 0)
+			{
+				int64	   *set = static_cast<int64 *>(palloc(sizeof(int64) * f[i].nset));
+
+				memcpy(set, f[i].set, sizeof(int64) * f[i].nset);
+				f[i].set = set;
+			}
+		scan->bounds.filters = f;
+	}
+	else
+	{
+		scan->bounds.filters = NULL;
+		scan->bounds.nfilters = 0;
 	}
 	ScanSetup(scan);
 	return &scan->base;
@@ -740,8 +762,16 @@ ztsdb_scan_getnextslot(TableScanDesc sscan, ScanDirection direction, TupleTableS
 			if (!NextRun(scan))
 				return false;
 		r = scan->row++;
-		if (!scan->bounded || RowWanted(scan, r))
+		if (!scan->bounded)
 			break;
+		if (!RowWanted(scan, r))
+			continue;
+		/* value filters: on the arrays, before any column becomes a Datum */
+		if (scan->bounds.nfilters == 0 ||
+			FiltersPass(scan->bounds.filters, scan->bounds.nfilters, scan->values,
+						scan->validity, r))
+			break;
+		scan->counters.rows_filtered++;
 	}
 	for (uint16 c = 0; c < scan->layout.ncols; c++)
 	{
