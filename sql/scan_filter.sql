@@ -110,6 +110,24 @@ EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
   SELECT * FROM z WHERE f8 > 90.0 AND ts >= '2024-01-02' AND ts < '2024-01-04';
 EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT * FROM z WHERE tag = 'nope';
 
+-- ZtsdbAgg evaluates the same filters on its runs; answers equal heap's
+EXPLAIN (COSTS OFF)
+  SELECT s, count(*), max(f8), sum(i4) FROM z WHERE f8 > 50 AND tag IN ('a', 'b') GROUP BY s;
+SELECT s, count(*), max(f8), sum(i4), min(t2) FROM z
+ WHERE f8 > 50 AND tag IN ('a', 'b') AND b IS NOT NULL GROUP BY s ORDER BY s;
+SELECT s, count(*), max(f8), sum(i4), min(t2) FROM h
+ WHERE f8 > 50 AND tag IN ('a', 'b') AND b IS NOT NULL GROUP BY s ORDER BY s;
+SELECT count(*), max(i8), min(f4) FROM z WHERE f4 >= 'NaN' AND i8 IS NOT NULL;
+SELECT count(*), max(i8), min(f4) FROM h WHERE f4 >= 'NaN' AND i8 IS NOT NULL;
+SELECT count(*), max(f8), sum(i2) FROM z WHERE f8 < 'NaN' AND NOT b AND vtag <> 'x1';
+SELECT count(*), max(f8), sum(i2) FROM h WHERE f8 < 'NaN' AND NOT b AND vtag <> 'x1';
+SELECT count(*), max(f8) FROM z WHERE tag = 'nope';
+EXPLAIN (COSTS OFF) SELECT count(*), max(f8) FROM z WHERE tag = 'nope';
+SELECT date_trunc('hour', ts) AS hr, count(*), max(f8) FROM z
+ WHERE s = 3 AND f8 > 10 AND ts < '2024-01-01 03:00' GROUP BY 1 ORDER BY 1;
+SELECT date_trunc('hour', ts) AS hr, count(*), max(f8) FROM h
+ WHERE s = 3 AND f8 > 10 AND ts < '2024-01-01 03:00' GROUP BY 1 ORDER BY 1;
+
 -- parameters: a generic plan evaluates them when the scan starts; NULL matches nothing
 SET plan_cache_mode = force_generic_plan;
 PREPARE q(float8, text) AS SELECT count(*) FROM z WHERE f8 > $1 AND tag = $2;

@@ -45,6 +45,7 @@ extern "C" {
 #include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
 #include "utils/array.h"
+#include "utils/builtins.h"
 #include "utils/lsyscache.h"
 }
 
@@ -368,6 +369,25 @@ EvalFilters(ExprContext *econtext, List *exprstates, List *specs, List *types, R
 	*filters = out;
 	*nfilters = k;
 	return possible;
+}
+
+char *
+FilterText(TupleDesc desc, int col, int op, const char *value)
+{
+	static const char *const ops[] = {"", "<", "<=", "=", ">=", ">", "<>"};
+	const char *name = quote_identifier(NameStr(TupleDescAttr(desc, col)->attname));
+
+	switch (op)
+	{
+		case kFilterIsNull:
+			return psprintf("(%s IS NULL)", name);
+		case kFilterIsNotNull:
+			return psprintf("(%s IS NOT NULL)", name);
+		case kFilterIn:
+			return psprintf("(%s = ANY (%s))", name, value);
+		default:
+			return psprintf("(%s %s %s)", name, ops[op], value);
+	}
 }
 
 uint64

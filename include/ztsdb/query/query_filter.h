@@ -179,6 +179,12 @@ bool		EvalFilters(ExprContext *econtext, List *exprstates, List *specs, List *ty
 						Relation rel, const core::ChunkLayout &layout, ValueFilter **filters,
 						int *nfilters);
 
+/*
+ * FilterText describes filter (col, op) of a table with descriptor desc,
+ * value the deparsed expression, for EXPLAIN (palloc'd).
+ */
+char	   *FilterText(TupleDesc desc, int col, int op, const char *value);
+
 /* FilterColumns returns the columns the filters read, as need_cols bits. */
 uint64		FilterColumns(const ValueFilter *filters, int nfilters);
 
