@@ -109,6 +109,11 @@ EXPLAIN (COSTS OFF) SELECT * FROM z WHERE s = 3 AND i4 IN (1, 2) AND NOT b;
 EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
   SELECT * FROM z WHERE f8 > 90.0 AND ts >= '2024-01-02' AND ts < '2024-01-04';
 EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT * FROM z WHERE tag = 'nope';
+-- a cold block none of whose rows pass is filtered after decoding only the
+-- filter's, time and series columns
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+  SELECT * FROM z WHERE i8 > 2000000000000 AND i8 < 9223372036854775807 AND ts < '2024-01-02 09:20';
+SELECT check_pred($$i8 > 1000000000000 AND i8 < 9223372036854775807$$);
 
 -- ZtsdbAgg evaluates the same filters on its runs; answers equal heap's
 EXPLAIN (COSTS OFF)
@@ -122,7 +127,11 @@ SELECT count(*), max(i8), min(f4) FROM h WHERE f4 >= 'NaN' AND i8 IS NOT NULL;
 SELECT count(*), max(f8), sum(i2) FROM z WHERE f8 < 'NaN' AND NOT b AND vtag <> 'x1';
 SELECT count(*), max(f8), sum(i2) FROM h WHERE f8 < 'NaN' AND NOT b AND vtag <> 'x1';
 SELECT count(*), max(f8) FROM z WHERE tag = 'nope';
+SELECT s, count(*), sum(i8) FROM z WHERE i8 > 2000000000000 AND i8 < 9223372036854775807 GROUP BY s ORDER BY s;
+SELECT s, count(*), sum(i8) FROM h WHERE i8 > 2000000000000 AND i8 < 9223372036854775807 GROUP BY s ORDER BY s;
 EXPLAIN (COSTS OFF) SELECT count(*), max(f8) FROM z WHERE tag = 'nope';
+SELECT s, count(*), sum(i8) FROM z WHERE i8 > 2000000000000 AND i8 < 9223372036854775807 GROUP BY s ORDER BY s;
+SELECT s, count(*), sum(i8) FROM h WHERE i8 > 2000000000000 AND i8 < 9223372036854775807 GROUP BY s ORDER BY s;
 SELECT date_trunc('hour', ts) AS hr, count(*), max(f8) FROM z
  WHERE s = 3 AND f8 > 10 AND ts < '2024-01-01 03:00' GROUP BY 1 ORDER BY 1;
 SELECT date_trunc('hour', ts) AS hr, count(*), max(f8) FROM h

@@ -602,6 +602,7 @@ EndScanOne(ZtsdbScanState *state)
 		state->counters.blocks_skipped += c.blocks_skipped;
 		state->counters.hot_rows_read += c.hot_rows_read;
 		state->counters.rows_filtered += c.rows_filtered;
+		state->counters.blocks_filtered += c.blocks_filtered;
 		table_endscan(state->scan);
 		state->scan = NULL;
 	}
@@ -679,6 +680,7 @@ Explain(CustomScanState *node, List *ancestors, ExplainState *es)
 			c.blocks_skipped += now.blocks_skipped;
 			c.hot_rows_read += now.hot_rows_read;
 			c.rows_filtered += now.rows_filtered;
+			c.blocks_filtered += now.blocks_filtered;
 		}
 		ExplainPropertyInteger("Chunks Scanned", NULL, (int64) c.chunks_scanned, es);
 		ExplainPropertyInteger("Chunks Skipped", NULL, (int64) c.chunks_skipped, es);
@@ -686,8 +688,11 @@ Explain(CustomScanState *node, List *ancestors, ExplainState *es)
 		ExplainPropertyInteger("Blocks Skipped", NULL, (int64) c.blocks_skipped, es);
 		ExplainPropertyInteger("Hot Rows Read", NULL, (int64) c.hot_rows_read, es);
 		if (nfilters > 0)
+		{
+			ExplainPropertyInteger("Blocks Filtered", NULL, (int64) c.blocks_filtered, es);
 			ExplainPropertyInteger("Rows Removed by Pushed Filter", NULL,
 								   (int64) c.rows_filtered, es);
+		}
 	}
 }
 

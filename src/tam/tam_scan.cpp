@@ -441,6 +441,60 @@ CorruptFile(const ViewFile *f, const core::Status &st)
 }
 
 /*
+ * DecodeColdInto decodes column c of the current cold block into the
+ * current memory context (the scan's scratch) and points the run at it.
+ */
+static void
+DecodeColdInto(ZtsScanDesc *scan, const ViewFile *f, const core::BlockInfo &info, uint16 c)
+{
+	void	   *vals = palloc(core::ColumnWidth(scan->layout.types[c]) * Max(info.nrows, 1));
+	uint8	   *valid = static_cast<uint8 *>(palloc(core::BitmapBytes(info.nrows) + 1));
+	core::Status st = core::DecodeColdColumn(f->reader, scan->part, c, vals, valid);
+
+	if (!st.ok())
+		CorruptFile(f, st);
+	scan->values[c] = vals;
+	/* no NULLs in the block: readers skip the per-row check */
+	scan->validity[c] = AllRowsValid(valid, info.nrows) ? nullptr : valid;
+}
+
+/* ColdFilterColumn: does ColdBlockMayPass decode column c (time, series, filters)? */
+static bool
+ColdFilterColumn(const ZtsScanDesc *scan, uint16 c)
+{
+	return c == scan->layout.time_col || c == scan->layout.series_col ||
+		(FilterColumns(scan->bounds.filters, scan->bounds.nfilters) & (UINT64CONST(1) << c));
+}
+
+/*
+ * ColdBlockMayPass decodes the columns the bounds and value filters read
+ * and tells whether some row of the block passes them.  If none does, the
+ * rows within the bounds count as removed by the filters (as getnextslot
+ * would have counted them) and the block's other columns need no decoding:
+ * a selective filter (usage_user > 90) skips most of a query's blocks.
+ */
+static bool
+ColdBlockMayPass(ZtsScanDesc *scan, const ViewFile *f, const core::BlockInfo &info)
+{
+	uint32		in_bounds = 0;
+
+	for (uint16 c = 0; c < scan->layout.ncols; c++)
+		if (ColdFilterColumn(scan, c))
+			DecodeColdInto(scan, f, info, c);
+	for (uint32 r = 0; r < info.nrows; r++)
+	{
+		if (!RowWanted(scan, r))
+			continue;
+		if (FiltersPass(scan->bounds.filters, scan->bounds.nfilters, scan->values,
+						scan->validity, r))
+			return true;
+		in_bounds++;
+	}
+	scan->counters.rows_filtered += in_bounds;
+	return false;
+}
+
+/*
  * NextRun sets up the next run of rows to return; false at the end.
  */
 static bool
@@ -701,8 +755,18 @@ NextRun(ZtsScanDesc *scan)
 							scan->counters.blocks_scanned++;
 							MemoryContextReset(scan->scratch);
 							old = MemoryContextSwitchTo(scan->scratch);
+							if (scan->bounds.nfilters > 0 && !ColdBlockMayPass(scan, f, info))
+							{
+								/* value filters reject every row: the other columns stay encoded */
+								MemoryContextSwitchTo(old);
+								scan->counters.blocks_filtered++;
+								scan->part++;
+								break;
+							}
 							for (uint16 c = 0; c < scan->layout.ncols; c++)
 							{
+								if (scan->bounds.nfilters > 0 && ColdFilterColumn(scan, c))
+									continue;	/* decoded by ColdBlockMayPass */
 								if (scan->bounds.need_cols != 0 &&
 									!(scan->bounds.need_cols & (UINT64CONST(1) << c)))
 								{
@@ -711,17 +775,7 @@ NextRun(ZtsScanDesc *scan)
 									scan->validity[c] = NULL;
 									continue;
 								}
-								void	   *vals = palloc(core::ColumnWidth(scan->layout.types[c]) *
-														  Max(info.nrows, 1));
-								uint8	   *valid = static_cast<uint8 *>(palloc(core::BitmapBytes(info.nrows) + 1));
-								core::Status st = core::DecodeColdColumn(f->reader, scan->part, c,
-																		 vals, valid);
-
-								if (!st.ok())
-									CorruptFile(f, st);
-								scan->values[c] = vals;
-								/* no NULLs in the block: readers skip the per-row check */
-								scan->validity[c] = AllRowsValid(valid, info.nrows) ? nullptr : valid;
+								DecodeColdInto(scan, f, info, c);
 							}
 							MemoryContextSwitchTo(old);
 							scan->part++;

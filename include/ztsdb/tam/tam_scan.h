@@ -53,7 +53,10 @@ struct ScanCounters
 	uint64		hot_rows_read;	/* hot rows handed on: the wanted series' (series
 								 * index or one pass over the series column), or
 								 * whole visible batches when no series is pushed */
-	uint64		rows_filtered;	/* rows getnextslot dropped by a value filter */
+	uint64		rows_filtered;	/* rows within the bounds a value filter dropped */
+	uint64		blocks_filtered;	/* cold blocks scanned whose rows all failed
+									 * a value filter (only the filters' columns
+									 * decoded) */
 };
 
 /* SeriesWanted tells whether series s passes b's series filter (binary search). */
