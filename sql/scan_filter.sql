@@ -137,6 +137,18 @@ SELECT date_trunc('hour', ts) AS hr, count(*), max(f8) FROM z
 SELECT date_trunc('hour', ts) AS hr, count(*), max(f8) FROM h
  WHERE s = 3 AND f8 > 10 AND ts < '2024-01-01 03:00' GROUP BY 1 ORDER BY 1;
 
+-- rescans: a lateral parameter changes the filter's value on every outer row
+EXPLAIN (COSTS OFF) SELECT v.x, c.n FROM (VALUES (50.0::float8), ('NaN'), (NULL)) v(x),
+  LATERAL (SELECT count(*) n FROM z WHERE f8 >= v.x AND f4 + 0 > 1) c;
+SELECT v.x, c.n FROM (VALUES (50.0::float8), ('NaN'), (NULL)) v(x),
+  LATERAL (SELECT count(*) n FROM z WHERE f8 >= v.x AND f4 + 0 > 1) c ORDER BY 1;
+SELECT v.x, c.n FROM (VALUES (50.0::float8), ('NaN'), (NULL)) v(x),
+  LATERAL (SELECT count(*) n FROM h WHERE f8 >= v.x AND f4 + 0 > 1) c ORDER BY 1;
+SELECT v.t, c.n FROM (VALUES ('a'), ('nope'), ('c')) v(t),
+  LATERAL (SELECT count(*) n, max(f8) FROM z WHERE tag = v.t) c ORDER BY 1;
+SELECT v.t, c.n FROM (VALUES ('a'), ('nope'), ('c')) v(t),
+  LATERAL (SELECT count(*) n, max(f8) FROM h WHERE tag = v.t) c ORDER BY 1;
+
 -- parameters: a generic plan evaluates them when the scan starts; NULL matches nothing
 SET plan_cache_mode = force_generic_plan;
 PREPARE q(float8, text) AS SELECT count(*) FROM z WHERE f8 > $1 AND tag = $2;
