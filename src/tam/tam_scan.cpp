@@ -11,6 +11,12 @@
  * snapshot is checked once per batch, never per row); sorted warm files
  * one run; cold files one run per block, decoded into scratch memory.
  *
+ * Bounded scans (ScanBeginBounded) skip what the bounds exclude and, with
+ * value filters (query_filter.h), return from getnextslot only rows passing
+ * them, tested on the arrays before a Datum is formed; a cold block is
+ * first decoded in its time, series and filter columns only, and left
+ * there if no row passes.
+ *
  * Memory: the scan's own context, child of the caller's; its reset callback
  * unpins and unmaps, so an error anywhere frees everything (scan_end is not
  * called then).
