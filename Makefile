@@ -19,7 +19,7 @@ PG_SRCS = src/ztsdb.cpp \
 	src/tam/tam_options.cpp src/tam/tam_dict.cpp \
 	src/query/query_hooks.cpp src/query/query_range.cpp src/query/query_scan.cpp \
 	src/query/query_agg.cpp src/query/query_aggexpr.cpp src/query/query_bucket.cpp \
-	src/query/query_ordered.cpp
+	src/query/query_ordered.cpp src/query/query_filter.cpp
 OBJS = $(PG_SRCS:.cpp=.o) $(CORE_SRCS:.cpp=.o)
 
 PG_CPPFLAGS = -I$(CURDIR)/include

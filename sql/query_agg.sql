@@ -121,7 +121,7 @@ SELECT uses($$SELECT series_id, min(value) + 0, max(value) + 0 FROM zf GROUP BY 
 SELECT same($$SELECT series_id, min(value) + 0, max(value) + 0, avg(value), sum(value), count(*) FROM TBLf GROUP BY 1$$);
 SELECT same($$SELECT min(value), max(value), avg(value) FROM TBLf WHERE series_id = 1$$);
 SELECT series_id, min(value) + 0 AS min, max(value) + 0 AS max, count(*) FROM zf GROUP BY 1 ORDER BY 1;
--- not pushed: other clauses, expressions other than arithmetic (query_agg_expr), HAVING, DISTINCT, FILTER, other groupings, joins
+-- value filters are pushed (value > 0, scan_filter); not pushed: expressions other than arithmetic (query_agg_expr), HAVING, DISTINCT, FILTER, other groupings, joins
 SELECT uses($$SELECT count(*) FROM z WHERE value > 0$$);
 SELECT uses($$SELECT sum(abs(value)) FROM z$$);
 SELECT uses($$SELECT series_id, count(*) FROM z GROUP BY series_id HAVING count(*) > 10$$);

@@ -209,7 +209,7 @@ SELECT compare($$SELECT series_id, %2$s(avg(sqrt(abs(u)))) FROM %1$s GROUP BY 1$
 SELECT compare($$SELECT series_id, avg(i / 100.0) FROM %1$s GROUP BY 1$$);
 SELECT compare($$SELECT series_id, sum(mod(k, 7)), max(abs(i)) FROM %1$s GROUP BY 1$$);
 SELECT compare($$SELECT series_id, %2$s(avg(CASE WHEN u > 5 THEN u END)) FROM %1$s GROUP BY 1$$);
--- WHERE clauses ZtsdbAgg cannot push
+-- WHERE clauses: value filters (u > 5, k <> 50: rows filtered out never divide by zero) are pushed, an expression is not
 SELECT compare($$SELECT series_id, %2$s(avg(u + s)), sum(i * 2) FROM %1$s WHERE u > 5 GROUP BY 1$$);
 SELECT compare($$SELECT %2$s(max(u * 1e308)) FROM %1$s WHERE u * 1e308 < 1e308$$);
 SELECT compare($$SELECT series_id, sum(100 / (k - 50)) FROM %1$s WHERE k <> 50 GROUP BY 1$$);

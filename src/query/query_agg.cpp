@@ -8,7 +8,7 @@
  * Planning (create_upper_paths_hook, UPPERREL_GROUP_AGG, unless
  * ztsdb.enable_aggregate_scan is off): a query over one ztsdb table whose
  * WHERE clauses are all pushable (query_pushdown.h: the bounds are then
- * exact), grouped by nothing, by the series column and/or by a time
+ * exact; or value filters, query_filter.h, exact as well), grouped by nothing, by the series column and/or by a time
  * bucket -- date_bin(constant, time column, constant) or
  * date_trunc(constant, time column [, constant zone]), query_bucket.cpp --
  * with no HAVING or grouping sets, and no text or varchar column needed
@@ -29,7 +29,7 @@
  * ztsdb partition gets its own path under the Append.
  *
  * Execution: the first call scans runs of visible rows (ScanNextRun), checks
- * each row against the bounds, finds its group (the last group is cached:
+ * each row against the bounds and value filters, finds its group (the last group is cached:
  * sorted files give long runs of one series) and updates every aggregate;
  * then it returns one group per call.
  *
@@ -56,6 +56,7 @@
 #include "ztsdb/pg.h"
 #include "ztsdb/query/query_aggexpr.h"
 #include "ztsdb/query/query_bucket.h"
+#include "ztsdb/query/query_filter.h"
 #include "ztsdb/query/query_pushdown.h"
 #include "ztsdb/tam/tam.h"
 #include "ztsdb/tam/tam_dict.h"
@@ -135,6 +136,9 @@ struct AggState
 	List	   *exprs;			/* ExprStates of the pushed bounds */
 	List	   *kinds;
 	List	   *expr_types;
+	List	   *specs;			/* value filters: column, FilterOp pairs */
+	List	   *fexprs;			/* ExprState per value filter */
+	List	   *fexpr_types;
 	bool		grouped;		/* GROUP BY anything */
 	bool		by_series;		/* a group column is the series column */
 	bool		by_bucket;		/* a group column is a time bucket (date_bin, date_trunc) */
@@ -311,6 +315,8 @@ UpperPaths(PlannerInfo *root, UpperRelationKind stage, RelOptInfo *input_rel,
 	bool		ok;
 	List	   *exprs = NIL;
 	List	   *kinds = NIL;
+	List	   *fexprs = NIL;		/* value filters (query_filter.h) */
+	List	   *specs = NIL;
 	List	   *scan_tlist = NIL;
 	List	   *descs = NIL;
 	List	   *agg_exprs = NIL;	/* computed aggregate arguments */
@@ -366,9 +372,15 @@ UpperPaths(PlannerInfo *root, UpperRelationKind stage, RelOptInfo *input_rel,
 		{
 			RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
 
-			if (ri->pseudoconstant ||
-				!MatchClause(ri->clause, input_rel->relid, layout, time_type, series_type,
-							 &exprs, &kinds))
+			if (ri->pseudoconstant)
+			{
+				ok = false;
+				break;
+			}
+			if (MatchClause(ri->clause, input_rel->relid, layout, time_type, series_type,
+							&exprs, &kinds))
+				continue;
+			if (!MatchFilter(ri->clause, input_rel->relid, desc, layout, &fexprs, &specs))
 			{
 				ok = false;
 				break;
@@ -474,6 +486,7 @@ UpperPaths(PlannerInfo *root, UpperRelationKind stage, RelOptInfo *input_rel,
 													  (int) input_rel->relid));
 	cpath->custom_private = lappend(cpath->custom_private, groupcols);
 	cpath->custom_private = lappend(cpath->custom_private, agg_exprs);
+	cpath->custom_private = lappend(cpath->custom_private, list_make2(fexprs, specs));
 	cpath->methods = &agg_path_methods;
 	add_path(output_rel, &cpath->path);
 }
@@ -484,6 +497,7 @@ PlanAggPath(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path, List *tli
 {
 	CustomScan *cscan = makeNode(CustomScan);
 	List	   *info = (List *) list_nth(best_path->custom_private, 4);
+	List	   *filters = (List *) list_nth(best_path->custom_private, 7);
 
 	(void) root;
 	(void) rel;
@@ -493,13 +507,19 @@ PlanAggPath(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path, List *tli
 	cscan->scan.plan.qual = NIL;
 	cscan->scan.scanrelid = 0;
 	cscan->flags = best_path->flags;
-	cscan->custom_exprs = (List *) linitial(best_path->custom_private);
+	/*
+	 * the bounds, then the value filters' values (Var-free: setrefs would
+	 * look for a Var of the clause in custom_scan_tlist)
+	 */
+	cscan->custom_exprs = list_concat(list_copy((List *) linitial(best_path->custom_private)),
+									  (List *) linitial(filters));
 	cscan->custom_scan_tlist = (List *) list_nth(best_path->custom_private, 2);
 	cscan->custom_relids = bms_make_singleton(list_nth_int(info, 2));
 	cscan->custom_private = list_make5(lsecond(best_path->custom_private),
 									   list_nth(best_path->custom_private, 3), info,
 									   list_nth(best_path->custom_private, 5),
 									   list_nth(best_path->custom_private, 6));
+	cscan->custom_private = lappend(cscan->custom_private, lsecond(filters));
 	cscan->methods = &agg_scan_methods;
 	return &cscan->scan.plan;
 }
@@ -521,6 +541,7 @@ CreateAggState(CustomScan *cscan)
 	NodeSetTag(state, T_CustomScanState);
 	state->css.methods = &agg_exec_methods;
 	state->kinds = (List *) linitial(cscan->custom_private);
+	state->specs = (List *) list_nth(cscan->custom_private, 5);
 	state->grouped = list_nth_int(info, 1) != 0;
 	foreach(lc, (List *) lfourth(cscan->custom_private))
 	{
@@ -565,7 +586,28 @@ BeginAgg(CustomScanState *node, EState *estate, int eflags)
 	(void) LayoutOfRelation(state->rel, &state->layout, true);
 	state->series_dict = state->layout.series_col >= 0 &&
 		IsDictType(TupleDescAttr(RelationGetDescr(state->rel), state->layout.series_col)->atttypid);
-	state->exprs = ExecInitExprList(cscan->custom_exprs, &node->ss.ps);
+	{
+		int			nbounds = list_length(state->kinds);
+		int			nfilters = list_length(state->specs) / 2;
+		int			i = 0;
+
+		foreach(lc, cscan->custom_exprs)
+		{
+			Expr	   *e = (Expr *) lfirst(lc);
+
+			if (i < nbounds)
+			{
+				state->exprs = lappend(state->exprs, ExecInitExpr(e, &node->ss.ps));
+				state->expr_types = lappend_oid(state->expr_types, exprType((Node *) e));
+			}
+			else if (i < nbounds + nfilters)
+			{
+				state->fexprs = lappend(state->fexprs, ExecInitExpr(e, &node->ss.ps));
+				state->fexpr_types = lappend_oid(state->fexpr_types, exprType((Node *) e));
+			}
+			i++;
+		}
+	}
 
 	/* computed arguments: programs, and where a run's vectors go */
 	{
@@ -611,8 +653,6 @@ BeginAgg(CustomScanState *node, EState *estate, int eflags)
 			}
 		}
 	}
-	foreach(lc, cscan->custom_exprs)
-		state->expr_types = lappend_oid(state->expr_types, exprType((Node *) lfirst(lc)));
 }
 
 static inline bool
@@ -1139,10 +1179,15 @@ ComputeGroupsPass(AggState *state)
 	GroupKey	last_key;
 	bool		filter_ts;
 	bool		series_only;	/* groups are series runs, every row passes */
+	ValueFilter *filters;
+	int			nfilters;
 
 	state->ngroups = 0;
 	state->keys = static_cast<GroupKey *>(palloc0(sizeof(GroupKey) * cap));
 	state->values = static_cast<AggValue *>(palloc0(sizeof(AggValue) * cap * state->naggs));
+	if (!EvalFilters(state->css.ss.ps.ps_ExprContext, state->fexprs, state->specs,
+					 state->fexpr_types, state->rel, layout, &filters, &nfilters))
+		possible = false;
 	if (!possible)
 	{
 		b.min_ts = 1;
@@ -1150,7 +1195,8 @@ ComputeGroupsPass(AggState *state)
 		b.nseries = -1;
 	}
 	filter_ts = b.min_ts != PG_INT64_MIN || b.max_ts != PG_INT64_MAX;
-	series_only = state->by_series && !state->by_bucket && !filter_ts && b.nseries < 0;
+	series_only = state->by_series && !state->by_bucket && !filter_ts && b.nseries < 0 &&
+		nfilters == 0;
 	/* now, not at BeginAgg: a cursor's first fetch may come after a SET TimeZone */
 	if (state->by_bucket)
 	{
@@ -1166,6 +1212,7 @@ ComputeGroupsPass(AggState *state)
 		b.need_cols |= UINT64CONST(1) << scol;
 	for (int a = 0; a < state->naggs; a++)
 		b.need_cols |= state->aggs[a].cols;
+	b.need_cols |= FilterColumns(filters, nfilters);
 	if (b.need_cols == 0)
 		b.need_cols = UINT64CONST(1) << tcol;	/* count(*) alone: something to count */
 	memset(&info, 0, sizeof(info));
@@ -1194,7 +1241,7 @@ ComputeGroupsPass(AggState *state)
 					!SeriesWanted(b, core::IntegerAt(stype, values[scol], r)))
 					return false;
 			}
-			return true;
+			return nfilters == 0 || FiltersPass(filters, nfilters, values, validity, r);
 		};
 
 		const void *const *avalues = values;
@@ -1491,11 +1538,25 @@ ExplainAgg(CustomScanState *node, List *ancestors, ExplainState *es)
 	CustomScan *cscan = (CustomScan *) node->ss.ps.plan;
 	List	   *context;
 	List	   *texts = NIL;
+	List	   *ftexts = NIL;
 	ListCell   *lc;
+	int			nbounds = list_length(state->kinds);
+	int			i = 0;
 
 	context = set_deparse_context_plan(es->deparse_cxt, node->ss.ps.plan, ancestors);
 	foreach(lc, cscan->custom_exprs)
-		texts = lappend(texts, deparse_expression((Node *) lfirst(lc), context, false, false));
+	{
+		if (i < nbounds)
+			texts = lappend(texts, deparse_expression((Node *) lfirst(lc), context, false, false));
+		else
+			ftexts = lappend(ftexts,
+							 FilterText(RelationGetDescr(state->rel),
+										list_nth_int(state->specs, 2 * (i - nbounds)),
+										list_nth_int(state->specs, 2 * (i - nbounds) + 1),
+										deparse_expression((Node *) lfirst(lc), context, false,
+														   false)));
+		i++;
+	}
 	ExplainPropertyText("Relation", RelationGetRelationName(state->rel), es);
 	{
 		const char *bucket = state->by_bucket ? TimeBucketName(state->bucket_expr->funcid) : NULL;
@@ -1517,6 +1578,8 @@ ExplainAgg(CustomScanState *node, List *ancestors, ExplainState *es)
 	}
 	if (texts != NIL)
 		ExplainPropertyList("Pushed Bounds", texts, es);
+	if (ftexts != NIL)
+		ExplainPropertyList("Pushed Filter", ftexts, es);
 
 	/*
 	 * The computed arguments, from the Aggrefs of custom_scan_tlist (group

@@ -17,11 +17,18 @@
  * varchar series column takes series_col = text expr and = ANY (text[]) under
  * a deterministic collation; the strings become dictionary codes when the
  * scan starts (tam_dict.cpp), a string without a code matching no row.
+ * Other clauses on a single column compared with such an expression (or
+ * IS [NOT] NULL, bool_col, NOT bool_col) become value filters
+ * (query_filter.h: integers, floats in PostgreSQL's NaN order, timestamps,
+ * bools, text tags by dictionary code): the table scan drops rows failing
+ * them on the column arrays, before a tuple is formed or a text decoded.
  *
  * Execution: the pushed expressions are evaluated once when the scan
  * starts (and again on rescan, for parameters from outer plans), turned
- * into ScanBounds, and ScanBeginBounded does the rest.  EXPLAIN shows the
- * pushed clauses; EXPLAIN ANALYZE what was scanned and skipped.
+ * into ScanBounds (with the value filters), and ScanBeginBounded does the
+ * rest.  EXPLAIN shows the pushed clauses ("Pushed Down" for bounds,
+ * "Pushed Filter" for value filters); EXPLAIN ANALYZE what was scanned and
+ * skipped, and how many rows the value filters removed.
  *
  *-------------------------------------------------------------------------
  */
@@ -30,6 +37,7 @@
 #include "ztsdb/pg.h"
 #include "ztsdb/tam/tam.h"
 #include "ztsdb/tam/tam_dict.h"
+#include "ztsdb/query/query_filter.h"
 #include "ztsdb/query/query_pushdown.h"
 #include "ztsdb/tam/tam_scan.h"
 
@@ -72,6 +80,9 @@ struct ZtsdbScanState
 	List	   *kinds;			/* BoundKind per expression */
 	List	   *exprs;			/* ExprState per expression */
 	List	   *expr_types;		/* Oid of each expression's result */
+	List	   *specs;			/* value filters: column, FilterOp pairs */
+	List	   *fexprs;			/* ExprState per value filter */
+	List	   *fexpr_types;
 	TableScanDesc scan;
 	ScanCounters counters;		/* accumulated over rescans */
 };
@@ -217,6 +228,9 @@ SetRelPathlist(PlannerInfo *root, RelOptInfo *rel, Index rti, RangeTblEntry *rte
 	bool		ok;
 	List	   *exprs = NIL;
 	List	   *kinds = NIL;
+	List	   *fexprs = NIL;
+	List	   *specs = NIL;
+	List	   *fclauses = NIL;
 	CustomPath *cpath;
 	Path	   *seq = NULL;
 	ListCell   *lc;
@@ -245,12 +259,14 @@ SetRelPathlist(PlannerInfo *root, RelOptInfo *rel, Index rti, RangeTblEntry *rte
 		{
 			RestrictInfo *ri = lfirst_node(RestrictInfo, lc);
 
-			(void) MatchClause(ri->clause, rel->relid, layout, time_type, series_type,
-							   &exprs, &kinds);
+			if (!MatchClause(ri->clause, rel->relid, layout, time_type, series_type,
+							 &exprs, &kinds) &&
+				MatchFilter(ri->clause, rel->relid, desc, layout, &fexprs, &specs))
+				fclauses = lappend(fclauses, ri->clause);
 		}
 	}
 	relation_close(r, NoLock);
-	if (exprs == NIL)
+	if (exprs == NIL && fexprs == NIL)
 		return;
 
 	foreach(lc, rel->pathlist)
@@ -271,7 +287,7 @@ SetRelPathlist(PlannerInfo *root, RelOptInfo *rel, Index rti, RangeTblEntry *rte
 	cpath->path.startup_cost = seq->startup_cost;
 	cpath->path.total_cost = seq->startup_cost + (seq->total_cost - seq->startup_cost) * 0.5;
 	cpath->flags = 0;
-	cpath->custom_private = list_make2(exprs, kinds);
+	cpath->custom_private = list_make5(exprs, kinds, fexprs, specs, fclauses);
 	cpath->methods = &path_methods;
 	add_path(rel, &cpath->path);
 }
@@ -283,6 +299,9 @@ PlanPath(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path, List *tlist,
 	CustomScan *cscan = makeNode(CustomScan);
 	List	   *exprs = (List *) linitial(best_path->custom_private);
 	List	   *kinds = (List *) lsecond(best_path->custom_private);
+	List	   *fexprs = (List *) lthird(best_path->custom_private);
+	List	   *specs = (List *) lfourth(best_path->custom_private);
+	List	   *fclauses = (List *) list_nth(best_path->custom_private, 4);
 
 	(void) root;
 	(void) custom_plans;
@@ -290,8 +309,12 @@ PlanPath(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path, List *tlist,
 	cscan->scan.plan.qual = extract_actual_clauses(clauses, false);
 	cscan->scan.scanrelid = rel->relid;
 	cscan->flags = best_path->flags;
-	cscan->custom_exprs = exprs;
-	cscan->custom_private = list_make1(kinds);
+	/*
+	 * custom_exprs: the bound expressions, the filters' values, then the
+	 * filters' clauses (for EXPLAIN only); setrefs fixes all of them.
+	 */
+	cscan->custom_exprs = list_concat(list_concat(list_copy(exprs), fexprs), fclauses);
+	cscan->custom_private = list_make2(kinds, specs);
 	cscan->methods = &scan_methods;
 	return &cscan->scan.plan;
 }
@@ -304,6 +327,7 @@ CreateState(CustomScan *cscan)
 	NodeSetTag(state, T_CustomScanState);
 	state->css.methods = &exec_methods;
 	state->kinds = (List *) linitial(cscan->custom_private);
+	state->specs = (List *) lsecond(cscan->custom_private);
 	return (Node *) state;
 }
 
@@ -312,13 +336,29 @@ BeginScan(CustomScanState *node, EState *estate, int eflags)
 {
 	ZtsdbScanState *state = reinterpret_cast<ZtsdbScanState *>(node);
 	CustomScan *cscan = (CustomScan *) node->ss.ps.plan;
+	int			nbounds = list_length(state->kinds);
+	int			nfilters = list_length(state->specs) / 2;
+	int			i = 0;
 	ListCell   *lc;
 
 	(void) estate;
 	(void) eflags;
-	state->exprs = ExecInitExprList(cscan->custom_exprs, &node->ss.ps);
 	foreach(lc, cscan->custom_exprs)
-		state->expr_types = lappend_oid(state->expr_types, exprType((Node *) lfirst(lc)));
+	{
+		Expr	   *e = (Expr *) lfirst(lc);
+
+		if (i < nbounds)
+		{
+			state->exprs = lappend(state->exprs, ExecInitExpr(e, &node->ss.ps));
+			state->expr_types = lappend_oid(state->expr_types, exprType((Node *) e));
+		}
+		else if (i < nbounds + nfilters)
+		{
+			state->fexprs = lappend(state->fexprs, ExecInitExpr(e, &node->ss.ps));
+			state->fexpr_types = lappend_oid(state->fexpr_types, exprType((Node *) e));
+		}
+		i++;
+	}
 }
 
 static int64
@@ -341,10 +381,20 @@ ComputeBounds(ZtsdbScanState *state, ScanBounds *b)
 {
 	Relation	rel = state->css.ss.ss_currentRelation;
 	core::ChunkLayout layout;
+	ValueFilter *filters;
+	int			nfilters;
+	bool		possible;
 
 	(void) LayoutOfRelation(rel, &layout, true);
-	return EvalBounds(state->css.ss.ps.ps_ExprContext, state->exprs, state->kinds,
-					  state->expr_types, b, RelationGetRelid(rel), (int16) (layout.series_col + 1));
+	possible = EvalBounds(state->css.ss.ps.ps_ExprContext, state->exprs, state->kinds,
+						  state->expr_types, b, RelationGetRelid(rel),
+						  (int16) (layout.series_col + 1));
+	if (!EvalFilters(state->css.ss.ps.ps_ExprContext, state->fexprs, state->specs,
+					 state->fexpr_types, rel, layout, &filters, &nfilters))
+		possible = false;
+	b->filters = filters;
+	b->nfilters = nfilters;
+	return possible;
 }
 
 /*
@@ -383,6 +433,8 @@ EvalBounds(ExprContext *econtext, List *exprstates, List *kinds, List *types, Sc
 	b->nseries = -1;
 	b->series = NULL;
 	b->need_cols = 0;
+	b->filters = NULL;
+	b->nfilters = 0;
 	ResetExprContext(econtext);
 	forthree(le, exprstates, lk, kinds, lt, types)
 	{
@@ -512,6 +564,7 @@ NextTuple(ScanState *ss)
 			b.min_ts = 1;
 			b.max_ts = 0;
 			b.nseries = -1;
+			b.nfilters = 0;
 		}
 		state->scan = ScanBeginBounded(ss->ss_currentRelation, ss->ps.state->es_snapshot, &b);
 		MemoryContextSwitchTo(old);
@@ -548,6 +601,8 @@ EndScanOne(ZtsdbScanState *state)
 		state->counters.blocks_scanned += c.blocks_scanned;
 		state->counters.blocks_skipped += c.blocks_skipped;
 		state->counters.hot_rows_read += c.hot_rows_read;
+		state->counters.rows_filtered += c.rows_filtered;
+		state->counters.blocks_filtered += c.blocks_filtered;
 		table_endscan(state->scan);
 		state->scan = NULL;
 	}
@@ -574,8 +629,11 @@ Explain(CustomScanState *node, List *ancestors, ExplainState *es)
 	CustomScan *cscan = (CustomScan *) node->ss.ps.plan;
 	List	   *context;
 	List	   *texts = NIL;
+	List	   *ftexts = NIL;
 	ListCell   *le;
 	ListCell   *lk;
+	int			nbounds = list_length(state->kinds);
+	int			nfilters = list_length(state->specs) / 2;
 	static const char *const ops[] = {"", "<", "<=", "=", ">=", ">", "=", "= ANY"};
 	const char *time_name;
 	const char *series_name;
@@ -589,6 +647,11 @@ Explain(CustomScanState *node, List *ancestors, ExplainState *es)
 		? NameStr(TupleDescAttr(RelationGetDescr(node->ss.ss_currentRelation),
 								layout.series_col)->attname) : "";
 	context = set_deparse_context_plan(es->deparse_cxt, (Plan *) cscan, ancestors);
+	for (int i = 0; i < nfilters; i++)
+		ftexts = lappend(ftexts,
+						 deparse_expression((Node *) list_nth(cscan->custom_exprs,
+															  nbounds + nfilters + i),
+											context, false, false));
 	forboth(le, cscan->custom_exprs, lk, state->kinds)
 	{
 		int			kind = lfirst_int(lk);
@@ -598,7 +661,10 @@ Explain(CustomScanState *node, List *ancestors, ExplainState *es)
 						 ops[kind], deparse_expression((Node *) lfirst(le), context, false, false));
 		texts = lappend(texts, buf.data);
 	}
-	ExplainPropertyList("Pushed Down", texts, es);
+	if (texts != NIL)
+		ExplainPropertyList("Pushed Down", texts, es);
+	if (ftexts != NIL)
+		ExplainPropertyList("Pushed Filter", ftexts, es);
 	if (es->analyze)
 	{
 		ScanCounters c = state->counters;
@@ -613,12 +679,20 @@ Explain(CustomScanState *node, List *ancestors, ExplainState *es)
 			c.blocks_scanned += now.blocks_scanned;
 			c.blocks_skipped += now.blocks_skipped;
 			c.hot_rows_read += now.hot_rows_read;
+			c.rows_filtered += now.rows_filtered;
+			c.blocks_filtered += now.blocks_filtered;
 		}
 		ExplainPropertyInteger("Chunks Scanned", NULL, (int64) c.chunks_scanned, es);
 		ExplainPropertyInteger("Chunks Skipped", NULL, (int64) c.chunks_skipped, es);
 		ExplainPropertyInteger("Blocks Scanned", NULL, (int64) c.blocks_scanned, es);
 		ExplainPropertyInteger("Blocks Skipped", NULL, (int64) c.blocks_skipped, es);
 		ExplainPropertyInteger("Hot Rows Read", NULL, (int64) c.hot_rows_read, es);
+		if (nfilters > 0)
+		{
+			ExplainPropertyInteger("Blocks Filtered", NULL, (int64) c.blocks_filtered, es);
+			ExplainPropertyInteger("Rows Removed by Pushed Filter", NULL,
+								   (int64) c.rows_filtered, es);
+		}
 	}
 }
 

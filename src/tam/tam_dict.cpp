@@ -150,16 +150,16 @@ DictColumnsNeeded(Relation r, RelOptInfo *rel, bool target, int except_col, bool
 
 	if (target)
 		pull_varattnos((Node *) rel->reltarget->exprs, rel->relid, &attrs);
-	foreach(lc, rel->baserestrictinfo)
-		pull_varattnos((Node *) lfirst_node(RestrictInfo, lc)->clause, rel->relid, &qattrs);
+	/* quals_as_codes: the caller pushes every clause, none reads a string */
+	if (!quals_as_codes)
+		foreach(lc, rel->baserestrictinfo)
+			pull_varattnos((Node *) lfirst_node(RestrictInfo, lc)->clause, rel->relid, &qattrs);
 	/* codes stand for strings one to one only under a deterministic collation */
 	if (except_col >= 0 && except_col < desc->natts &&
 		(!OidIsValid(TupleDescAttr(desc, except_col)->attcollation) ||
 		 get_collation_isdeterministic(TupleDescAttr(desc, except_col)->attcollation)))
 	{
 		attrs = bms_del_member(attrs, except_col + 1 - FirstLowInvalidHeapAttributeNumber);
-		if (quals_as_codes)
-			qattrs = bms_del_member(qattrs, except_col + 1 - FirstLowInvalidHeapAttributeNumber);
 	}
 	attrs = bms_add_members(attrs, qattrs);
 	while ((x = bms_next_member(attrs, x)) >= 0)

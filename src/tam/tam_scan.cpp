@@ -11,6 +11,12 @@
  * snapshot is checked once per batch, never per row); sorted warm files
  * one run; cold files one run per block, decoded into scratch memory.
  *
+ * Bounded scans (ScanBeginBounded) skip what the bounds exclude and, with
+ * value filters (query_filter.h), return from getnextslot only rows passing
+ * them, tested on the arrays before a Datum is formed; a cold block is
+ * first decoded in its time, series and filter columns only, and left
+ * there if no row passes.
+ *
  * Memory: the scan's own context, child of the caller's; its reset callback
  * unpins and unmaps, so an error anywhere frees everything (scan_end is not
  * called then).
@@ -23,6 +29,7 @@
  */
 #include "ztsdb/core/chunk_file.h"
 #include "ztsdb/ingest/ingest.h"
+#include "ztsdb/query/query_filter.h"
 #include "ztsdb/stats/stats.h"
 #include "ztsdb/storage/storage_read.h"
 #include "ztsdb/tam/tam.h"
@@ -366,6 +373,27 @@ ScanBeginBounded(Relation rel, Snapshot snapshot, const ScanBounds *bounds)
 		scan->bounds.series = static_cast<int64 *>(palloc(sizeof(int64) * bounds->nseries));
 		memcpy(scan->bounds.series, bounds->series, sizeof(int64) * bounds->nseries);
 	}
+	if (bounds->nfilters > 0)
+	{
+		/* like the series, in the caller's context: rescans reset cxt */
+		ValueFilter *f = static_cast<ValueFilter *>(palloc(sizeof(ValueFilter) * bounds->nfilters));
+
+		memcpy(f, bounds->filters, sizeof(ValueFilter) * bounds->nfilters);
+		for (int i = 0; i < bounds->nfilters; i++)
+			if (f[i].nset > 0)
+			{
+				int64	   *set = static_cast<int64 *>(palloc(sizeof(int64) * f[i].nset));
+
+				memcpy(set, f[i].set, sizeof(int64) * f[i].nset);
+				f[i].set = set;
+			}
+		scan->bounds.filters = f;
+	}
+	else
+	{
+		scan->bounds.filters = NULL;
+		scan->bounds.nfilters = 0;
+	}
 	ScanSetup(scan);
 	return &scan->base;
 }
@@ -416,6 +444,60 @@ CorruptFile(const ViewFile *f, const core::Status &st)
 	ereport(ERROR,
 			(errcode(ERRCODE_DATA_CORRUPTED),
 			 errmsg("ztsdb chunk file \"%s\" is corrupt: %s", f->path, st.message)));
+}
+
+/*
+ * DecodeColdInto decodes column c of the current cold block into the
+ * current memory context (the scan's scratch) and points the run at it.
+ */
+static void
+DecodeColdInto(ZtsScanDesc *scan, const ViewFile *f, const core::BlockInfo &info, uint16 c)
+{
+	void	   *vals = palloc(core::ColumnWidth(scan->layout.types[c]) * Max(info.nrows, 1));
+	uint8	   *valid = static_cast<uint8 *>(palloc(core::BitmapBytes(info.nrows) + 1));
+	core::Status st = core::DecodeColdColumn(f->reader, scan->part, c, vals, valid);
+
+	if (!st.ok())
+		CorruptFile(f, st);
+	scan->values[c] = vals;
+	/* no NULLs in the block: readers skip the per-row check */
+	scan->validity[c] = AllRowsValid(valid, info.nrows) ? nullptr : valid;
+}
+
+/* ColdFilterColumn: does ColdBlockMayPass decode column c (time, series, filters)? */
+static bool
+ColdFilterColumn(const ZtsScanDesc *scan, uint16 c)
+{
+	return c == scan->layout.time_col || c == scan->layout.series_col ||
+		(FilterColumns(scan->bounds.filters, scan->bounds.nfilters) & (UINT64CONST(1) << c));
+}
+
+/*
+ * ColdBlockMayPass decodes the columns the bounds and value filters read
+ * and tells whether some row of the block passes them.  If none does, the
+ * rows within the bounds count as removed by the filters (as getnextslot
+ * would have counted them) and the block's other columns need no decoding:
+ * a selective filter (usage_user > 90) skips most of a query's blocks.
+ */
+static bool
+ColdBlockMayPass(ZtsScanDesc *scan, const ViewFile *f, const core::BlockInfo &info)
+{
+	uint32		in_bounds = 0;
+
+	for (uint16 c = 0; c < scan->layout.ncols; c++)
+		if (ColdFilterColumn(scan, c))
+			DecodeColdInto(scan, f, info, c);
+	for (uint32 r = 0; r < info.nrows; r++)
+	{
+		if (!RowWanted(scan, r))
+			continue;
+		if (FiltersPass(scan->bounds.filters, scan->bounds.nfilters, scan->values,
+						scan->validity, r))
+			return true;
+		in_bounds++;
+	}
+	scan->counters.rows_filtered += in_bounds;
+	return false;
 }
 
 /*
@@ -679,8 +761,18 @@ NextRun(ZtsScanDesc *scan)
 							scan->counters.blocks_scanned++;
 							MemoryContextReset(scan->scratch);
 							old = MemoryContextSwitchTo(scan->scratch);
+							if (scan->bounds.nfilters > 0 && !ColdBlockMayPass(scan, f, info))
+							{
+								/* value filters reject every row: the other columns stay encoded */
+								MemoryContextSwitchTo(old);
+								scan->counters.blocks_filtered++;
+								scan->part++;
+								break;
+							}
 							for (uint16 c = 0; c < scan->layout.ncols; c++)
 							{
+								if (scan->bounds.nfilters > 0 && ColdFilterColumn(scan, c))
+									continue;	/* decoded by ColdBlockMayPass */
 								if (scan->bounds.need_cols != 0 &&
 									!(scan->bounds.need_cols & (UINT64CONST(1) << c)))
 								{
@@ -689,17 +781,7 @@ NextRun(ZtsScanDesc *scan)
 									scan->validity[c] = NULL;
 									continue;
 								}
-								void	   *vals = palloc(core::ColumnWidth(scan->layout.types[c]) *
-														  Max(info.nrows, 1));
-								uint8	   *valid = static_cast<uint8 *>(palloc(core::BitmapBytes(info.nrows) + 1));
-								core::Status st = core::DecodeColdColumn(f->reader, scan->part, c,
-																		 vals, valid);
-
-								if (!st.ok())
-									CorruptFile(f, st);
-								scan->values[c] = vals;
-								/* no NULLs in the block: readers skip the per-row check */
-								scan->validity[c] = AllRowsValid(valid, info.nrows) ? nullptr : valid;
+								DecodeColdInto(scan, f, info, c);
 							}
 							MemoryContextSwitchTo(old);
 							scan->part++;
@@ -740,8 +822,16 @@ ztsdb_scan_getnextslot(TableScanDesc sscan, ScanDirection direction, TupleTableS
 			if (!NextRun(scan))
 				return false;
 		r = scan->row++;
-		if (!scan->bounded || RowWanted(scan, r))
+		if (!scan->bounded)
 			break;
+		if (!RowWanted(scan, r))
+			continue;
+		/* value filters: on the arrays, before any column becomes a Datum */
+		if (scan->bounds.nfilters == 0 ||
+			FiltersPass(scan->bounds.filters, scan->bounds.nfilters, scan->values,
+						scan->validity, r))
+			break;
+		scan->counters.rows_filtered++;
 	}
 	for (uint16 c = 0; c < scan->layout.ncols; c++)
 	{

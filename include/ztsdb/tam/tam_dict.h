@@ -30,10 +30,11 @@ bool		RelationHasDictColumns(Relation rel);
  * value of a text or varchar column, in its restriction clauses or, with
  * target, in what it must output (leaving out column except_col, 0-based,
  * which the caller groups by code and decodes itself, if its collation is
- * deterministic)?  With quals_as_codes, restriction clauses on column
- * except_col are left out too: the caller pushes every clause into its
- * scan bounds (MatchClause: equality and IN of a text series, compared as
- * codes) and evaluates none on strings.  Custom scans that read codes
+ * deterministic)?  With quals_as_codes, restriction clauses are left out:
+ * the caller pushes every clause into its scan (MatchClause: equality and IN
+ * of a text series; MatchFilter: equality, <> and IN of other text columns,
+ * all compared as codes, deterministic collations only) or gives the plan
+ * up, and evaluates none on strings.  Custom scans that read codes
  * directly refuse such plans (they would see codes, not strings).
  */
 bool		DictColumnsNeeded(Relation r, RelOptInfo *rel, bool target, int except_col = -1,

@@ -11,6 +11,8 @@
 
 namespace ztsdb {
 
+struct ValueFilter;				/* query_filter.h */
+
 TableScanDesc ztsdb_scan_begin(Relation rel, Snapshot snapshot, int nkeys,
 							   struct ScanKeyData *key, ParallelTableScanDesc pscan,
 							   uint32 flags);
@@ -35,6 +37,10 @@ struct ScanBounds
 	uint64		need_cols;		/* columns the caller reads (bit c); 0: all.  Others
 								 * of cold blocks are not decoded (ScanNextRun's
 								 * pointers are NULL, getnextslot's values NULL) */
+	const ValueFilter *filters; /* value filters (query_filter.h): getnextslot
+								 * returns only rows passing all of them;
+								 * ScanNextRun's callers check them */
+	int			nfilters;
 };
 
 /* What a bounded scan read and skipped (EXPLAIN ANALYZE). */
@@ -47,6 +53,10 @@ struct ScanCounters
 	uint64		hot_rows_read;	/* hot rows handed on: the wanted series' (series
 								 * index or one pass over the series column), or
 								 * whole visible batches when no series is pushed */
+	uint64		rows_filtered;	/* rows within the bounds a value filter dropped */
+	uint64		blocks_filtered;	/* cold blocks scanned whose rows all failed
+									 * a value filter (only the filters' columns
+									 * decoded) */
 };
 
 /* SeriesWanted tells whether series s passes b's series filter (binary search). */
