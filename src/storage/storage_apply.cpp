@@ -275,6 +275,9 @@ SetupChunkLayout(HotChunk *c, const core::ChunkLayout &layout)
 	if (layout.series_col >= 0)
 		per_row += sizeof(uint32);
 	rows = (uint32) ((bytes - 32 * layout.ncols - 64) / per_row);
+	if (layout.series_col >= 0)	/* and a segment per kHotSegRows rows */
+		rows = (uint32) ((bytes - 32 * layout.ncols - 64) * kHotSegRows /
+						 (per_row * kHotSegRows + sizeof(HotSeriesSeg)));
 	c->nslots = 0;
 	if (layout.series_col >= 0)
 	{
@@ -302,6 +305,10 @@ SetupChunkLayout(HotChunk *c, const core::ChunkLayout &layout)
 			off += core::Align8(sizeof(uint32) * (Size) rows);
 		c->slots_off = (uint32) off;
 		off += (Size) c->nslots * sizeof(HotSeriesSlot);
+		/* full segments, and some room for series' partly filled last ones */
+		c->segs_off = (uint32) off;
+		c->capacity_segs = c->nslots > 0 ? rows / kHotSegRows + c->nslots / 16 : 0;
+		off += (Size) c->capacity_segs * sizeof(HotSeriesSeg);
 		if (off <= bytes)
 		{
 			c->capacity_rows = rows;
@@ -390,6 +397,7 @@ AllocChunk(TableEntry *entry, int64 window)
 	if (c->nslots > 0)
 		memset(HotChunkData(idx) + c->slots_off, 0xFF, c->nslots * sizeof(HotSeriesSlot));
 	c->nseries = 0;
+	c->nsegs = 0;
 	pg_atomic_write_u32(&c->series_index_ok, c->nslots > 0 ? 1 : 0);
 	pg_atomic_write_u32(&c->nrows, 0);
 	pg_atomic_write_u32(&c->nbatches, 0);
@@ -448,6 +456,21 @@ SeriesSlotOf(int64 s, uint32 nslots)
 	return (uint32) (((uint64) s * UINT64CONST(0x9E3779B97F4A7C15)) >> 40) & (nslots - 1);
 }
 
+/* NewSegment starts a series segment at row, time t (see storage.h). */
+static inline uint32
+NewSegment(HotChunk *c, HotSeriesSeg *segs, uint32 row, int64 t)
+{
+	HotSeriesSeg *g = &segs[c->nsegs];
+
+	g->min_ts = t;
+	g->max_ts = t;
+	g->first = row;
+	g->next = kNoRow;
+	g->last = row;
+	g->nrows = 1;
+	return c->nsegs++;
+}
+
 /* IndexSeries links rows [at, at + n) (rows [r0, ...) of the batch) into c's series index. */
 static void
 IndexSeries(HotChunk *c, char *data, const core::BatchHeader &hdr, uint8 **validity,
@@ -455,8 +478,10 @@ IndexSeries(HotChunk *c, char *data, const core::BatchHeader &hdr, uint8 **valid
 {
 	uint32	   *next = reinterpret_cast<uint32 *>(data + c->next_off);
 	HotSeriesSlot *slots = reinterpret_cast<HotSeriesSlot *>(data + c->slots_off);
+	HotSeriesSeg *segs = reinterpret_cast<HotSeriesSeg *>(data + c->segs_off);
 	core::ColumnType st = static_cast<core::ColumnType>(hdr.types[hdr.series_col]);
 	const uint8 *valid = validity[hdr.series_col];
+	const int64 *ts = reinterpret_cast<const int64 *>(values[hdr.time_col]);
 
 	if (pg_atomic_read_u32(&c->series_index_ok) == 0)
 		return;
@@ -477,22 +502,34 @@ IndexSeries(HotChunk *c, char *data, const core::BatchHeader &hdr, uint8 **valid
 
 			if (slot->first == kNoRow)
 			{
-				if (c->nseries + 1 > c->nslots / 4 * 3)
+				if (c->nseries + 1 > c->nslots / 4 * 3 || c->nsegs == c->capacity_segs)
 				{
 					pg_atomic_write_u32(&c->series_index_ok, 0);
 					return;
 				}
 				slot->series = s;
-				slot->last = row;
+				slot->last = NewSegment(c, segs, row, ts[r]);
 				pg_write_barrier();
-				slot->first = row;
+				slot->first = slot->last;
 				c->nseries++;
 				break;
 			}
 			if (slot->series == s)
 			{
-				next[slot->last] = row;
-				slot->last = row;
+				HotSeriesSeg *g = &segs[slot->last];
+
+				next[g->last] = row;
+				if (g->nrows >= kHotSegRows && c->nsegs < c->capacity_segs)
+				{
+					slot->last = NewSegment(c, segs, row, ts[r]);
+					pg_write_barrier();	/* readers may follow next before nrows */
+					g->next = slot->last;
+					break;
+				}
+				g->min_ts = Min(g->min_ts, ts[r]);
+				g->max_ts = Max(g->max_ts, ts[r]);
+				g->last = row;
+				g->nrows++;
 				break;
 			}
 		}

@@ -114,8 +114,8 @@ SeriesWanted(const ScanBounds &b, int64 s)
 }
 
 /*
- * HotRowsByScan finds the rows of the wanted series in the current hot
- * chunk by one pass over its series column, for chunks whose series index
+ * HotRowsByScan finds the rows of the wanted series in the bounds' time
+ * window in the current hot chunk by one pass over its series column, for chunks whose series index
  * overflowed (more distinct series than its slots: a table of 100,000
  * series, rows arriving in time order).  The rows then take the indexed
  * path: visibility per batch, only matching rows handed on, instead of
@@ -130,6 +130,7 @@ HotRowsByScan(ZtsScanDesc *scan)
 	core::ColumnType st = scan->layout.types[scan->layout.series_col];
 	int64		lo = scan->bounds.series[0];
 	int64		hi = scan->bounds.series[scan->bounds.nseries - 1];
+	const int64 *ts = static_cast<const int64 *>(scan->values[scan->layout.time_col]);
 	uint32		n = 0;
 	uint32	   *out = static_cast<uint32 *>(palloc(sizeof(uint32) * Max(scan->nrows, 1)));
 
@@ -140,7 +141,7 @@ HotRowsByScan(ZtsScanDesc *scan)
 		if (valid != nullptr && !((valid[r >> 3] >> (r & 7)) & 1))
 			continue;			/* NULL series never equals anything */
 		v = core::IntegerAt(st, sv, r);
-		if (v < lo || v > hi)
+		if (v < lo || v > hi || ts[r] < scan->bounds.min_ts || ts[r] > scan->bounds.max_ts)
 			continue;
 		if (scan->bounds.nseries == 1 || SeriesWanted(scan->bounds, v))
 			out[n++] = r;
@@ -481,7 +482,8 @@ NextRun(ZtsScanDesc *scan)
 						old = MemoryContextSwitchTo(scan->scratch);
 						if (scan->bounds.nseries == 0 ||
 							!HotSeriesRows(scan->view, scan->source, scan->bounds.series,
-										   scan->bounds.nseries, &scan->hot_rows, &scan->hot_nrows))
+										   scan->bounds.nseries, scan->bounds.min_ts,
+										   scan->bounds.max_ts, &scan->hot_rows, &scan->hot_nrows))
 							scan->hot_rows = NULL;
 						if (scan->hot_rows == NULL && scan->bounds.nseries > 0)
 							HotRowsByScan(scan);
