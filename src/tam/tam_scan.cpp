@@ -163,6 +163,106 @@ AllRowsValid(const uint8 *bits, uint32 n)
 	return true;
 }
 
+/* GatherColumn copies the values of rows[0 .. n) of a column of width w. */
+template <typename T>
+static void
+GatherValues(const void *src, const uint32 *rows, uint32 n, void *dst)
+{
+	const T    *in = static_cast<const T *>(src);
+	T		   *out = static_cast<T *>(dst);
+
+	for (uint32 i = 0; i < n; i++)
+		out[i] = in[rows[i]];
+}
+
+/*
+ * GatherHotRows keeps the visible rows of the current hot chunk's row list
+ * (hot_rows: the wanted series' rows in the time window, ascending) and
+ * copies their columns into arrays of the scratch context, which become
+ * the current values and validity: the rows are then one run [0, n), as a
+ * sorted warm file's are, instead of n runs of one row each (a ZtsdbAgg
+ * computing an argument or finding its groups paid its per-run cost for
+ * every row).  Columns the caller does not read (bounds.need_cols) are
+ * left out (NULL, as cold blocks leave them), except the time and series
+ * columns, which RowWanted reads.  Returns n.
+ */
+static uint32
+GatherHotRows(ZtsScanDesc *scan)
+{
+	uint32	   *rows = scan->hot_rows;
+	uint32		n = 0;
+
+	/* visibility per batch; rows ascending, so batches are met in order */
+	for (uint32 i = 0; i < scan->hot_nrows; i++)
+	{
+		uint32		r = rows[i];
+
+		while (scan->part + 1 < scan->nbatches && scan->batches[scan->part + 1].row_start <= r)
+			scan->part++;
+		if ((int) scan->part != scan->vis_part)
+		{
+			const core::BatchEntry *b = &scan->batches[scan->part];
+
+			scan->vis_part = (int) scan->part;
+			scan->vis_ok = BatchVisible(b->xid, b->cid, b->reserved, scan->base.rs_snapshot);
+		}
+		if (scan->vis_ok)
+			rows[n++] = r;
+	}
+	if (n == 0)
+		return 0;
+	for (uint16 c = 0; c < scan->layout.ncols; c++)
+	{
+		uint64		need = scan->bounds.need_cols;
+		const uint8 *bits = scan->validity[c];
+		void	   *vals;
+		uint8	   *out_bits = NULL;
+
+		if (need != 0 && !((need >> c) & 1) && c != scan->layout.time_col &&
+			c != scan->layout.series_col)
+		{
+			scan->values[c] = NULL;
+			scan->validity[c] = NULL;
+			continue;
+		}
+		vals = MemoryContextAlloc(scan->scratch, core::ColumnWidth(scan->layout.types[c]) * (Size) n);
+		switch (core::ColumnWidth(scan->layout.types[c]))
+		{
+			case 8:
+				GatherValues<int64>(scan->values[c], rows, n, vals);
+				break;
+			case 4:
+				GatherValues<int32>(scan->values[c], rows, n, vals);
+				break;
+			case 2:
+				GatherValues<int16>(scan->values[c], rows, n, vals);
+				break;
+			default:
+				Assert(core::ColumnWidth(scan->layout.types[c]) == 1);
+				GatherValues<uint8>(scan->values[c], rows, n, vals);
+				break;
+		}
+		if (bits != nullptr)
+		{
+			bool		all = true;
+
+			out_bits = static_cast<uint8 *>(MemoryContextAllocZero(scan->scratch, core::BitmapBytes(n) + 1));
+			for (uint32 i = 0; i < n; i++)
+			{
+				if ((bits[rows[i] >> 3] >> (rows[i] & 7)) & 1)
+					out_bits[i >> 3] |= (uint8) (1 << (i & 7));
+				else
+					all = false;
+			}
+			if (all)
+				out_bits = NULL;
+		}
+		scan->values[c] = vals;
+		scan->validity[c] = out_bits;
+	}
+	return n;
+}
+
 /* RowWanted tells whether row r of the current run can pass the bounds. */
 static inline bool
 RowWanted(const ZtsScanDesc *scan, uint32 r)
@@ -502,27 +602,18 @@ NextRun(ZtsScanDesc *scan)
 				}
 				if (scan->hot_rows != NULL)
 				{
-					/* rows of the wanted series, one at a time; batches give visibility */
-					while (scan->hot_pos < scan->hot_nrows)
+					/* the wanted series' visible rows, gathered into one run */
+					if (scan->hot_pos < scan->hot_nrows)
 					{
-						uint32		r = scan->hot_rows[scan->hot_pos++];
+						uint32		n = GatherHotRows(scan);
 
-						while (scan->part + 1 < scan->nbatches &&
-							   scan->batches[scan->part + 1].row_start <= r)
-							scan->part++;
-						if ((int) scan->part != scan->vis_part)
+						scan->hot_pos = scan->hot_nrows;
+						if (n > 0)
 						{
-							const core::BatchEntry *b = &scan->batches[scan->part];
-
-							scan->vis_part = (int) scan->part;
-							scan->vis_ok = BatchVisible(b->xid, b->cid, b->reserved,
-														scan->base.rs_snapshot);
+							scan->row = 0;
+							scan->row_end = n;
+							return true;
 						}
-						if (!scan->vis_ok)
-							continue;
-						scan->row = r;
-						scan->row_end = r + 1;
-						return true;
 					}
 					scan->source++;
 					scan->started = false;
