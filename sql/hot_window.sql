@@ -19,6 +19,8 @@ INSERT INTO z VALUES ('2024-03-01 01:45:30', 3, 0.5), ('2024-03-01 01:40:00', 3,
   ('2024-02-29 23:00:00', 3, 4.5), ('2024-02-29 23:30:00', 7, 5.5),
   ('2024-03-01 01:50:30', 7, 6.5);
 INSERT INTO z SELECT '2024-03-01 03:00:00'::timestamptz + i * interval '7 s', 3, i FROM generate_series(0, 99) i;
+-- NULL values, on time and late
+INSERT INTO z VALUES ('2024-03-01 04:59:30', 3, NULL), ('2024-03-01 01:55:30', 7, NULL);
 INSERT INTO h SELECT * FROM z;
 SELECT tier, count(*) AS chunks, sum(rows) AS rows FROM ztsdb.chunks('z') GROUP BY 1 ORDER BY 1;
 CREATE FUNCTION hot_rows(q text) RETURNS bigint LANGUAGE plpgsql AS $$
@@ -66,6 +68,19 @@ SELECT (SELECT array_agg(a::text ORDER BY a::text) FROM (SELECT date_trunc('minu
           WHERE series_id IN (3, 7) AND ts >= '2024-03-01 01:40' AND ts < '2024-03-01 02:10' GROUP BY 1, 2) a) =
        (SELECT array_agg(a::text ORDER BY a::text) FROM (SELECT date_trunc('minute', ts), series_id, max(value), count(*), sum(value) FROM h
           WHERE series_id IN (3, 7) AND ts >= '2024-03-01 01:40' AND ts < '2024-03-01 02:10' GROUP BY 1, 2) a) AS same_aggregates;
+-- a computed argument over the window's rows (ZtsdbAgg reads the rows of
+-- the hot chunk as one run gathered from the wanted series)
+EXPLAIN (COSTS OFF)
+SELECT series_id, date_trunc('minute', ts), avg(value * 2 + 1), count(value) FROM z
+ WHERE series_id IN (3, 7, 9) AND ts >= '2024-03-01 01:40' AND ts < '2024-03-01 05:00' GROUP BY 1, 2;
+SELECT (SELECT array_agg(a::text ORDER BY a::text) FROM (SELECT series_id, date_trunc('minute', ts), avg(value * 2 + 1), count(value), count(*) FROM z
+          WHERE series_id IN (3, 7, 9) AND ts >= '2024-03-01 01:40' AND ts < '2024-03-01 05:00' GROUP BY 1, 2) a) =
+       (SELECT array_agg(a::text ORDER BY a::text) FROM (SELECT series_id, date_trunc('minute', ts), avg(value * 2 + 1), count(value), count(*) FROM h
+          WHERE series_id IN (3, 7, 9) AND ts >= '2024-03-01 01:40' AND ts < '2024-03-01 05:00' GROUP BY 1, 2) a) AS same_computed;
+SELECT sum(value * 2 + 1), count(value), count(*) FROM z WHERE series_id IN (3, 7) AND ts >= '2024-03-01 01:50';
+SELECT sum(value * 2 + 1), count(value), count(*) FROM h WHERE series_id IN (3, 7) AND ts >= '2024-03-01 01:50';
+-- backends keep freed memory for their next statements (set at server start)
+SHOW ztsdb.backend_heap_keep;
 -- a rolled-back late row stays invisible
 BEGIN;
 INSERT INTO z SELECT '2024-03-01 01:41:00'::timestamptz + i * interval '1 ms', 3, -1 FROM generate_series(1, 1500) i;
@@ -74,4 +89,33 @@ ROLLBACK;
 SELECT heap_rows, same_rows FROM check_window('{3}', '2024-03-01 01:40', '2024-03-01 02:10');
 SELECT count(*), sum(value) FROM z WHERE series_id = 3 AND ts >= '2024-03-01 01:40' AND ts < '2024-03-01 02:10';
 SELECT count(*), sum(value) FROM h WHERE series_id = 3 AND ts >= '2024-03-01 01:40' AND ts < '2024-03-01 02:10';
+-- more series than a hot chunk's series index takes (2000 in a 256kB chunk,
+-- 3 points each, arriving in (time, series) order): the chunk's zones, a
+-- series and time range per 1024 rows, let a series filter skip blocks
+-- (Blocks Scanned / Skipped) instead of reading every row's series
+CREATE TABLE many (ts timestamptz NOT NULL, series_id int NOT NULL, value float8) USING ztsdb
+  WITH (ztsdb.time = 'ts', ztsdb.series = 'series_id');
+CREATE TABLE many_h (LIKE many);
+INSERT INTO many SELECT '2024-04-01'::timestamptz + (i / 2000) * interval '1 minute', i % 2000, i
+  FROM generate_series(0, 3 * 2000 - 1) i;
+INSERT INTO many_h SELECT * FROM many;
+SELECT tier, count(*) AS chunks, sum(rows) AS rows FROM ztsdb.chunks('many') GROUP BY 1 ORDER BY 1;
+CREATE FUNCTION zones(q text) RETURNS TABLE (blocks_scanned bigint, blocks_skipped bigint, hot_rows_read bigint)
+LANGUAGE plpgsql AS $$
+DECLARE plan json;
+BEGIN
+  EXECUTE 'EXPLAIN (ANALYZE, FORMAT JSON) ' || q INTO plan;
+  RETURN QUERY SELECT (plan -> 0 -> 'Plan' ->> 'Blocks Scanned')::bigint,
+    (plan -> 0 -> 'Plan' ->> 'Blocks Skipped')::bigint, (plan -> 0 -> 'Plan' ->> 'Hot Rows Read')::bigint;
+END $$;
+-- rows 1234, 3234, 5234: blocks 1 and 3 hold a wrap of the series cycle
+-- (their range is every series), block 5 holds series 1120..1999
+SELECT * FROM zones('SELECT * FROM many WHERE series_id = 1234');
+-- the last minute is in blocks 3 to 5; block 4 holds series 96..1119
+SELECT * FROM zones('SELECT * FROM many WHERE series_id = 1234 AND ts >= ''2024-04-01 00:02''');
+SELECT * FROM zones('SELECT * FROM many WHERE series_id IN (5, 1500) AND ts < ''2024-04-01 00:01''');
+SELECT series_id, ts, value FROM many WHERE series_id IN (5, 1234, 1500) ORDER BY 1, 2;
+SELECT series_id, ts, value FROM many_h WHERE series_id IN (5, 1234, 1500) ORDER BY 1, 2;
+SELECT count(*), sum(value) FROM many WHERE series_id = 1234 AND ts >= '2024-04-01 00:02';
+SELECT count(*), sum(value) FROM many_h WHERE series_id = 1234 AND ts >= '2024-04-01 00:02';
 DROP SCHEMA hot_window CASCADE;

@@ -275,9 +275,10 @@ SetupChunkLayout(HotChunk *c, const core::ChunkLayout &layout)
 	if (layout.series_col >= 0)
 		per_row += sizeof(uint32);
 	rows = (uint32) ((bytes - 32 * layout.ncols - 64) / per_row);
-	if (layout.series_col >= 0)	/* and a segment per kHotSegRows rows */
-		rows = (uint32) ((bytes - 32 * layout.ncols - 64) * kHotSegRows /
-						 (per_row * kHotSegRows + sizeof(HotSeriesSeg)));
+	if (layout.series_col >= 0)	/* and a segment per kHotSegRows rows, a zone per kHotZoneRows */
+		rows = (uint32) ((bytes - 32 * layout.ncols - 64 - sizeof(HotZone)) * kHotSegRows /
+						 (per_row * kHotSegRows + sizeof(HotSeriesSeg) +
+						  sizeof(HotZone) * kHotSegRows / kHotZoneRows));
 	c->nslots = 0;
 	if (layout.series_col >= 0)
 	{
@@ -309,6 +310,9 @@ SetupChunkLayout(HotChunk *c, const core::ChunkLayout &layout)
 		c->segs_off = (uint32) off;
 		c->capacity_segs = c->nslots > 0 ? rows / kHotSegRows + c->nslots / 16 : 0;
 		off += (Size) c->capacity_segs * sizeof(HotSeriesSeg);
+		c->zones_off = (uint32) off;
+		if (c->nslots > 0)
+			off += (Size) (rows / kHotZoneRows + 1) * sizeof(HotZone);
 		if (off <= bytes)
 		{
 			c->capacity_rows = rows;
@@ -536,6 +540,39 @@ IndexSeries(HotChunk *c, char *data, const core::BatchHeader &hdr, uint8 **valid
 	}
 }
 
+/* WidenZones takes rows [at, at + n) (rows [r0, ...) of the batch) into c's zones (storage.h). */
+static void
+WidenZones(HotChunk *c, char *data, const core::BatchHeader &hdr, uint8 **validity,
+		   uint8 **values, uint32 r0, uint32 n, uint32 at)
+{
+	HotZone    *zones = reinterpret_cast<HotZone *>(data + c->zones_off);
+	core::ColumnType st = static_cast<core::ColumnType>(hdr.types[hdr.series_col]);
+	const uint8 *valid = validity[hdr.series_col];
+	const int64 *ts = reinterpret_cast<const int64 *>(values[hdr.time_col]);
+
+	for (uint32 i = 0; i < n; i++)
+	{
+		uint32		r = r0 + i;
+		HotZone    *z = &zones[(at + i) / kHotZoneRows];
+
+		if ((at + i) % kHotZoneRows == 0)
+		{
+			z->min_series = PG_INT64_MAX;
+			z->max_series = PG_INT64_MIN;
+			z->min_ts = z->max_ts = ts[r];
+		}
+		z->min_ts = Min(z->min_ts, ts[r]);
+		z->max_ts = Max(z->max_ts, ts[r]);
+		if ((valid[r >> 3] >> (r & 7)) & 1)
+		{
+			int64		s = core::IntegerAt(st, values[hdr.series_col], r);
+
+			z->min_series = Min(z->min_series, s);
+			z->max_series = Max(z->max_series, s);
+		}
+	}
+}
+
 /*
  * AppendRun copies rows [r0, r0 + n) of a batch into chunk c (which has
  * room for them and for one more batch entry).
@@ -577,6 +614,8 @@ AppendRun(HotChunk *c, const core::BatchHeader &hdr, uint8 **validity, uint8 **v
 		c->min_ts = Min(c->min_ts, ts[i]);
 		c->max_ts = Max(c->max_ts, ts[i]);
 	}
+	if (c->nslots > 0)
+		WidenZones(c, data, hdr, validity, values, r0, n, at);
 	if (c->first_lsn == 0)
 		c->first_lsn = lsn;
 	c->cover_lsn = lsn;

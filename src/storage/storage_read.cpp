@@ -740,6 +740,17 @@ HotSeriesRows(const TableView *view, int h, const int64 *series, int nseries, in
 	return true;
 }
 
+const HotZone *
+HotZones(const TableView *view, int h)
+{
+	int			idx = view->hot[h].idx;
+	const HotChunk *c = &hot_chunks[idx];
+
+	if (c->nslots == 0)
+		return NULL;
+	return reinterpret_cast<const HotZone *>(HotChunkData(idx) + c->zones_off);
+}
+
 bool
 HotSeriesList(const TableView *view, int h, int64 **series, int *nseries)
 {

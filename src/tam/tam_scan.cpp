@@ -115,9 +115,11 @@ SeriesWanted(const ScanBounds &b, int64 s)
 
 /*
  * HotRowsByScan finds the rows of the wanted series in the bounds' time
- * window in the current hot chunk by one pass over its series column, for chunks whose series index
- * overflowed (more distinct series than its slots: a table of 100,000
- * series, rows arriving in time order).  The rows then take the indexed
+ * window in the current hot chunk by one pass over its series column, for
+ * chunks whose series index overflowed (more distinct series than its
+ * slots: a table of 100,000 series, rows arriving in time order); blocks
+ * whose zone (storage.h) misses the wanted series or the time window are
+ * skipped (counted as blocks scanned and skipped).  The rows then take the indexed
  * path: visibility per batch, only matching rows handed on, instead of
  * every row going through RowWanted (or ZtsdbAgg's own row checks).
  * Allocates the row list in the current memory context.
@@ -131,20 +133,39 @@ HotRowsByScan(ZtsScanDesc *scan)
 	int64		lo = scan->bounds.series[0];
 	int64		hi = scan->bounds.series[scan->bounds.nseries - 1];
 	const int64 *ts = static_cast<const int64 *>(scan->values[scan->layout.time_col]);
+	const HotZone *zones = HotZones(scan->view, scan->source);
 	uint32		n = 0;
 	uint32	   *out = static_cast<uint32 *>(palloc(sizeof(uint32) * Max(scan->nrows, 1)));
 
-	for (uint32 r = 0; r < scan->nrows; r++)
+	for (uint32 b0 = 0; b0 < scan->nrows; b0 += kHotZoneRows)
 	{
-		int64		v;
+		uint32		b1 = Min(scan->nrows, b0 + kHotZoneRows);
 
-		if (valid != nullptr && !((valid[r >> 3] >> (r & 7)) & 1))
-			continue;			/* NULL series never equals anything */
-		v = core::IntegerAt(st, sv, r);
-		if (v < lo || v > hi || ts[r] < scan->bounds.min_ts || ts[r] > scan->bounds.max_ts)
-			continue;
-		if (scan->bounds.nseries == 1 || SeriesWanted(scan->bounds, v))
-			out[n++] = r;
+		/* a block whose series and times miss the bounds is skipped whole */
+		if (zones != NULL)
+		{
+			const volatile HotZone *z = &zones[b0 / kHotZoneRows];
+
+			if (z->max_ts < scan->bounds.min_ts || z->min_ts > scan->bounds.max_ts ||
+				!SeriesWantedWithin(scan->bounds, z->min_series, z->max_series))
+			{
+				scan->counters.blocks_skipped++;
+				continue;
+			}
+			scan->counters.blocks_scanned++;
+		}
+		for (uint32 r = b0; r < b1; r++)
+		{
+			int64		v;
+
+			if (valid != nullptr && !((valid[r >> 3] >> (r & 7)) & 1))
+				continue;		/* NULL series never equals anything */
+			v = core::IntegerAt(st, sv, r);
+			if (v < lo || v > hi || ts[r] < scan->bounds.min_ts || ts[r] > scan->bounds.max_ts)
+				continue;
+			if (scan->bounds.nseries == 1 || SeriesWanted(scan->bounds, v))
+				out[n++] = r;
+		}
 	}
 	scan->hot_rows = out;
 	scan->hot_nrows = n;

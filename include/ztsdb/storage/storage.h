@@ -72,6 +72,25 @@ struct HotSeriesSeg
 	uint32		nrows;			/* writer only */
 };
 
+/*
+ * Zone of a hot chunk: the range of series values and of times of one block
+ * of kHotZoneRows consecutive rows, for readers that must look for series
+ * without the series index (more distinct series than its slots): they
+ * skip the blocks whose ranges miss what they want.  The writer sets a
+ * block's zone at its first row and widens it with each row before it
+ * publishes nrows (a zone may already cover later rows: it only widens).
+ * Blocks whose rows have no series value have min_series > max_series.
+ */
+constexpr uint32 kHotZoneRows = 1024;
+
+struct HotZone
+{
+	int64		min_series;
+	int64		max_series;
+	int64		min_ts;
+	int64		max_ts;
+};
+
 struct HotChunk
 {
 	/* set by the writer before the chunk is linked into its table */
@@ -88,6 +107,7 @@ struct HotChunk
 	uint32		nslots;			/* power of two; 0: no series index */
 	uint32		segs_off;		/* series index: HotSeriesSeg[capacity_segs] */
 	uint32		capacity_segs;
+	uint32		zones_off;		/* HotZone per kHotZoneRows rows (series tables) */
 
 	/* published by the writer (write barrier first), read by anyone */
 	pg_atomic_uint32 nrows;

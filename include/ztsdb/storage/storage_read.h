@@ -113,6 +113,9 @@ void		HotColumns(const TableView *view, int h, const void **values,
 bool		HotSeriesRows(const TableView *view, int h, const int64 *series, int nseries,
 						  int64 min_ts, int64 max_ts, uint32 **rows, uint32 *nrows);
 
+/* HotZones: the zones of hot chunk h (storage.h), NULL if it keeps none. */
+const HotZone *HotZones(const TableView *view, int h);
+
 /*
  * HotSeriesList lists the series of hot chunk h's series index (sorted,
  * distinct; it may name series of rows published after the pin, never
