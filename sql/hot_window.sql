@@ -118,4 +118,17 @@ SELECT series_id, ts, value FROM many WHERE series_id IN (5, 1234, 1500) ORDER B
 SELECT series_id, ts, value FROM many_h WHERE series_id IN (5, 1234, 1500) ORDER BY 1, 2;
 SELECT count(*), sum(value) FROM many WHERE series_id = 1234 AND ts >= '2024-04-01 00:02';
 SELECT count(*), sum(value) FROM many_h WHERE series_id = 1234 AND ts >= '2024-04-01 00:02';
+-- more series than the chunk has segments for (400 series of 5 rows in a
+-- 256kB chunk: some 250 segments), fewer than its index takes: the series
+-- that come after the segments ran out are still indexed (no block of the
+-- chunk is read: Blocks Scanned 0), every row of them followed
+TRUNCATE many;
+TRUNCATE many_h;
+INSERT INTO many SELECT '2024-04-02'::timestamptz + (i / 400) * interval '1 minute', i % 400, i
+  FROM generate_series(0, 5 * 400 - 1) i;
+INSERT INTO many_h SELECT * FROM many;
+SELECT * FROM zones('SELECT * FROM many WHERE series_id = 399');
+SELECT * FROM zones('SELECT * FROM many WHERE series_id IN (3, 399) AND ts >= ''2024-04-02 00:03''');
+SELECT series_id, count(*), sum(value) FROM many WHERE series_id IN (3, 250, 399) AND ts >= '2024-04-02 00:01' GROUP BY 1 ORDER BY 1;
+SELECT series_id, count(*), sum(value) FROM many_h WHERE series_id IN (3, 250, 399) AND ts >= '2024-04-02 00:01' GROUP BY 1 ORDER BY 1;
 DROP SCHEMA hot_window CASCADE;

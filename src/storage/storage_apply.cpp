@@ -506,16 +506,24 @@ IndexSeries(HotChunk *c, char *data, const core::BatchHeader &hdr, uint8 **valid
 
 			if (slot->first == kNoRow)
 			{
-				if (c->nseries + 1 > c->nslots / 4 * 3 || c->nsegs == c->capacity_segs)
+				if (c->nseries + 1 > c->nslots / 4 * 3)
 				{
 					pg_atomic_write_u32(&c->series_index_ok, 0);
 					return;
 				}
+				bool		has_seg = c->nsegs < c->capacity_segs;	/* else rows only */
+
 				slot->series = s;
-				slot->last = NewSegment(c, segs, row, ts[r]);
+				slot->last = has_seg ? NewSegment(c, segs, row, ts[r]) : row;
 				pg_write_barrier();
-				slot->first = slot->last;
+				slot->first = has_seg ? slot->last : (row | kSlotRowFlag);
 				c->nseries++;
+				break;
+			}
+			if (slot->series == s && (slot->first & kSlotRowFlag) != 0)
+			{
+				next[slot->last] = row;
+				slot->last = row;
 				break;
 			}
 			if (slot->series == s)

@@ -694,6 +694,22 @@ HotSeriesRows(const TableView *view, int h, const int64 *series, int nseries, in
 			pg_read_barrier();
 			if (slots[k].series != s)
 				continue;
+			if ((g & kSlotRowFlag) != 0)
+			{
+				/* a series without segments (storage.h): every row of it */
+				for (uint32 r = g & ~kSlotRowFlag; r < pinned; r = next[r])
+				{
+					if (ts[r] < min_ts || ts[r] > max_ts)
+						continue;
+					if (n == cap)
+					{
+						cap = Min(cap * 2, Max(pinned, 64));
+						out = static_cast<uint32 *>(repalloc(out, sizeof(uint32) * cap));
+					}
+					out[n++] = r;
+				}
+				break;
+			}
 			/* segments in row order; only those whose time range meets the window */
 			while (g < c->capacity_segs)
 			{

@@ -41,7 +41,7 @@ using HotBatch = core::BatchEntry;
  * rows and chained to the next, and per row the next row of the same
  * series (kNoRow ends).  A segment takes kHotSegRows rows, then the series
  * starts another; when the chunk's segments run out, last segments grow
- * instead.  A reader with a time window skips segments outside it instead
+ * instead (and new series have none, see kSlotRowFlag).  A reader with a time window skips segments outside it instead
  * of following every row's link; late rows (older than rows before them)
  * widen their segment's range, so nothing in the window is skipped.
  *
@@ -55,11 +55,18 @@ using HotBatch = core::BatchEntry;
 constexpr uint32 kNoRow = 0xFFFFFFFFu;
 constexpr uint32 kHotSegRows = 64;
 
+/*
+ * A series that arrives when the chunk's segments have run out (many series
+ * in a small chunk) has no segments: its slot's first is its first row with
+ * this bit set (last: its last row), and readers follow all its row links.
+ */
+constexpr uint32 kSlotRowFlag = 0x80000000u;
+
 struct HotSeriesSlot
 {
 	int64		series;
-	uint32		first;			/* first segment; kNoRow: empty slot */
-	uint32		last;			/* writer only: last segment */
+	uint32		first;			/* first segment; kNoRow: empty slot; kSlotRowFlag: a row */
+	uint32		last;			/* writer only: last segment (or row) */
 };
 
 struct HotSeriesSeg
