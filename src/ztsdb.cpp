@@ -19,6 +19,10 @@
 #include "ztsdb/wal/wal_rmgr.h"
 #include "ztsdb/wal/wal_writer.h"
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 extern "C" {
 PG_MODULE_MAGIC;
 PGDLLEXPORT void _PG_init(void);
@@ -33,6 +37,16 @@ _PG_init(void)
 				 errmsg("ztsdb must be loaded via shared_preload_libraries"),
 				 errhint("Add ztsdb to shared_preload_libraries in postgresql.conf and restart the server.")));
 	ztsdb::GucInit();
+#ifdef __GLIBC__
+	/* in the postmaster: every backend it forks inherits the setting */
+	if (ztsdb::guc_backend_heap_keep_kb > 0)
+	{
+		int			keep = (int) Min((int64) ztsdb::guc_backend_heap_keep_kb * 1024, (int64) PG_INT32_MAX);
+
+		mallopt(M_MMAP_THRESHOLD, Min(keep / 4, 32 * 1024 * 1024));
+		mallopt(M_TRIM_THRESHOLD, keep);
+	}
+#endif
 	ztsdb::ShmemInit();
 	ztsdb::RmgrInit();
 	ztsdb::WriterRegister();

@@ -264,8 +264,12 @@ struct Step
 	double		fconst;
 	int64		iconst;
 	uint32		cap;			/* rows the buffers hold */
-	void	   *buf;			/* own output values (8 bytes a row) */
-	uint8	   *bits_buf;		/* own validity */
+	char	   *store;			/* the buffers: cap values, cap / 8 + 1 validity bytes */
+	uint8	   *bits_store;
+	void	   *buf;			/* own output values (8 bytes a row), indexed by row:
+								 * store shifted down by the first row of the call
+								 * (rounded down to a multiple of 8) */
+	uint8	   *bits_buf;		/* own validity, indexed by row the same way */
 	const void *data;			/* output values: buf, or a column or operand in place */
 	const uint8 *bits;			/* output validity (NULL: no NULLs) */
 	uint32		err_row;
@@ -662,20 +666,32 @@ AggExprEval(AggExprProgram *p, const void *const *values, const uint8 *const *va
 	{
 		Step	   *s = &p->steps[k];
 
-		if (s->cap < e)
+		/*
+		 * Room for rows [base, e) only, base = r rounded down to a byte of
+		 * the validity bitmap: the caller's runs may be single rows far into
+		 * a chunk (a hot chunk's rows of a few series), and buffers as long
+		 * as the row numbers would be mostly untouched memory, page-faulted
+		 * into place on every query.
+		 */
+		uint32		base = r & ~7u;
+		uint32		need = e > base ? e - base : 0;
+
+		if (s->cap < need || s->store == nullptr)
 		{
 			/* the values need no keeping: every call computes the rows it reads */
-			uint32		cap = Max(e, Max(s->cap * 2, (uint32) 1024));
+			uint32		cap = Max(need, Max(s->cap * 2, (uint32) 1024));
 
-			if (s->buf != nullptr)
+			if (s->store != nullptr)
 			{
-				pfree(s->buf);
-				pfree(s->bits_buf);
+				pfree(s->store);
+				pfree(s->bits_store);
 			}
-			s->buf = MemoryContextAlloc(p->cxt, (Size) cap * 8);
-			s->bits_buf = static_cast<uint8 *>(MemoryContextAlloc(p->cxt, cap / 8 + 1));
+			s->store = static_cast<char *>(MemoryContextAlloc(p->cxt, (Size) cap * 8));
+			s->bits_store = static_cast<uint8 *>(MemoryContextAlloc(p->cxt, cap / 8 + 1));
 			s->cap = cap;
 		}
+		s->buf = reinterpret_cast<void *>(reinterpret_cast<uintptr_t>(s->store) - (uintptr_t) base * 8);
+		s->bits_buf = reinterpret_cast<uint8 *>(reinterpret_cast<uintptr_t>(s->bits_store) - base / 8);
 		if (e > r)
 			EvalStep(p, s, values, validity, r, e);
 		else

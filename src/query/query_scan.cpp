@@ -92,15 +92,20 @@ static CustomPathMethods path_methods;
 static CustomScanMethods scan_methods;
 static CustomExecMethods exec_methods;
 
-/* BtreeStrategy returns the btree strategy of opno for the column type, or 0. */
+/*
+ * BtreeStrategy returns the btree strategy of opno for the column type, or
+ * 0.  The type's default btree family comes from the type cache:
+ * GetDefaultOpClass scans pg_opclass every time, and planning calls this
+ * for every clause, several times (ZtsdbScan, ZtsdbAgg, ZtsdbOrdered).
+ */
 static int
 BtreeStrategy(Oid opno, Oid coltype)
 {
-	Oid			opclass = GetDefaultOpClass(coltype, BTREE_AM_OID);
+	TypeCacheEntry *tc = lookup_type_cache(coltype, TYPECACHE_BTREE_OPFAMILY);
 
-	if (!OidIsValid(opclass))
+	if (!OidIsValid(tc->btree_opf))
 		return 0;
-	return get_op_opfamily_strategy(opno, get_opclass_family(opclass));
+	return get_op_opfamily_strategy(opno, tc->btree_opf);
 }
 
 static bool

@@ -275,6 +275,10 @@ SetupChunkLayout(HotChunk *c, const core::ChunkLayout &layout)
 	if (layout.series_col >= 0)
 		per_row += sizeof(uint32);
 	rows = (uint32) ((bytes - 32 * layout.ncols - 64) / per_row);
+	if (layout.series_col >= 0)	/* and a segment per kHotSegRows rows, a zone per kHotZoneRows */
+		rows = (uint32) ((bytes - 32 * layout.ncols - 64 - sizeof(HotZone)) * kHotSegRows /
+						 (per_row * kHotSegRows + sizeof(HotSeriesSeg) +
+						  sizeof(HotZone) * kHotSegRows / kHotZoneRows));
 	c->nslots = 0;
 	if (layout.series_col >= 0)
 	{
@@ -302,6 +306,13 @@ SetupChunkLayout(HotChunk *c, const core::ChunkLayout &layout)
 			off += core::Align8(sizeof(uint32) * (Size) rows);
 		c->slots_off = (uint32) off;
 		off += (Size) c->nslots * sizeof(HotSeriesSlot);
+		/* full segments, and some room for series' partly filled last ones */
+		c->segs_off = (uint32) off;
+		c->capacity_segs = c->nslots > 0 ? rows / kHotSegRows + c->nslots / 16 : 0;
+		off += (Size) c->capacity_segs * sizeof(HotSeriesSeg);
+		c->zones_off = (uint32) off;
+		if (c->nslots > 0)
+			off += (Size) (rows / kHotZoneRows + 1) * sizeof(HotZone);
 		if (off <= bytes)
 		{
 			c->capacity_rows = rows;
@@ -390,6 +401,7 @@ AllocChunk(TableEntry *entry, int64 window)
 	if (c->nslots > 0)
 		memset(HotChunkData(idx) + c->slots_off, 0xFF, c->nslots * sizeof(HotSeriesSlot));
 	c->nseries = 0;
+	c->nsegs = 0;
 	pg_atomic_write_u32(&c->series_index_ok, c->nslots > 0 ? 1 : 0);
 	pg_atomic_write_u32(&c->nrows, 0);
 	pg_atomic_write_u32(&c->nbatches, 0);
@@ -448,6 +460,21 @@ SeriesSlotOf(int64 s, uint32 nslots)
 	return (uint32) (((uint64) s * UINT64CONST(0x9E3779B97F4A7C15)) >> 40) & (nslots - 1);
 }
 
+/* NewSegment starts a series segment at row, time t (see storage.h). */
+static inline uint32
+NewSegment(HotChunk *c, HotSeriesSeg *segs, uint32 row, int64 t)
+{
+	HotSeriesSeg *g = &segs[c->nsegs];
+
+	g->min_ts = t;
+	g->max_ts = t;
+	g->first = row;
+	g->next = kNoRow;
+	g->last = row;
+	g->nrows = 1;
+	return c->nsegs++;
+}
+
 /* IndexSeries links rows [at, at + n) (rows [r0, ...) of the batch) into c's series index. */
 static void
 IndexSeries(HotChunk *c, char *data, const core::BatchHeader &hdr, uint8 **validity,
@@ -455,8 +482,10 @@ IndexSeries(HotChunk *c, char *data, const core::BatchHeader &hdr, uint8 **valid
 {
 	uint32	   *next = reinterpret_cast<uint32 *>(data + c->next_off);
 	HotSeriesSlot *slots = reinterpret_cast<HotSeriesSlot *>(data + c->slots_off);
+	HotSeriesSeg *segs = reinterpret_cast<HotSeriesSeg *>(data + c->segs_off);
 	core::ColumnType st = static_cast<core::ColumnType>(hdr.types[hdr.series_col]);
 	const uint8 *valid = validity[hdr.series_col];
+	const int64 *ts = reinterpret_cast<const int64 *>(values[hdr.time_col]);
 
 	if (pg_atomic_read_u32(&c->series_index_ok) == 0)
 		return;
@@ -482,19 +511,72 @@ IndexSeries(HotChunk *c, char *data, const core::BatchHeader &hdr, uint8 **valid
 					pg_atomic_write_u32(&c->series_index_ok, 0);
 					return;
 				}
+				bool		has_seg = c->nsegs < c->capacity_segs;	/* else rows only */
+
 				slot->series = s;
-				slot->last = row;
+				slot->last = has_seg ? NewSegment(c, segs, row, ts[r]) : row;
 				pg_write_barrier();
-				slot->first = row;
+				slot->first = has_seg ? slot->last : (row | kSlotRowFlag);
 				c->nseries++;
 				break;
 			}
-			if (slot->series == s)
+			if (slot->series == s && (slot->first & kSlotRowFlag) != 0)
 			{
 				next[slot->last] = row;
 				slot->last = row;
 				break;
 			}
+			if (slot->series == s)
+			{
+				HotSeriesSeg *g = &segs[slot->last];
+
+				next[g->last] = row;
+				if (g->nrows >= kHotSegRows && c->nsegs < c->capacity_segs)
+				{
+					slot->last = NewSegment(c, segs, row, ts[r]);
+					pg_write_barrier();	/* readers may follow next before nrows */
+					g->next = slot->last;
+					break;
+				}
+				g->min_ts = Min(g->min_ts, ts[r]);
+				g->max_ts = Max(g->max_ts, ts[r]);
+				g->last = row;
+				g->nrows++;
+				break;
+			}
+		}
+	}
+}
+
+/* WidenZones takes rows [at, at + n) (rows [r0, ...) of the batch) into c's zones (storage.h). */
+static void
+WidenZones(HotChunk *c, char *data, const core::BatchHeader &hdr, uint8 **validity,
+		   uint8 **values, uint32 r0, uint32 n, uint32 at)
+{
+	HotZone    *zones = reinterpret_cast<HotZone *>(data + c->zones_off);
+	core::ColumnType st = static_cast<core::ColumnType>(hdr.types[hdr.series_col]);
+	const uint8 *valid = validity[hdr.series_col];
+	const int64 *ts = reinterpret_cast<const int64 *>(values[hdr.time_col]);
+
+	for (uint32 i = 0; i < n; i++)
+	{
+		uint32		r = r0 + i;
+		HotZone    *z = &zones[(at + i) / kHotZoneRows];
+
+		if ((at + i) % kHotZoneRows == 0)
+		{
+			z->min_series = PG_INT64_MAX;
+			z->max_series = PG_INT64_MIN;
+			z->min_ts = z->max_ts = ts[r];
+		}
+		z->min_ts = Min(z->min_ts, ts[r]);
+		z->max_ts = Max(z->max_ts, ts[r]);
+		if ((valid[r >> 3] >> (r & 7)) & 1)
+		{
+			int64		s = core::IntegerAt(st, values[hdr.series_col], r);
+
+			z->min_series = Min(z->min_series, s);
+			z->max_series = Max(z->max_series, s);
 		}
 	}
 }
@@ -540,6 +622,8 @@ AppendRun(HotChunk *c, const core::BatchHeader &hdr, uint8 **validity, uint8 **v
 		c->min_ts = Min(c->min_ts, ts[i]);
 		c->max_ts = Max(c->max_ts, ts[i]);
 	}
+	if (c->nslots > 0)
+		WidenZones(c, data, hdr, validity, values, r0, n, at);
 	if (c->first_lsn == 0)
 		c->first_lsn = lsn;
 	c->cover_lsn = lsn;

@@ -659,8 +659,8 @@ HotColumns(const TableView *view, int h, const void **values, const uint8 **vali
 }
 
 bool
-HotSeriesRows(const TableView *view, int h, const int64 *series, int nseries, uint32 **rows,
-			  uint32 *nrows)
+HotSeriesRows(const TableView *view, int h, const int64 *series, int nseries, int64 min_ts,
+			  int64 max_ts, uint32 **rows, uint32 *nrows)
 {
 	int			idx = view->hot[h].idx;
 	const HotChunk *c = &hot_chunks[idx];
@@ -668,14 +668,18 @@ HotSeriesRows(const TableView *view, int h, const int64 *series, int nseries, ui
 	const volatile uint32 *next = reinterpret_cast<const volatile uint32 *>(data + c->next_off);
 	const volatile HotSeriesSlot *slots =
 		reinterpret_cast<const volatile HotSeriesSlot *>(data + c->slots_off);
+	const volatile HotSeriesSeg *segs =
+		reinterpret_cast<const volatile HotSeriesSeg *>(data + c->segs_off);
+	const int64 *ts = reinterpret_cast<const int64 *>(data + c->values_off[view->layout.time_col]);
 	uint32		pinned = view->hot[h].nrows;
 	uint32		n = 0;
+	uint32		cap = 64;
 	uint32	   *out;
 
 	pg_read_barrier();			/* the pin's nrows before the flag */
 	if (c->nslots == 0 || pg_atomic_read_u32(const_cast<pg_atomic_uint32 *>(&c->series_index_ok)) == 0)
 		return false;
-	out = static_cast<uint32 *>(palloc(sizeof(uint32) * Max(pinned, 1)));
+	out = static_cast<uint32 *>(palloc(sizeof(uint32) * cap));
 	for (int i = 0; i < nseries; i++)
 	{
 		int64		s = series[i];
@@ -683,17 +687,58 @@ HotSeriesRows(const TableView *view, int h, const int64 *series, int nseries, ui
 
 		for (uint32 probes = 0; probes < c->nslots; probes++, k = (k + 1) & (c->nslots - 1))
 		{
-			uint32		r = slots[k].first;
+			uint32		g = slots[k].first;
 
-			if (r == kNoRow)
+			if (g == kNoRow)
 				break;
 			pg_read_barrier();
 			if (slots[k].series != s)
 				continue;
-			while (r < pinned && n < pinned)
+			if ((g & kSlotRowFlag) != 0)
 			{
-				out[n++] = r;
-				r = next[r];
+				/* a series without segments (storage.h): every row of it */
+				for (uint32 r = g & ~kSlotRowFlag; r < pinned; r = next[r])
+				{
+					if (ts[r] < min_ts || ts[r] > max_ts)
+						continue;
+					if (n == cap)
+					{
+						cap = Min(cap * 2, Max(pinned, 64));
+						out = static_cast<uint32 *>(repalloc(out, sizeof(uint32) * cap));
+					}
+					out[n++] = r;
+				}
+				break;
+			}
+			/* segments in row order; only those whose time range meets the window */
+			while (g < c->capacity_segs)
+			{
+				uint32		r = segs[g].first;
+				uint32		gnext = segs[g].next;
+				uint32		end = pinned;	/* rows of this segment are below end */
+
+				if (r >= pinned)
+					break;
+				pg_read_barrier();	/* next before the segment it names */
+				if (gnext < c->capacity_segs)
+					end = Min(end, segs[gnext].first);
+				if (segs[g].max_ts < min_ts || segs[g].min_ts > max_ts)
+				{
+					g = gnext;
+					continue;
+				}
+				for (; r < end; r = next[r])
+				{
+					if (ts[r] < min_ts || ts[r] > max_ts)
+						continue;
+					if (n == cap)
+					{
+						cap = Min(cap * 2, Max(pinned, 64));
+						out = static_cast<uint32 *>(repalloc(out, sizeof(uint32) * cap));
+					}
+					out[n++] = r;
+				}
+				g = gnext;
 			}
 			break;
 		}
@@ -709,6 +754,17 @@ HotSeriesRows(const TableView *view, int h, const int64 *series, int nseries, ui
 	*rows = out;
 	*nrows = n;
 	return true;
+}
+
+const HotZone *
+HotZones(const TableView *view, int h)
+{
+	int			idx = view->hot[h].idx;
+	const HotChunk *c = &hot_chunks[idx];
+
+	if (c->nslots == 0)
+		return NULL;
+	return reinterpret_cast<const HotZone *>(HotChunkData(idx) + c->zones_off);
 }
 
 bool

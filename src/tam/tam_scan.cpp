@@ -121,10 +121,12 @@ SeriesWanted(const ScanBounds &b, int64 s)
 }
 
 /*
- * HotRowsByScan finds the rows of the wanted series in the current hot
- * chunk by one pass over its series column, for chunks whose series index
- * overflowed (more distinct series than its slots: a table of 100,000
- * series, rows arriving in time order).  The rows then take the indexed
+ * HotRowsByScan finds the rows of the wanted series in the bounds' time
+ * window in the current hot chunk by one pass over its series column, for
+ * chunks whose series index overflowed (more distinct series than its
+ * slots: a table of 100,000 series, rows arriving in time order); blocks
+ * whose zone (storage.h) misses the wanted series or the time window are
+ * skipped (counted as blocks scanned and skipped).  The rows then take the indexed
  * path: visibility per batch, only matching rows handed on, instead of
  * every row going through RowWanted (or ZtsdbAgg's own row checks).
  * Allocates the row list in the current memory context.
@@ -137,20 +139,40 @@ HotRowsByScan(ZtsScanDesc *scan)
 	core::ColumnType st = scan->layout.types[scan->layout.series_col];
 	int64		lo = scan->bounds.series[0];
 	int64		hi = scan->bounds.series[scan->bounds.nseries - 1];
+	const int64 *ts = static_cast<const int64 *>(scan->values[scan->layout.time_col]);
+	const HotZone *zones = HotZones(scan->view, scan->source);
 	uint32		n = 0;
 	uint32	   *out = static_cast<uint32 *>(palloc(sizeof(uint32) * Max(scan->nrows, 1)));
 
-	for (uint32 r = 0; r < scan->nrows; r++)
+	for (uint32 b0 = 0; b0 < scan->nrows; b0 += kHotZoneRows)
 	{
-		int64		v;
+		uint32		b1 = Min(scan->nrows, b0 + kHotZoneRows);
 
-		if (valid != nullptr && !((valid[r >> 3] >> (r & 7)) & 1))
-			continue;			/* NULL series never equals anything */
-		v = core::IntegerAt(st, sv, r);
-		if (v < lo || v > hi)
-			continue;
-		if (scan->bounds.nseries == 1 || SeriesWanted(scan->bounds, v))
-			out[n++] = r;
+		/* a block whose series and times miss the bounds is skipped whole */
+		if (zones != NULL)
+		{
+			const volatile HotZone *z = &zones[b0 / kHotZoneRows];
+
+			if (z->max_ts < scan->bounds.min_ts || z->min_ts > scan->bounds.max_ts ||
+				!SeriesWantedWithin(scan->bounds, z->min_series, z->max_series))
+			{
+				scan->counters.blocks_skipped++;
+				continue;
+			}
+			scan->counters.blocks_scanned++;
+		}
+		for (uint32 r = b0; r < b1; r++)
+		{
+			int64		v;
+
+			if (valid != nullptr && !((valid[r >> 3] >> (r & 7)) & 1))
+				continue;		/* NULL series never equals anything */
+			v = core::IntegerAt(st, sv, r);
+			if (v < lo || v > hi || ts[r] < scan->bounds.min_ts || ts[r] > scan->bounds.max_ts)
+				continue;
+			if (scan->bounds.nseries == 1 || SeriesWanted(scan->bounds, v))
+				out[n++] = r;
+		}
 	}
 	scan->hot_rows = out;
 	scan->hot_nrows = n;
@@ -167,6 +189,108 @@ AllRowsValid(const uint8 *bits, uint32 n)
 		if (!((bits[i >> 3] >> (i & 7)) & 1))
 			return false;
 	return true;
+}
+
+/* GatherColumn copies the values of rows[0 .. n) of a column of width w. */
+template <typename T>
+static void
+GatherValues(const void *src, const uint32 *rows, uint32 n, void *dst)
+{
+	const T    *in = static_cast<const T *>(src);
+	T		   *out = static_cast<T *>(dst);
+
+	for (uint32 i = 0; i < n; i++)
+		out[i] = in[rows[i]];
+}
+
+/*
+ * GatherHotRows keeps the visible rows of the current hot chunk's row list
+ * (hot_rows: the wanted series' rows in the time window, ascending) and
+ * copies their columns into arrays of the scratch context, which become
+ * the current values and validity: the rows are then one run [0, n), as a
+ * sorted warm file's are, instead of n runs of one row each (a ZtsdbAgg
+ * computing an argument or finding its groups paid its per-run cost for
+ * every row).  Columns the caller does not read (bounds.need_cols) are
+ * left out (NULL, as cold blocks leave them), except the time and series
+ * columns, which RowWanted reads.  Returns n.
+ */
+static uint32
+GatherHotRows(ZtsScanDesc *scan)
+{
+	uint32	   *rows = scan->hot_rows;
+	uint32		n = 0;
+
+	/* visibility per batch; rows ascending, so batches are met in order */
+	for (uint32 i = 0; i < scan->hot_nrows; i++)
+	{
+		uint32		r = rows[i];
+
+		while (scan->part + 1 < scan->nbatches && scan->batches[scan->part + 1].row_start <= r)
+			scan->part++;
+		if ((int) scan->part != scan->vis_part)
+		{
+			const core::BatchEntry *b = &scan->batches[scan->part];
+
+			scan->vis_part = (int) scan->part;
+			scan->vis_ok = BatchVisible(b->xid, b->cid, b->reserved, scan->base.rs_snapshot);
+		}
+		if (scan->vis_ok)
+			rows[n++] = r;
+	}
+	if (n == 0)
+		return 0;
+	for (uint16 c = 0; c < scan->layout.ncols; c++)
+	{
+		/* what the caller reads, and what the value filters read */
+		uint64		need = scan->bounds.need_cols == 0 ? 0 :
+			scan->bounds.need_cols | FilterColumns(scan->bounds.filters, scan->bounds.nfilters);
+		const uint8 *bits = scan->validity[c];
+		void	   *vals;
+		uint8	   *out_bits = NULL;
+
+		if (need != 0 && !((need >> c) & 1) && c != scan->layout.time_col &&
+			c != scan->layout.series_col)
+		{
+			scan->values[c] = NULL;
+			scan->validity[c] = NULL;
+			continue;
+		}
+		vals = MemoryContextAlloc(scan->scratch, core::ColumnWidth(scan->layout.types[c]) * (Size) n);
+		switch (core::ColumnWidth(scan->layout.types[c]))
+		{
+			case 8:
+				GatherValues<int64>(scan->values[c], rows, n, vals);
+				break;
+			case 4:
+				GatherValues<int32>(scan->values[c], rows, n, vals);
+				break;
+			case 2:
+				GatherValues<int16>(scan->values[c], rows, n, vals);
+				break;
+			default:
+				Assert(core::ColumnWidth(scan->layout.types[c]) == 1);
+				GatherValues<uint8>(scan->values[c], rows, n, vals);
+				break;
+		}
+		if (bits != nullptr)
+		{
+			bool		all = true;
+
+			out_bits = static_cast<uint8 *>(MemoryContextAllocZero(scan->scratch, core::BitmapBytes(n) + 1));
+			for (uint32 i = 0; i < n; i++)
+			{
+				if ((bits[rows[i] >> 3] >> (rows[i] & 7)) & 1)
+					out_bits[i >> 3] |= (uint8) (1 << (i & 7));
+				else
+					all = false;
+			}
+			if (all)
+				out_bits = NULL;
+		}
+		scan->values[c] = vals;
+		scan->validity[c] = out_bits;
+	}
+	return n;
 }
 
 /* RowWanted tells whether row r of the current run can pass the bounds. */
@@ -563,7 +687,8 @@ NextRun(ZtsScanDesc *scan)
 						old = MemoryContextSwitchTo(scan->scratch);
 						if (scan->bounds.nseries == 0 ||
 							!HotSeriesRows(scan->view, scan->source, scan->bounds.series,
-										   scan->bounds.nseries, &scan->hot_rows, &scan->hot_nrows))
+										   scan->bounds.nseries, scan->bounds.min_ts,
+										   scan->bounds.max_ts, &scan->hot_rows, &scan->hot_nrows))
 							scan->hot_rows = NULL;
 						if (scan->hot_rows == NULL && scan->bounds.nseries > 0)
 							HotRowsByScan(scan);
@@ -582,27 +707,18 @@ NextRun(ZtsScanDesc *scan)
 				}
 				if (scan->hot_rows != NULL)
 				{
-					/* rows of the wanted series, one at a time; batches give visibility */
-					while (scan->hot_pos < scan->hot_nrows)
+					/* the wanted series' visible rows, gathered into one run */
+					if (scan->hot_pos < scan->hot_nrows)
 					{
-						uint32		r = scan->hot_rows[scan->hot_pos++];
+						uint32		n = GatherHotRows(scan);
 
-						while (scan->part + 1 < scan->nbatches &&
-							   scan->batches[scan->part + 1].row_start <= r)
-							scan->part++;
-						if ((int) scan->part != scan->vis_part)
+						scan->hot_pos = scan->hot_nrows;
+						if (n > 0)
 						{
-							const core::BatchEntry *b = &scan->batches[scan->part];
-
-							scan->vis_part = (int) scan->part;
-							scan->vis_ok = BatchVisible(b->xid, b->cid, b->reserved,
-														scan->base.rs_snapshot);
+							scan->row = 0;
+							scan->row_end = n;
+							return true;
 						}
-						if (!scan->vis_ok)
-							continue;
-						scan->row = r;
-						scan->row_end = r + 1;
-						return true;
 					}
 					scan->source++;
 					scan->started = false;

@@ -24,6 +24,7 @@ int			guc_chunk_time_interval_s = 86400;
 int			guc_seal_idle_s = 10;
 int			guc_max_pin_wait_ms = 30000;
 int			guc_cold_after_s = 7 * 86400;
+int			guc_backend_heap_keep_kb = 16384;
 int			guc_wal_io = kWalIoSync;
 int			guc_wal_segment_mb = 16;
 int			guc_wal_flush_delay_ms = 200;
@@ -110,6 +111,11 @@ GucInit(void)
 							"Seal a hot chunk whose time window has ended once it received no rows for this long.",
 							NULL, &guc_seal_idle_s, 10, 0, INT_MAX,
 							PGC_SIGHUP, GUC_UNIT_S, NULL, NULL, NULL);
+	DefineCustomIntVariable("ztsdb.backend_heap_keep",
+							"Freed memory a backend keeps for its next statements instead of returning it to the kernel (glibc malloc's trim threshold; allocations below a quarter of it come from the heap, not from mappings of their own); 0 keeps glibc's defaults.",
+							"Returning memory after every statement unmaps pages, and on a multi-core machine each unmapping interrupts every core the process ran on (a TLB shootdown): with the default 128kB threshold an aggregate that uses a few hundred kilobytes paid that on every statement.",
+							&guc_backend_heap_keep_kb, 16384, 0, 1024 * 1024,
+							PGC_POSTMASTER, GUC_UNIT_KB, NULL, NULL, NULL);
 	DefineCustomIntVariable("ztsdb.cold_after",
 							"Compress the warm chunks of time windows that ended longer ago than this (one cold chunk per window); -1 disables.",
 							NULL, &guc_cold_after_s, 7 * 86400, -1, INT_MAX,

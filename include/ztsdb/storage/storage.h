@@ -36,20 +36,66 @@ using HotBatch = core::BatchEntry;
 
 /*
  * Series index of a hot chunk (tables with a series column): a small
- * open-addressing table from series value to its first and last row, and
- * per row the next row of the same series (kNoRow ends).  The writer fills
- * a slot's series before its first row (write barrier), and row links
- * before it publishes nrows; a reader that stops at rows >= the nrows it
- * pinned sees a consistent index.  Too many distinct series for the table:
+ * open-addressing table from series value to its first and last segment,
+ * segments of a series' rows in row order, each with the time range of its
+ * rows and chained to the next, and per row the next row of the same
+ * series (kNoRow ends).  A segment takes kHotSegRows rows, then the series
+ * starts another; when the chunk's segments run out, last segments grow
+ * instead (and new series have none, see kSlotRowFlag).  A reader with a time window skips segments outside it instead
+ * of following every row's link; late rows (older than rows before them)
+ * widen their segment's range, so nothing in the window is skipped.
+ *
+ * The writer fills a slot's series and first segment before the slot's
+ * first (write barrier), and segments, their links and row links before it
+ * publishes nrows; a reader that stops at rows >= the nrows it pinned sees
+ * a consistent index (a segment's range may already cover later rows: it
+ * only ever widens).  Too many distinct series for the table:
  * series_index_ok drops to 0 and readers filter rows instead.
  */
 constexpr uint32 kNoRow = 0xFFFFFFFFu;
+constexpr uint32 kHotSegRows = 64;
+
+/*
+ * A series that arrives when the chunk's segments have run out (many series
+ * in a small chunk) has no segments: its slot's first is its first row with
+ * this bit set (last: its last row), and readers follow all its row links.
+ */
+constexpr uint32 kSlotRowFlag = 0x80000000u;
 
 struct HotSeriesSlot
 {
 	int64		series;
-	uint32		first;			/* kNoRow: empty slot */
-	uint32		last;			/* writer only */
+	uint32		first;			/* first segment; kNoRow: empty slot; kSlotRowFlag: a row */
+	uint32		last;			/* writer only: last segment (or row) */
+};
+
+struct HotSeriesSeg
+{
+	int64		min_ts;			/* time range of the segment's rows */
+	int64		max_ts;
+	uint32		first;			/* first row */
+	uint32		next;			/* next segment of the series, kNoRow ends */
+	uint32		last;			/* writer only: last row */
+	uint32		nrows;			/* writer only */
+};
+
+/*
+ * Zone of a hot chunk: the range of series values and of times of one block
+ * of kHotZoneRows consecutive rows, for readers that must look for series
+ * without the series index (more distinct series than its slots): they
+ * skip the blocks whose ranges miss what they want.  The writer sets a
+ * block's zone at its first row and widens it with each row before it
+ * publishes nrows (a zone may already cover later rows: it only widens).
+ * Blocks whose rows have no series value have min_series > max_series.
+ */
+constexpr uint32 kHotZoneRows = 1024;
+
+struct HotZone
+{
+	int64		min_series;
+	int64		max_series;
+	int64		min_ts;
+	int64		max_ts;
 };
 
 struct HotChunk
@@ -66,6 +112,9 @@ struct HotChunk
 	uint32		next_off;		/* series index: uint32 per row */
 	uint32		slots_off;		/* series index: HotSeriesSlot[nslots] */
 	uint32		nslots;			/* power of two; 0: no series index */
+	uint32		segs_off;		/* series index: HotSeriesSeg[capacity_segs] */
+	uint32		capacity_segs;
+	uint32		zones_off;		/* HotZone per kHotZoneRows rows (series tables) */
 
 	/* published by the writer (write barrier first), read by anyone */
 	pg_atomic_uint32 nrows;
@@ -88,6 +137,7 @@ struct HotChunk
 	uint32		last_gen;
 	uint32		row_bytes;		/* plain bytes of one row (for bytes_hot) */
 	uint32		nseries;		/* slots in use */
+	uint32		nsegs;			/* segments in use */
 };
 
 /* Registry entry of one table with hot state. */

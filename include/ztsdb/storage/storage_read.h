@@ -105,12 +105,16 @@ void		HotColumns(const TableView *view, int h, const void **values,
 
 /*
  * HotSeriesRows lists, in ascending order, the pinned rows of hot chunk h
- * whose series is one of series[0 .. nseries) (sorted, distinct), using
- * the chunk's series index; false if the chunk has no usable index.  The
- * list is allocated in CurrentMemoryContext.
+ * whose series is one of series[0 .. nseries) (sorted, distinct) and whose
+ * time is in [min_ts, max_ts], using the chunk's series index (it skips the
+ * series' segments outside the window); false if the chunk has no usable
+ * index.  The list is allocated in CurrentMemoryContext.
  */
 bool		HotSeriesRows(const TableView *view, int h, const int64 *series, int nseries,
-						  uint32 **rows, uint32 *nrows);
+						  int64 min_ts, int64 max_ts, uint32 **rows, uint32 *nrows);
+
+/* HotZones: the zones of hot chunk h (storage.h), NULL if it keeps none. */
+const HotZone *HotZones(const TableView *view, int h);
 
 /*
  * HotSeriesList lists the series of hot chunk h's series index (sorted,

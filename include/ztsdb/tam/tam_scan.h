@@ -50,9 +50,10 @@ struct ScanCounters
 	uint64		chunks_skipped;
 	uint64		blocks_scanned;
 	uint64		blocks_skipped;
-	uint64		hot_rows_read;	/* hot rows handed on: the wanted series' (series
-								 * index or one pass over the series column), or
-								 * whole visible batches when no series is pushed */
+	uint64		hot_rows_read;	/* hot rows handed on: the wanted series' rows in
+								 * the time window (series index or one pass over
+								 * the series column), or whole visible batches
+								 * when no series is pushed */
 	uint64		rows_filtered;	/* rows within the bounds a value filter dropped */
 	uint64		blocks_filtered;	/* cold blocks scanned whose rows all failed
 									 * a value filter (only the filters' columns
