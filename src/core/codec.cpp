@@ -19,7 +19,19 @@
  *	int2, int4, int8, ts		plain, const, RLE, pack (orders 0, 1, 2), dod,
  *								sparse
  *	float4, float8				plain, const, RLE, Gorilla, decimal, sparse
- * Plain always applies, so a block never exceeds MaxEncodedColumnSize.
+ *	numeric						numeric (only)
+ * Plain always applies to the others, so a block never exceeds
+ * MaxEncodedColumnSize.
+ *
+ * kCodecNumeric payload (the non-NULL NumericSlots, codec_numeric.h):
+ *	u32 len				bytes of the next field
+ *	unscaled block		the int64 unscaled values as EncodeIntBlock writes
+ *						them (codec id byte and payload)
+ *	scale block			the int16 scales: an int2 codec id byte and its
+ *						payload (the rest of the block); one scale is a
+ *						const block, a few are RLE
+ * Decoding checks every slot with NumericSlotValid.  codec_force does not
+ * reach the two nested blocks: each always takes its smallest codec.
  * Values are handed to the codecs as uint64: integers sign-extended (small
  * negative deltas stay small), floats and bools zero-extended; the decoder
  * stores the low ColumnWidth bytes of each, so the extension is never
@@ -36,6 +48,7 @@
 
 #include "ztsdb/core/codec_bits.h"
 #include "ztsdb/core/codec_internal.h"
+#include "ztsdb/core/codec_numeric.h"
 
 namespace ztsdb::core {
 
@@ -136,7 +149,7 @@ CodecApplies(int c, ColumnType type)
 		case kCodecSparse:
 			return FamilyOf(type) != Family::kBool;
 	}
-	return false;
+	return false;				/* kCodecNumeric: EncodeNumeric, not ChooseAndEncode */
 }
 
 /*
@@ -179,7 +192,7 @@ DecodeValues(int c, ColumnType type, const uint8_t *p, size_t len, uint32_t n, u
 	size_t		w = ColumnWidth(type);
 	bool		float4 = type == ColumnType::kFloat4;
 
-	if (!CodecApplies(c, type))
+	if (type == ColumnType::kNumeric || !CodecApplies(c, type))
 		return false;
 	switch (c)
 	{
@@ -230,6 +243,84 @@ Store(const uint64_t *v, uint32_t n, size_t w, uint8_t *out)
 		memcpy(out + static_cast<size_t>(i) * w, &v[i], w);
 }
 
+/*
+ * EncodeNumeric appends the kCodecNumeric payload of the n slots at in (raw
+ * bytes of NumericSlot, only the rows validity marks not NULL) to out;
+ * false when a slot is not valid (the decoder would refuse the block).
+ */
+bool
+EncodeNumeric(const uint8_t *in, const uint8_t *validity, uint32_t nrows,
+			  std::vector<uint8_t> &out)
+{
+	std::vector<uint64_t> unscaled;
+	std::vector<uint64_t> scales;
+	std::vector<uint8_t> block;
+	uint32_t	len;
+
+	unscaled.reserve(nrows);
+	scales.reserve(nrows);
+	for (uint32_t i = 0; i < nrows; i++)
+	{
+		NumericSlot s;
+
+		if (validity != nullptr && !((validity[i >> 3] >> (i & 7)) & 1))
+			continue;
+		memcpy(&s, in + static_cast<size_t>(i) * sizeof(s), sizeof(s));
+		if (!NumericSlotValid(s.unscaled, s.scale))
+			return false;
+		unscaled.push_back(static_cast<uint64_t>(s.unscaled));
+		scales.push_back(static_cast<uint64_t>(static_cast<int64_t>(s.scale)));
+	}
+	EncodeIntBlock(unscaled.data(), static_cast<uint32_t>(unscaled.size()), block);
+	len = static_cast<uint32_t>(block.size());
+	out.assign(4, 0);
+	memcpy(out.data(), &len, 4);
+	out.insert(out.end(), block.begin(), block.end());
+	block.clear();
+	out.push_back(ChooseAndEncode(ColumnType::kInt2, scales.data(),
+								  static_cast<uint32_t>(scales.size()), -1, block));
+	out.insert(out.end(), block.begin(), block.end());
+	return true;
+}
+
+/*
+ * DecodeNumeric reads a kCodecNumeric payload of n slots into slots; false
+ * when it is invalid or a slot is not one NumericFromForm could give.
+ */
+bool
+DecodeNumeric(const uint8_t *p, size_t len, uint32_t n, NumericSlot *slots)
+{
+	std::vector<uint64_t> unscaled(n);
+	std::vector<uint64_t> scales(n);
+	uint32_t	ulen;
+
+	if (len < 4)
+		return false;
+	memcpy(&ulen, p, 4);
+	p += 4;
+	len -= 4;
+	if (ulen > len || len - ulen < 1)
+		return false;
+	if (!DecodeIntBlock(p, ulen, n, unscaled.data()))
+		return false;
+	p += ulen;
+	len -= ulen;
+	if (!DecodeValues(p[0], ColumnType::kInt2, p + 1, len - 1, n, scales.data()))
+		return false;
+	for (uint32_t i = 0; i < n; i++)
+	{
+		NumericSlot s;
+
+		memset(&s, 0, sizeof(s));
+		s.unscaled = static_cast<int64_t>(unscaled[i]);
+		s.scale = static_cast<int16_t>(static_cast<uint16_t>(scales[i]));
+		if (!NumericSlotValid(s.unscaled, s.scale))
+			return false;
+		slots[i] = s;
+	}
+	return true;
+}
+
 } // namespace
 
 /* EncodeIntBlock writes the smallest integer encoding of v, id byte first. */
@@ -255,6 +346,9 @@ DecodeIntBlock(const uint8_t *p, size_t len, uint32_t n, uint64_t *out)
 size_t
 MaxEncodedColumnSize(ColumnType type, uint32_t nrows) noexcept
 {
+	/* numeric: u32, int64 block and int16 block, each at most plain */
+	if (type == ColumnType::kNumeric)
+		return 1 + (static_cast<size_t>(nrows) + 7) / 8 + 4 + 2 + 10 * static_cast<size_t>(nrows);
 	/* plain is always a candidate, so no block is ever bigger than this */
 	return 1 + (static_cast<size_t>(nrows) + 7) / 8 + ColumnWidth(type) * static_cast<size_t>(nrows);
 }
@@ -279,19 +373,33 @@ EncodeColumn(ColumnType type, const void *values, const uint8_t *validity, uint3
 			return Status::Invalid("column block has too many rows");
 		if (out_len == nullptr || (nrows > 0 && values == nullptr))
 			return Status::Invalid("column block without values or length");
-		v.reserve(nrows);
-		for (uint32_t i = 0; i < nrows; i++)
+		uint8_t		codec;
+
+		if (type == ColumnType::kNumeric)
 		{
-			if (validity != nullptr && !((validity[i >> 3] >> (i & 7)) & 1))
+			for (uint32_t i = 0; validity != nullptr && i < nrows; i++)
+				if (!((validity[i >> 3] >> (i & 7)) & 1))
+					has_nulls = true;
+			if (!EncodeNumeric(in, validity, nrows, payload))
+				return Status::Invalid("numeric column block holds an invalid value");
+			codec = kCodecNumeric;
+		}
+		else
+		{
+			v.reserve(nrows);
+			for (uint32_t i = 0; i < nrows; i++)
 			{
-				has_nulls = true;
-				continue;
+				if (validity != nullptr && !((validity[i >> 3] >> (i & 7)) & 1))
+				{
+					has_nulls = true;
+					continue;
+				}
+				v.push_back(Load(in + static_cast<size_t>(i) * w, w, sign_extend));
 			}
-			v.push_back(Load(in + static_cast<size_t>(i) * w, w, sign_extend));
+			codec = ChooseAndEncode(type, v.data(), static_cast<uint32_t>(v.size()),
+									codec_force, payload);
 		}
 
-		uint8_t		codec = ChooseAndEncode(type, v.data(), static_cast<uint32_t>(v.size()),
-										   codec_force, payload);
 		size_t		total = 1 + (has_nulls ? bitmap_len : 0) + payload.size();
 
 		if (total > out_cap)
@@ -356,6 +464,27 @@ DecodeColumn(ColumnType type, const uint8_t *in, size_t in_len, uint32_t nrows, 
 		}
 
 		size_t		payload_len = in_len - static_cast<size_t>(p - in);
+
+		if (type == ColumnType::kNumeric || codec == kCodecNumeric)
+		{
+			std::vector<NumericSlot> slots(nvalid);
+
+			if (type != ColumnType::kNumeric || codec != kCodecNumeric ||
+				!DecodeNumeric(p, payload_len, nvalid, slots.data()))
+				return Status::Corrupt("column block payload is invalid");
+			if (bitmap_len > 0)
+			{
+				if (has_nulls)
+					memcpy(validity, in + 1, bitmap_len);
+				else
+					memset(validity, 0xff, bitmap_len);
+			}
+			memset(outv, 0, static_cast<size_t>(nrows) * w);
+			for (uint32_t i = 0, k = 0; i < nrows; i++)
+				if ((validity[i >> 3] >> (i & 7)) & 1)
+					memcpy(outv + static_cast<size_t>(i) * w, &slots[k++], w);
+			return Status::Ok();
+		}
 
 		/*
 		 * 8-byte columns without NULLs decode straight into the caller's
