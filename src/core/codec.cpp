@@ -479,7 +479,8 @@ DecodeColumn(ColumnType type, const uint8_t *in, size_t in_len, uint32_t nrows, 
 				else
 					memset(validity, 0xff, bitmap_len);
 			}
-			memset(outv, 0, static_cast<size_t>(nrows) * w);
+			if (nrows > 0)
+				memset(outv, 0, static_cast<size_t>(nrows) * w);
 			for (uint32_t i = 0, k = 0; i < nrows; i++)
 				if ((validity[i >> 3] >> (i & 7)) & 1)
 					memcpy(outv + static_cast<size_t>(i) * w, &slots[k++], w);
