@@ -69,9 +69,9 @@ INSERT INTO prices (ts, sym, x) VALUES ('2024-01-05', 8, 8.8);
 SAVEPOINT s;
 INSERT INTO prices (ts, sym, x) VALUES ('2024-01-05', 8, 1e19);
 ROLLBACK TO SAVEPOINT s;
-INSERT INTO prices (ts, sym, x) VALUES ('2024-01-05', 8, 9.90);
+INSERT INTO prices (ts, sym, x) VALUES ('2024-01-05 00:01', 8, 9.90);
 COMMIT;
-INSERT INTO prices_heap (ts, sym, x) VALUES ('2024-01-05', 8, 8.8), ('2024-01-05', 8, 9.90);
+INSERT INTO prices_heap (ts, sym, x) VALUES ('2024-01-05', 8, 8.8), ('2024-01-05 00:01', 8, 9.90);
 SELECT ts, x FROM prices WHERE sym = 8 ORDER BY ts, x;
 
 -- a numeric column is never a series key
@@ -109,7 +109,10 @@ DECLARE
     'SELECT date_trunc(''hour'', ts), sum(price)::text, max(qty)::text FROM %s GROUP BY 1',
     'SELECT (price * qty)::text, round(price, 1)::text, (x * 2)::text FROM %s',
     'SELECT * FROM (SELECT ts, x FROM %s ORDER BY x DESC NULLS LAST, ts LIMIT 25) s',
-    'SELECT x::text, count(*) FROM %s GROUP BY x::text'];
+    'SELECT x::text, count(*) FROM %s GROUP BY x::text',
+    'SELECT ts, x::text, numeric_send(price) FROM %s WHERE sym = 3 AND ts >= ''2024-01-01 02:00+00''',
+    'SELECT * FROM (SELECT ts, sym, price::text, x::text FROM %s ORDER BY ts DESC, sym LIMIT 30) s',
+    'SELECT DISTINCT ON (sym) sym, ts, price::text, qty::text, x::text FROM %s ORDER BY sym, ts DESC'];
 BEGIN
   FOREACH q IN ARRAY queries LOOP
     EXECUTE format('SELECT count(*) FROM (((%s) EXCEPT ALL (%s)) UNION ALL ((%s) EXCEPT ALL (%s))) d',
@@ -131,6 +134,13 @@ SELECT left(x, 24) AS x, length(x), scale FROM
  ORDER BY s.x COLLATE "C";
 SELECT ts, price, qty, x FROM prices WHERE sym IN (1, 2, 7) AND ts >= '2024-01-02' ORDER BY ts, sym;
 COPY (SELECT ts, price, qty, x FROM prices WHERE sym = 7 ORDER BY ts) TO stdout;
+-- the custom scans return numeric columns too
+EXPLAIN (COSTS OFF) SELECT ts, x FROM prices WHERE sym = 3 AND ts >= '2024-01-01 02:00+00';
+EXPLAIN (COSTS OFF) SELECT ts, price FROM prices ORDER BY ts DESC LIMIT 3;
+EXPLAIN (COSTS OFF) SELECT DISTINCT ON (sym) sym, ts, x FROM prices ORDER BY sym, ts DESC;
+SELECT DISTINCT ON (sym) sym, ts, price, qty, x FROM prices ORDER BY sym, ts DESC;
+-- ztsdb.range() streams float columns only
+SELECT count(*) FROM ztsdb.range('prices', 1, '2024-01-01', '2024-01-02', value_column => 'price');
 -- numeric aggregates are PostgreSQL's (ZtsdbAgg serves count only)
 EXPLAIN (COSTS OFF) SELECT sym, sum(price), avg(qty), min(x), max(x) FROM prices GROUP BY sym;
 EXPLAIN (COSTS OFF) SELECT count(price), count(*) FROM prices;
