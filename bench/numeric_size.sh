@@ -7,7 +7,8 @@
 # four ztsdb tables -- (ts, sym) alone, + numeric(12,2), + float8, +
 # numeric(12,4) holding the same prices at four decimals -- which are
 # sealed and compressed.  A column's cold cost is its table's file bytes
-# minus the (ts, sym) table's, per row.  Prints one line per column.
+# minus the (ts, sym) table's, per row.  Prints one line per column, then
+# the time of sum(price) over all rows (cold) against the heap table.
 # Run as a user initdb accepts: scripts/as_pguser.sh bench/numeric_size.sh
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -49,3 +50,18 @@ SELECT b.tbl || ':', round((b.bytes - base.bytes)::numeric / b.nrows, 3) AS byte
 SELECT 'heap numeric(12,2) column:', round(avg(pg_column_size(price)), 3), 'bytes per value (datum only)'
   FROM heapnum;
 SQL
+step "sum(price) over every row, median of 5 runs (EXPLAIN ANALYZE execution time, ms); ratio to heap numeric"
+exec_ms() {
+	psql -A -t -c "EXPLAIN (ANALYZE, TIMING OFF) $1" | sed -n 's/^Execution Time: \([0-9.]*\) ms$/\1/p'
+}
+median_ms() {
+	for _ in 1 2 3 4 5; do exec_ms "$1"; done | sort -n | sed -n 3p
+}
+declare -A ms
+for tbl in heapnum num2 f8; do
+	exec_ms "SELECT sum(price) FROM $tbl" >/dev/null	# warm-up
+	ms[$tbl]=$(median_ms "SELECT sum(price) FROM $tbl")
+done
+for tbl in num2 f8 heapnum; do
+	echo "$tbl: ${ms[$tbl]} ms ratio_to_heap_numeric=$(awk -v a="${ms[$tbl]}" -v b="${ms[heapnum]}" 'BEGIN { printf "%.3f", a / b }')"
+done

@@ -74,6 +74,13 @@ COMMIT;
 INSERT INTO prices_heap (ts, sym, x) VALUES ('2024-01-05', 8, 8.8), ('2024-01-05 00:01', 8, 9.90);
 SELECT ts, x FROM prices WHERE sym = 8 ORDER BY ts, x;
 
+-- PostgreSQL 15's negative typmod scales round before the table sees the row
+CREATE TABLE neg (ts timestamptz NOT NULL, v numeric(5,-2)) USING ztsdb;
+INSERT INTO neg VALUES ('2024-01-01', 12345), ('2024-01-02', -9999949), ('2024-01-03', 0.5);
+SELECT ztsdb.seal('neg') > 0 AS sealed, ztsdb.compress('neg') > 0 AS compressed;
+SELECT ts, v, scale(v) FROM neg ORDER BY ts;
+DROP TABLE neg;
+
 -- a numeric column is never a series key
 CREATE TABLE bad (ts timestamptz NOT NULL, n numeric) USING ztsdb WITH (ztsdb.series = 'n');
 DO $$
