@@ -4,7 +4,7 @@
 -- and COPY, in hot, warm (ztsdb.seal) and cold (ztsdb.compress) chunks,
 -- equal to a heap copy of the same rows both ways; numeric(10,2) coerces
 -- before the table sees the row; a value whose scaled integer needs more
--- than 63 bits is refused (22003) naming the column, never rounded, also
+-- than 127 bits is refused (22003) naming the column, never rounded, also
 -- inside a savepoint and in COPY; sum/avg/min/max give the heap's answers
 -- (ZtsdbAgg leaves numeric aggregates to PostgreSQL); a numeric series key
 -- is refused (0A000); ANALYZE samples numeric values.
@@ -25,7 +25,9 @@ SELECT '2024-01-01 00:00+00'::timestamptz + i * interval '10 s', i % 5,
        (ARRAY['0', '-0', '1.50', '-1.50', '0.00000000000000000001', 'NaN', 'Infinity',
               '-Infinity', NULL, '9223372036854775807', '-9223372036854775807',
               '922337203685477580.7', '0.000', '1e-1000', '-12345.6789e-500', '1e18',
-              '99999999999999.9999', '0.0001', '10000', '1.000000000000000000'])[1 + i % 20]::numeric
+              '99999999999999.9999', '0.0001', '10000', '1.000000000000000000',
+              '123456789012345678901234567890.123', '-99999999999999999999999999999999999999',
+              (1::numeric / 3)::text])[1 + i % 23]::numeric
   FROM generate_series(1, 3000) i;
 INSERT INTO prices SELECT * FROM prices_heap;
 
@@ -46,20 +48,22 @@ COPY prices_heap FROM stdin;
 2024-01-03 00:00:20+00	7	-0.01	1e-20	123456789012345678
 \.
 
--- many digits fit when few are significant: 1234 at scale 22
+-- up to 38 digits at the display scale fit: 1234 at scale 22, 2^127 - 1
 INSERT INTO prices (ts, sym, qty) VALUES ('2024-01-04', 1, 0.0000000000000000001234);
 INSERT INTO prices_heap (ts, sym, qty) VALUES ('2024-01-04', 1, 0.0000000000000000001234);
--- values with no 64-bit scaled integer are refused, naming the column
-INSERT INTO prices (ts, sym, x) VALUES ('2024-01-04', 1, 123456789012345678901234567890.123);
-INSERT INTO prices (ts, sym, qty) VALUES ('2024-01-04', 1, 9223372036854775808);
+INSERT INTO prices (ts, sym, qty) VALUES ('2024-01-04 00:00:01', 1, 170141183460469231731687303715884105727);
+INSERT INTO prices_heap (ts, sym, qty) VALUES ('2024-01-04 00:00:01', 1, 170141183460469231731687303715884105727);
+-- values with no 128-bit scaled integer are refused, naming the column
+INSERT INTO prices (ts, sym, x) VALUES ('2024-01-04', 1, 1234567890123456789012345678901234567.890);
+INSERT INTO prices (ts, sym, qty) VALUES ('2024-01-04', 1, -170141183460469231731687303715884105728);
 INSERT INTO prices (ts, sym, x) VALUES ('2024-01-04', 1, ('1' || repeat('0', 400))::numeric);
 COPY prices (ts, sym, x) FROM stdin;
 2024-01-04 00:00:00+00	1	1
-2024-01-04 00:00:10+00	1	1e19
+2024-01-04 00:00:10+00	1	1e39
 \.
 DO $$
 BEGIN
-  INSERT INTO numeric_columns.prices (ts, sym, x) VALUES ('2024-01-04', 1, 1e30);
+  INSERT INTO numeric_columns.prices (ts, sym, x) VALUES ('2024-01-04', 1, 1e40);
 EXCEPTION WHEN OTHERS THEN
   RAISE NOTICE 'SQLSTATE %', SQLSTATE;
 END $$;
@@ -67,7 +71,7 @@ END $$;
 BEGIN;
 INSERT INTO prices (ts, sym, x) VALUES ('2024-01-05', 8, 8.8);
 SAVEPOINT s;
-INSERT INTO prices (ts, sym, x) VALUES ('2024-01-05', 8, 1e19);
+INSERT INTO prices (ts, sym, x) VALUES ('2024-01-05', 8, 1e39);
 ROLLBACK TO SAVEPOINT s;
 INSERT INTO prices (ts, sym, x) VALUES ('2024-01-05 00:01', 8, 9.90);
 COMMIT;

@@ -25,8 +25,12 @@
  *
  * kCodecNumeric payload (the non-NULL NumericSlots, codec_numeric.h):
  *	u32 len				bytes of the next field
- *	unscaled block		the int64 unscaled values as EncodeIntBlock writes
- *						them (codec id byte and payload)
+ *	low block			the low halves of the unscaled values as
+ *						EncodeIntBlock writes them (codec id byte and
+ *						payload); values that fit an int64 are themselves
+ *	u32 len				bytes of the next field
+ *	high block			the high halves, the same way (0 and -1 for values
+ *						that fit an int64: const, RLE or one bit each)
  *	scale block			the int16 scales: an int2 codec id byte and its
  *						payload (the rest of the block); one scale is a
  *						const block, a few are RLE
@@ -252,12 +256,13 @@ bool
 EncodeNumeric(const uint8_t *in, const uint8_t *validity, uint32_t nrows,
 			  std::vector<uint8_t> &out)
 {
-	std::vector<uint64_t> unscaled;
+	std::vector<uint64_t> lo;
+	std::vector<uint64_t> hi;
 	std::vector<uint64_t> scales;
 	std::vector<uint8_t> block;
-	uint32_t	len;
 
-	unscaled.reserve(nrows);
+	lo.reserve(nrows);
+	hi.reserve(nrows);
 	scales.reserve(nrows);
 	for (uint32_t i = 0; i < nrows; i++)
 	{
@@ -266,16 +271,25 @@ EncodeNumeric(const uint8_t *in, const uint8_t *validity, uint32_t nrows,
 		if (validity != nullptr && !((validity[i >> 3] >> (i & 7)) & 1))
 			continue;
 		memcpy(&s, in + static_cast<size_t>(i) * sizeof(s), sizeof(s));
-		if (!NumericSlotValid(s.unscaled, s.scale))
+		if (!NumericSlotValid(s))
 			return false;
-		unscaled.push_back(static_cast<uint64_t>(s.unscaled));
+		lo.push_back(static_cast<uint64_t>(s.unscaled));
+		hi.push_back(static_cast<uint64_t>(s.unscaled_hi));
 		scales.push_back(static_cast<uint64_t>(static_cast<int64_t>(s.scale)));
 	}
-	EncodeIntBlock(unscaled.data(), static_cast<uint32_t>(unscaled.size()), block);
-	len = static_cast<uint32_t>(block.size());
-	out.assign(4, 0);
-	memcpy(out.data(), &len, 4);
-	out.insert(out.end(), block.begin(), block.end());
+	out.clear();
+	for (const std::vector<uint64_t> *half : {&lo, &hi})
+	{
+		uint32_t	len;
+		size_t		at = out.size();
+
+		block.clear();
+		EncodeIntBlock(half->data(), static_cast<uint32_t>(half->size()), block);
+		len = static_cast<uint32_t>(block.size());
+		out.resize(at + 4);
+		memcpy(out.data() + at, &len, 4);
+		out.insert(out.end(), block.begin(), block.end());
+	}
 	block.clear();
 	out.push_back(ChooseAndEncode(ColumnType::kInt2, scales.data(),
 								  static_cast<uint32_t>(scales.size()), -1, block));
@@ -290,31 +304,35 @@ EncodeNumeric(const uint8_t *in, const uint8_t *validity, uint32_t nrows,
 bool
 DecodeNumeric(const uint8_t *p, size_t len, uint32_t n, NumericSlot *slots)
 {
-	std::vector<uint64_t> unscaled(n);
+	std::vector<uint64_t> lo(n);
+	std::vector<uint64_t> hi(n);
 	std::vector<uint64_t> scales(n);
-	uint32_t	ulen;
 
-	if (len < 4)
-		return false;
-	memcpy(&ulen, p, 4);
-	p += 4;
-	len -= 4;
-	if (ulen > len || len - ulen < 1)
-		return false;
-	if (!DecodeIntBlock(p, ulen, n, unscaled.data()))
-		return false;
-	p += ulen;
-	len -= ulen;
-	if (!DecodeValues(p[0], ColumnType::kInt2, p + 1, len - 1, n, scales.data()))
+	for (std::vector<uint64_t> *half : {&lo, &hi})
+	{
+		uint32_t	blen;
+
+		if (len < 4)
+			return false;
+		memcpy(&blen, p, 4);
+		p += 4;
+		len -= 4;
+		if (blen > len || !DecodeIntBlock(p, blen, n, half->data()))
+			return false;
+		p += blen;
+		len -= blen;
+	}
+	if (len < 1 || !DecodeValues(p[0], ColumnType::kInt2, p + 1, len - 1, n, scales.data()))
 		return false;
 	for (uint32_t i = 0; i < n; i++)
 	{
 		NumericSlot s;
 
 		memset(&s, 0, sizeof(s));
-		s.unscaled = static_cast<int64_t>(unscaled[i]);
+		s.unscaled = static_cast<int64_t>(lo[i]);
+		s.unscaled_hi = static_cast<int64_t>(hi[i]);
 		s.scale = static_cast<int16_t>(static_cast<uint16_t>(scales[i]));
-		if (!NumericSlotValid(s.unscaled, s.scale))
+		if (!NumericSlotValid(s))
 			return false;
 		slots[i] = s;
 	}
@@ -346,9 +364,9 @@ DecodeIntBlock(const uint8_t *p, size_t len, uint32_t n, uint64_t *out)
 size_t
 MaxEncodedColumnSize(ColumnType type, uint32_t nrows) noexcept
 {
-	/* numeric: u32, int64 block and int16 block, each at most plain */
+	/* numeric: two u32s, two int64 blocks and an int16 block, each at most plain */
 	if (type == ColumnType::kNumeric)
-		return 1 + (static_cast<size_t>(nrows) + 7) / 8 + 4 + 2 + 10 * static_cast<size_t>(nrows);
+		return 1 + (static_cast<size_t>(nrows) + 7) / 8 + 8 + 3 + 18 * static_cast<size_t>(nrows);
 	/* plain is always a candidate, so no block is ever bigger than this */
 	return 1 + (static_cast<size_t>(nrows) + 7) / 8 + ColumnWidth(type) * static_cast<size_t>(nrows);
 }

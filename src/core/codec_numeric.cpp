@@ -21,6 +21,7 @@
  */
 #include "ztsdb/core/codec_numeric.h"
 
+#include <array>
 #include <cstring>
 
 namespace ztsdb::core {
@@ -44,14 +45,27 @@ constexpr int kShortWeightMax = kShortWeightMask;
 constexpr int kShortWeightMin = -(kShortWeightMask + 1);
 constexpr uint16_t kDscaleMask = 0x3FFF;
 constexpr int kNBase = 10000;
-constexpr int kMaxDigits = 6;	/* 2^63 * 1000 < 10000^6 */
+constexpr int kMaxDigits = 11;	/* 2^127 < 10^39: 39 decimal digits, 3 more of padding */
 
-constexpr uint64_t kPow10[19] = {
-	1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL, 10000000ULL,
-	100000000ULL, 1000000000ULL, 10000000000ULL, 100000000000ULL, 1000000000000ULL,
-	10000000000000ULL, 100000000000000ULL, 1000000000000000ULL, 10000000000000000ULL,
-	100000000000000000ULL, 1000000000000000000ULL
-};
+using U128 = unsigned __int128;
+
+constexpr U128 kLimit = static_cast<U128>(1) << 127;
+
+constexpr std::array<U128, 39> kPow10 = [] {
+	std::array<U128, 39> t{};
+	U128		p = 1;
+
+	for (size_t i = 0; i < t.size(); i++, p *= 10)
+		t[i] = p;
+	return t;
+}();
+
+/* Pow10 returns 10^e, 0 <= e <= 38 (< 2^127). */
+inline U128
+Pow10(int e)
+{
+	return kPow10[static_cast<size_t>(e)];
+}
 
 inline uint16_t
 GetU16(const uint8_t *p)
@@ -78,8 +92,7 @@ NumericFromForm(const uint8_t *form, size_t len, NumericSlot *out) noexcept
 	int			dscale;
 	int			weight;
 	size_t		off;
-	unsigned __int128 acc = 0;
-	constexpr unsigned __int128 kLimit = static_cast<unsigned __int128>(1) << 63;
+	U128		acc = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (form == nullptr || len < 2)
@@ -129,6 +142,7 @@ NumericFromForm(const uint8_t *form, size_t len, NumericSlot *out) noexcept
 	{
 		int16_t		d;
 		int64_t		e;
+		U128		term;
 
 		memcpy(&d, form + off + 2 * i, 2);
 		if (d < 0 || d >= kNBase)
@@ -140,34 +154,40 @@ NumericFromForm(const uint8_t *form, size_t len, NumericSlot *out) noexcept
 		if (e < 0)
 		{
 			/* a digit below the display scale: make_result never writes one */
-			if (e <= -4 || d % static_cast<int>(kPow10[-e]) != 0)
+			if (e <= -4 || d % static_cast<int>(Pow10(static_cast<int>(-e))) != 0)
 				return NumericFit::kMalformed;
-			acc += static_cast<uint64_t>(d) / kPow10[-e];
+			term = static_cast<U128>(d) / Pow10(static_cast<int>(-e));
 		}
-		else if (e > 18)
+		else if (e > 38 || static_cast<U128>(d) > (kLimit - 1) / Pow10(static_cast<int>(e)))
 			return NumericFit::kTooBig;
 		else
-			acc += static_cast<unsigned __int128>(d) * kPow10[e];
+			term = static_cast<U128>(d) * Pow10(static_cast<int>(e));
+		acc += term;			/* both < 2^127: no wrap */
 		if (acc >= kLimit)
 			return NumericFit::kTooBig;
 	}
-	out->unscaled = neg ? -static_cast<int64_t>(acc) : static_cast<int64_t>(acc);
+	if (neg)
+		acc = 0 - acc;
+	out->unscaled = static_cast<int64_t>(static_cast<uint64_t>(acc));
+	out->unscaled_hi = static_cast<int64_t>(static_cast<uint64_t>(acc >> 64));
 	out->scale = static_cast<int16_t>(dscale);
 	return NumericFit::kFits;
 }
 
 Status
-NumericToForm(int64_t unscaled, int16_t scale, uint8_t *out, size_t cap, size_t *len) noexcept
+NumericToForm(const NumericSlot &slot, uint8_t *out, size_t cap, size_t *len) noexcept
 {
-	int16_t		digits[kMaxDigits + 1];	/* base-10000 digits, least significant first */
-	int			ndigits = 0;
+	int16_t		groups[kMaxDigits];	/* base-10000 digits, least significant first */
+	int			ngroups = 0;
 	int			low = 0;
 	int			weight = 0;
-	bool		neg = unscaled < 0;
-	uint64_t	m;
+	int			scale = slot.scale;
+	U128		v = (static_cast<U128>(static_cast<uint64_t>(slot.unscaled_hi)) << 64) |
+		static_cast<uint64_t>(slot.unscaled);
+	bool		neg = slot.unscaled_hi < 0;
 	size_t		off;
 
-	if (!NumericSlotValid(unscaled, scale))
+	if (!NumericSlotValid(slot))
 		return Status::Corrupt("numeric value has an invalid scale");
 	if (out == nullptr || len == nullptr || cap < kNumericMaxForm)
 		return Status::Invalid("numeric form buffer too small");
@@ -177,22 +197,49 @@ NumericToForm(int64_t unscaled, int16_t scale, uint8_t *out, size_t cap, size_t 
 		*len = 2;
 		return Status::Ok();
 	}
-	m = neg ? 0 - static_cast<uint64_t>(unscaled) : static_cast<uint64_t>(unscaled);
-	if (m != 0)
+	if (neg)
+		v = 0 - v;				/* |value|, < 2^127 */
+	if (v != 0)
 	{
-		/* pad to a whole number of base-10000 fraction digits */
-		int			r = (4 - scale % 4) % 4;
-		int			q = (scale + r) / 4;
-		unsigned __int128 big = static_cast<unsigned __int128>(m) * kPow10[r];
+		/*
+		 * Decimal digit i (least significant first) of |value * 10^scale| is
+		 * worth 10^(i - scale): it goes to base-10000 group floor((i -
+		 * scale) / 4), groups counted from the lowest one, kgroup0.
+		 */
+		int			pad = ((scale % 4) + 4) % 4 == 0 ? 0 : 4 - scale % 4;
+		int			kgroup0 = -(scale + pad) / 4;
+		int			i = 0;
 
-		while (big != 0)
+		memset(groups, 0, sizeof(groups));
+		while (v != 0)
 		{
-			digits[ndigits++] = static_cast<int16_t>(static_cast<uint64_t>(big % kNBase));
-			big /= kNBase;
+			int			digit;
+			int			pos = i + pad;	/* decimal position from group 0's base */
+
+			if (v >> 64 == 0)
+			{
+				uint64_t	x = static_cast<uint64_t>(v);
+
+				digit = static_cast<int>(x % 10);
+				v = x / 10;
+			}
+			else
+			{
+				digit = static_cast<int>(v % 10);
+				v /= 10;
+			}
+			if (digit != 0)
+			{
+				static const int kPos[4] = {1, 10, 100, 1000};
+
+				groups[pos / 4] = static_cast<int16_t>(groups[pos / 4] + digit * kPos[pos % 4]);
+			}
+			i++;
+			ngroups = pos / 4 + 1;
 		}
-		while (digits[low] == 0)
+		while (groups[low] == 0)
 			low++;
-		weight = ndigits - 1 - q;
+		weight = kgroup0 + ngroups - 1;
 	}
 	else
 		neg = false;
@@ -213,9 +260,9 @@ NumericToForm(int64_t unscaled, int16_t scale, uint8_t *out, size_t cap, size_t 
 		off = 4;
 	}
 	/* most significant first, trailing zero digits dropped */
-	for (int i = ndigits - 1; i >= low && ndigits > 0; i--)
+	for (int g = ngroups - 1; g >= low && ngroups > 0; g--)
 	{
-		memcpy(out + off, &digits[i], 2);
+		memcpy(out + off, &groups[g], 2);
 		off += 2;
 	}
 	*len = off;

@@ -9,7 +9,7 @@
  * column, and reading it back rebuilds PostgreSQL's own bytes (same digits,
  * same display scale: 1.50 stays 1.50; NaN and the infinities kept).
  *
- * XXX Values whose scaled integer needs more than 63 bits have no fallback
+ * XXX Values whose scaled integer needs more than 127 bits have no fallback
  * area (a variable-size side area per chunk in batches, hot chunks and both
  * file formats): inserting one is an error naming the column.
  *
@@ -45,8 +45,8 @@ NumericToSlot(Oid relid, int16 attnum, Datum value, void *dst)
 					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 					 errmsg("numeric value in column \"%s\" is too long for a ztsdb table",
 							name != NULL ? name : "?"),
-					 errdetail("ztsdb stores a numeric as an integer of at most 18 digits counted at its display scale (|value * 10^scale| < 2^63)."),
-					 errhint("Round the value or lower its scale (e.g. declare the column numeric(18, 2)), or keep such values in a heap table.")));
+					 errdetail("ztsdb stores a numeric as an integer of at most 38 digits counted at its display scale (|value * 10^scale| < 2^127)."),
+					 errhint("Round the value or lower its scale (e.g. declare the column numeric(38, 2)), or keep such values in a heap table.")));
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("numeric value in column \"%s\" has an unexpected stored form",
@@ -68,7 +68,7 @@ NumericSlotDatum(const void *values, uint32 row, void *buf)
 	memcpy(&slot, static_cast<const char *>(values) + (Size) row * sizeof(slot), sizeof(slot));
 	if (out == NULL)
 		out = static_cast<char *>(palloc(kNumericDatumBytes));
-	st = core::NumericToForm(slot.unscaled, slot.scale, reinterpret_cast<uint8 *>(VARDATA(out)),
+	st = core::NumericToForm(slot, reinterpret_cast<uint8 *>(VARDATA(out)),
 							 kNumericDatumBytes - VARHDRSZ, &len);
 	if (!st.ok())
 		ereport(ERROR,

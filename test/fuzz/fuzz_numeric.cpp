@@ -11,7 +11,8 @@
  *				numeric column block: DecodeColumn must reject it or decode
  *				valid slots within bounds, which re-encode and decode to the
  *				same slots
- *	  mode 2	the rest is 10 bytes a row (int64 unscaled, int16 scale, mapped
+ *	  mode 2	the rest is 18 bytes a row (int64 low and high halves of the
+ *				unscaled value, int16 scale, mapped
  *				to a valid slot; bit 4 of the first byte: not NULL): the
  *				column and each slot's form round-trip exactly
  *	  (abort() on any failure)
@@ -35,10 +36,10 @@ CheckForm(const NumericSlot &s)
 	size_t		len = 0;
 	NumericSlot back;
 
-	if (!NumericToForm(s.unscaled, s.scale, form, sizeof(form), &len).ok() || len > sizeof(form))
+	if (!NumericToForm(s, form, sizeof(form), &len).ok() || len > sizeof(form))
 		abort();
 	if (NumericFromForm(form, len, &back) != NumericFit::kFits ||
-		back.unscaled != s.unscaled || back.scale != s.scale)
+		back.unscaled != s.unscaled || back.unscaled_hi != s.unscaled_hi || back.scale != s.scale)
 		abort();
 }
 
@@ -87,7 +88,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		if (fit == NumericFit::kFits)
 		{
-			if (!NumericSlotValid(s.unscaled, s.scale))
+			if (!NumericSlotValid(s))
 				abort();
 			CheckForm(s);
 		}
@@ -112,35 +113,37 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			return 0;
 		}
 		for (uint32_t i = 0; i < n; i++)
-			if (((valid[i >> 3] >> (i & 7)) & 1) && !NumericSlotValid(vals[i].unscaled, vals[i].scale))
+			if (((valid[i >> 3] >> (i & 7)) & 1) && !NumericSlotValid(vals[i]))
 				abort();
 		CheckColumn(vals, valid.data());
 		return 0;
 	}
 
 	/* mode 2 */
-	uint32_t	n = static_cast<uint32_t>((size - 1) / 10);
+	uint32_t	n = static_cast<uint32_t>((size - 1) / 18);
 	std::vector<NumericSlot> slots(n);
 	std::vector<uint8_t> validity((n + 7) / 8);
 
 	for (uint32_t i = 0; i < n; i++)
 	{
-		const uint8_t *p = data + 1 + static_cast<size_t>(i) * 10;
+		const uint8_t *p = data + 1 + static_cast<size_t>(i) * 18;
 		NumericSlot s{};
 		uint16_t	sc;
 
 		memcpy(&s.unscaled, p, 8);
-		memcpy(&sc, p + 8, 2);
+		memcpy(&s.unscaled_hi, p + 8, 8);
+		memcpy(&sc, p + 16, 2);
 		/* a valid scale: 0 .. kNumericMaxScale, or one of the specials */
 		if (sc >= 0xFFF0)
 		{
 			s.scale = static_cast<int16_t>(-1 - (sc % 3));
 			s.unscaled = 0;
+			s.unscaled_hi = 0;
 		}
 		else
 			s.scale = static_cast<int16_t>(sc % (kNumericMaxScale + 1));
-		if (s.unscaled == INT64_MIN)
-			s.unscaled++;
+		if (s.unscaled_hi == INT64_MIN && s.unscaled == 0)
+			s.unscaled++;		/* -2^127 has no slot */
 		if (p[0] & 0x10)
 			validity[i >> 3] |= static_cast<uint8_t>(1 << (i & 7));
 		slots[i] = s;

@@ -27,7 +27,8 @@ CREATE TABLE h (LIKE t);
 INSERT INTO h SELECT '2024-01-01'::timestamptz + i * interval '10 s', i % 7,
     CASE WHEN i % 13 = 0 THEN NULL ELSE 100 + (i % 1000) * 0.01 END,
     (ARRAY['0', '1.50', '-1.50', '1e-20', 'NaN', 'Infinity', '-Infinity', NULL,
-           '9223372036854775807', '0.000', '1e-1000', '-0.125'])[1 + i % 12]::numeric
+           '9223372036854775807', '0.000', '1e-1000', '-0.125',
+           '-123456789012345678901234567890.123'])[1 + i % 13]::numeric
   FROM generate_series(0, 5999) i;
 INSERT INTO t SELECT * FROM h WHERE ts < '2024-01-01 06:00';
 SELECT ztsdb.seal('t');

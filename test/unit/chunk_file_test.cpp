@@ -484,6 +484,7 @@ MakeAnyTable(const Spec &spec, std::mt19937_64 &rng)
 
 				ns.scale = static_cast<int16_t>(v % 7 == 0 ? kNumericNaN : v % 5);
 				ns.unscaled = ns.scale < 0 ? 0 : static_cast<int64_t>(v >> 8) - (1LL << 54);
+				ns.unscaled_hi = ns.unscaled < 0 ? -1 : 0;
 				memcpy(&t.values[c][(size_t) i * w], &ns, w);
 			}
 			else

@@ -2,7 +2,7 @@
  * codec_numeric_test.cpp
  *	  numeric columns: the stored form PostgreSQL's make_result writes
  *	  (known bytes), slot <-> form round trips over scales, signs and
- *	  extremes, refusal of values without a 64-bit scaled integer and of
+ *	  extremes, refusal of values without a 128-bit scaled integer and of
  *	  malformed forms, and cold blocks of NumericSlots (round trip with
  *	  NULLs, size of money-like data, corrupt and truncated blocks).
  */
@@ -36,31 +36,50 @@ Form(std::initializer_list<uint16_t> words)
 	return f;
 }
 
-std::vector<uint8_t>
-ToForm(int64_t u, int16_t s)
-{
-	uint8_t		buf[kNumericMaxForm];
-	size_t		len = 0;
-	Status		st = NumericToForm(u, s, buf, sizeof(buf), &len);
-
-	EXPECT_TRUE(st.ok()) << st.message;
-	return std::vector<uint8_t>(buf, buf + len);
-}
-
-NumericFit
-FromForm(const std::vector<uint8_t> &f, NumericSlot *s)
-{
-	return NumericFromForm(f.data(), f.size(), s);
-}
-
 NumericSlot
 Slot(int64_t u, int16_t s)
 {
 	NumericSlot ns{};
 
 	ns.unscaled = u;
+	ns.unscaled_hi = u < 0 ? -1 : 0;
 	ns.scale = s;
 	return ns;
+}
+
+/* Slot128 makes the slot of hi * 2^64 + lo at scale s. */
+NumericSlot
+Slot128(int64_t hi, uint64_t lo, int16_t s)
+{
+	NumericSlot ns{};
+
+	ns.unscaled = static_cast<int64_t>(lo);
+	ns.unscaled_hi = hi;
+	ns.scale = s;
+	return ns;
+}
+
+std::vector<uint8_t>
+ToForm(const NumericSlot &slot)
+{
+	uint8_t		buf[kNumericMaxForm];
+	size_t		len = 0;
+	Status		st = NumericToForm(slot, buf, sizeof(buf), &len);
+
+	EXPECT_TRUE(st.ok()) << st.message;
+	return std::vector<uint8_t>(buf, buf + len);
+}
+
+std::vector<uint8_t>
+ToForm(int64_t u, int16_t s)
+{
+	return ToForm(Slot(u, s));
+}
+
+NumericFit
+FromForm(const std::vector<uint8_t> &f, NumericSlot *s)
+{
+	return NumericFromForm(f.data(), f.size(), s);
 }
 
 } // namespace
@@ -95,6 +114,16 @@ TEST(NumericForm, WritesPostgresBytes)
 			  Form({0x8000 | 4, 922, 3372, 368, 5477, 5807}));
 	EXPECT_EQ(ToForm(std::numeric_limits<int64_t>::max(), 1),
 			  Form({0x8000 | (1 << 7) | 4, 92, 2337, 2036, 8547, 7580, 7000}));
+	/* beyond int64: 123456789012345678901234567890.123 */
+	EXPECT_EQ(ToForm(Slot128(6692605942763, 8982045596877735115ULL, 3)),
+			  Form({0x8000 | (3 << 7) | 7, 12, 3456, 7890, 1234, 5678, 9012, 3456, 7890, 1230}));
+	/* the largest slot, 2^127 - 1, and its negative */
+	EXPECT_EQ(ToForm(Slot128(std::numeric_limits<int64_t>::max(), ~0ULL, 0)),
+			  Form({0x8000 | 9, 170, 1411, 8346, 469, 2317, 3168, 7303, 7158, 8410, 5727}));
+	EXPECT_EQ(ToForm(Slot128(std::numeric_limits<int64_t>::min(), 1, 0)),
+			  Form({0x8000 | 0x2000 | 9, 170, 1411, 8346, 469, 2317, 3168, 7303, 7158, 8410, 5727}));
+	/* with three digits of padding: 11 digits, the long header */
+	EXPECT_EQ(ToForm(Slot128(std::numeric_limits<int64_t>::max(), ~0ULL, 101)).size(), kNumericMaxForm);
 }
 
 TEST(NumericForm, ReadsPostgresBytes)
@@ -126,46 +155,74 @@ TEST(NumericForm, RoundTripsScalesSignsAndExtremes)
 		Slot(-std::numeric_limits<int64_t>::max(), 3), Slot(std::numeric_limits<int64_t>::min() + 1, 18),
 		Slot(0, kNumericNaN), Slot(0, kNumericPosInf), Slot(0, kNumericNegInf)};
 
-	for (int i = 0; i < 20000; i++)
+	cases.push_back(Slot128(std::numeric_limits<int64_t>::max(), ~0ULL, 0));
+	cases.push_back(Slot128(std::numeric_limits<int64_t>::min(), 1, 7));
+	cases.push_back(Slot128(0, 1ULL << 63, 2));
+	cases.push_back(Slot128(-1, 0, 1001));
+	for (int i = 0; i < 40000; i++)
 	{
 		int64_t		u = static_cast<int64_t>(rng());
+		int16_t		sc = static_cast<int16_t>(rng() % (i % 10 == 0 ? 2000 : 40));
 
 		if (u == std::numeric_limits<int64_t>::min())
 			u++;
 		u >>= rng() % 64;		/* every magnitude */
-		cases.push_back(Slot(u, static_cast<int16_t>(rng() % (i % 10 == 0 ? 2000 : 40))));
+		if (i % 2 == 0)
+			cases.push_back(Slot(u, sc));
+		else
+		{
+			int64_t		hi = static_cast<int64_t>(rng()) >> (rng() % 64);
+
+			if (hi == std::numeric_limits<int64_t>::min())
+				hi++;
+			cases.push_back(Slot128(hi, rng(), sc));
+		}
 	}
 	for (const NumericSlot &c : cases)
 	{
-		std::vector<uint8_t> f = ToForm(c.unscaled, c.scale);
+		std::vector<uint8_t> f = ToForm(c);
 		NumericSlot back;
 
 		ASSERT_LE(f.size(), kNumericMaxForm);
 		ASSERT_EQ(FromForm(f, &back), NumericFit::kFits) << c.unscaled << " " << c.scale;
 		EXPECT_EQ(back.unscaled, c.unscaled);
+		EXPECT_EQ(back.unscaled_hi, c.unscaled_hi);
 		EXPECT_EQ(back.scale, c.scale);
 		EXPECT_EQ(back.reserved[0] | back.reserved[1] | back.reserved[2], 0);
 	}
 }
 
-TEST(NumericForm, RefusesValuesWithoutA64BitScaledInteger)
+TEST(NumericForm, RefusesValuesWithoutA128BitScaledInteger)
 {
 	NumericSlot s;
 
-	/* 2^63 = 922 3372 0368 5477 5808 */
-	EXPECT_EQ(FromForm(Form({0x8000 | 4, 922, 3372, 368, 5477, 5808}), &s), NumericFit::kTooBig);
-	EXPECT_EQ(FromForm(Form({0x8000 | 0x2000 | 4, 922, 3372, 368, 5477, 5808}), &s),
+	/* 2^127 = 170 1411 8346 0469 2317 3168 7303 7158 8410 5728 */
+	EXPECT_EQ(FromForm(Form({0x8000 | 9, 170, 1411, 8346, 469, 2317, 3168, 7303, 7158, 8410, 5728}), &s),
 			  NumericFit::kTooBig);
-	/* 1e19 */
-	EXPECT_EQ(FromForm(Form({0x8000 | 4, 1000}), &s), NumericFit::kTooBig);
-	/* 1 at display scale 19: 10^19 */
-	EXPECT_EQ(FromForm(Form({0x8000 | (19 << 7), 1}), &s), NumericFit::kTooBig);
-	/* 1e-20 at scale 20 fits */
+	EXPECT_EQ(FromForm(Form({0x8000 | 0x2000 | 9, 170, 1411, 8346, 469, 2317, 3168, 7303, 7158, 8410, 5728}), &s),
+			  NumericFit::kTooBig);
+	/* 2^127 - 1 fits */
+	ASSERT_EQ(FromForm(Form({0x8000 | 9, 170, 1411, 8346, 469, 2317, 3168, 7303, 7158, 8410, 5727}), &s),
+			  NumericFit::kFits);
+	EXPECT_EQ(s.unscaled_hi, std::numeric_limits<int64_t>::max());
+	EXPECT_EQ(static_cast<uint64_t>(s.unscaled), ~0ULL);
+	/* 1e39, and 1 at display scale 39 */
+	EXPECT_EQ(FromForm(Form({0x8000 | 9, 1000}), &s), NumericFit::kTooBig);
+	EXPECT_EQ(FromForm(Form({0x8000 | (39 << 7), 1}), &s), NumericFit::kTooBig);
+	/* 1e20 and 2^63 fit, 1e-20 at scale 20 too */
+	EXPECT_EQ(FromForm(Form({0x8000 | 5, 1}), &s), NumericFit::kFits);
+	EXPECT_EQ(FromForm(Form({0x8000 | 4, 922, 3372, 368, 5477, 5808}), &s), NumericFit::kFits);
+	EXPECT_EQ(s.unscaled_hi, 0);
+	EXPECT_EQ(static_cast<uint64_t>(s.unscaled), 1ULL << 63);
 	EXPECT_EQ(FromForm(Form({static_cast<uint16_t>(0x8000 | (20 << 7) | 0x40 | (-5 & 0x3F)), 1}), &s),
 			  NumericFit::kFits);
 	/* 123456789012345678901234567890.123 */
-	EXPECT_EQ(FromForm(Form({0x8000 | (3 << 7) | 7, 12, 3456, 7890, 1234, 5678, 9012, 3456, 7890, 1230}), &s),
-			  NumericFit::kTooBig);
+	ASSERT_EQ(FromForm(Form({0x8000 | (3 << 7) | 7, 12, 3456, 7890, 1234, 5678, 9012, 3456, 7890, 1230}), &s),
+			  NumericFit::kFits);
+	EXPECT_EQ(s.unscaled_hi, 6692605942763);
+	EXPECT_EQ(static_cast<uint64_t>(s.unscaled), 8982045596877735115ULL);
+	/* 10^400: long header, weight 100 */
+	EXPECT_EQ(FromForm(Form({0, 100, 1}), &s), NumericFit::kTooBig);
 }
 
 TEST(NumericForm, RefusesMalformedForms)
@@ -186,10 +243,13 @@ TEST(NumericForm, RefusesMalformedForms)
 	EXPECT_EQ(FromForm(Form({static_cast<uint16_t>(0x8000 | (1 << 7) | 0x40 | 0x3F), 1200}), &s),
 			  NumericFit::kMalformed);
 	/* invalid slots are not written */
-	EXPECT_FALSE(NumericToForm(1, kNumericNaN, buf, sizeof(buf), &len).ok());
-	EXPECT_FALSE(NumericToForm(0, -4, buf, sizeof(buf), &len).ok());
-	EXPECT_FALSE(NumericToForm(0, kNumericMaxScale + 1, buf, sizeof(buf), &len).ok());
-	EXPECT_FALSE(NumericToForm(0, 0, buf, 4, &len).ok());
+	EXPECT_FALSE(NumericToForm(Slot(1, kNumericNaN), buf, sizeof(buf), &len).ok());
+	EXPECT_FALSE(NumericToForm(Slot128(1, 0, kNumericPosInf), buf, sizeof(buf), &len).ok());
+	EXPECT_FALSE(NumericToForm(Slot(0, -4), buf, sizeof(buf), &len).ok());
+	EXPECT_FALSE(NumericToForm(Slot(0, kNumericMaxScale + 1), buf, sizeof(buf), &len).ok());
+	EXPECT_FALSE(NumericToForm(Slot128(std::numeric_limits<int64_t>::min(), 0, 0), buf, sizeof(buf),
+							   &len).ok()) << "-2^127";
+	EXPECT_FALSE(NumericToForm(Slot(0, 0), buf, 4, &len).ok());
 }
 
 TEST(NumericBlock, RoundTripsWithNullsAndCostsWhatItsIntegersCost)
@@ -211,6 +271,8 @@ TEST(NumericBlock, RoundTripsWithNullsAndCostsWhatItsIntegersCost)
 					in[i] = Slot(0, kNumericNaN);
 				if (i % 89 == 3)
 					in[i] = Slot(-static_cast<int64_t>(rng() >> 2), static_cast<int16_t>(rng() % 30));
+				if (i % 83 == 4)
+					in[i] = Slot128(static_cast<int64_t>(rng()) >> 3, rng(), static_cast<int16_t>(rng() % 40));
 				if ((nulls == 1 && i % 3 == 0) || (nulls == 2 && i != 0))
 				{
 					valid[i >> 3] &= static_cast<uint8_t>(~(1 << (i & 7)));
@@ -268,34 +330,61 @@ TEST(NumericBlock, RejectsInvalidSlotsAndOtherTypesCodecs)
 							  &len).ok());
 	in[1].unscaled = 0;
 
-	/* nor decoded: a block whose scales hold -5 (built from its two parts) */
+	/* nor decoded: a block whose scales hold -5 (built from its three parts) */
 	std::vector<int64_t> us = {5, 0, 6};
+	std::vector<int64_t> hs = {0, 0, 0};
 	std::vector<int16_t> ss = {1, -5, 1};
 	std::vector<uint8_t> ublock(MaxEncodedColumnSize(ColumnType::kInt8, 3));
+	std::vector<uint8_t> hblock(MaxEncodedColumnSize(ColumnType::kInt8, 3));
 	std::vector<uint8_t> sblock(MaxEncodedColumnSize(ColumnType::kInt2, 3));
 	size_t		ulen = 0;
+	size_t		hlen = 0;
 	size_t		slen = 0;
 
 	ASSERT_TRUE(EncodeColumn(ColumnType::kInt8, us.data(), nullptr, 3, ublock.data(), ublock.size(),
 							 &ulen).ok());
+	ASSERT_TRUE(EncodeColumn(ColumnType::kInt8, hs.data(), nullptr, 3, hblock.data(), hblock.size(),
+							 &hlen).ok());
 	ASSERT_TRUE(EncodeColumn(ColumnType::kInt2, ss.data(), nullptr, 3, sblock.data(), sblock.size(),
 							 &slen).ok());
 
-	std::vector<uint8_t> bad = {9, 0, 0, 0, 0};	/* kCodecNumeric, u32 ulen */
-	uint32_t	u32 = static_cast<uint32_t>(ulen);
+	std::vector<uint8_t> bad = {9};	/* kCodecNumeric */
+	auto		put32 = [&bad](size_t v) {
+		uint32_t	u32 = static_cast<uint32_t>(v);
+		uint8_t		b[4];
 
-	memcpy(&bad[1], &u32, 4);
+		memcpy(b, &u32, 4);
+		bad.insert(bad.end(), b, b + 4);
+	};
+
+	put32(ulen);
 	bad.insert(bad.end(), ublock.begin(), ublock.begin() + ulen);
+	put32(hlen);
+	bad.insert(bad.end(), hblock.begin(), hblock.begin() + hlen);
+
+	size_t		prefix = bad.size();
+
 	bad.insert(bad.end(), sblock.begin(), sblock.begin() + slen);
 	EXPECT_FALSE(DecodeColumn(ColumnType::kNumeric, bad.data(), bad.size(), 3, out.data(), vout).ok());
 	ss[1] = kNumericNaN;
 	ASSERT_TRUE(EncodeColumn(ColumnType::kInt2, ss.data(), nullptr, 3, sblock.data(), sblock.size(),
 							 &slen).ok());
-	bad.resize(5 + ulen);
+	bad.resize(prefix);
 	bad.insert(bad.end(), sblock.begin(), sblock.begin() + slen);
 	ASSERT_TRUE(DecodeColumn(ColumnType::kNumeric, bad.data(), bad.size(), 3, out.data(), vout).ok());
 	EXPECT_EQ(out[1].scale, kNumericNaN);
 	EXPECT_EQ(out[2].unscaled, 6);
+	/* a NaN whose high half is not zero */
+	hs[1] = 1;
+	ASSERT_TRUE(EncodeColumn(ColumnType::kInt8, hs.data(), nullptr, 3, hblock.data(), hblock.size(),
+							 &hlen).ok());
+	bad.resize(1);
+	put32(ulen);
+	bad.insert(bad.end(), ublock.begin(), ublock.begin() + ulen);
+	put32(hlen);
+	bad.insert(bad.end(), hblock.begin(), hblock.begin() + hlen);
+	bad.insert(bad.end(), sblock.begin(), sblock.begin() + slen);
+	EXPECT_FALSE(DecodeColumn(ColumnType::kNumeric, bad.data(), bad.size(), 3, out.data(), vout).ok());
 
 	/* a numeric block is not an int8 block, nor the other way round */
 	std::vector<int64_t> ints = {1, 2, 3};

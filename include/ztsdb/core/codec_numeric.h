@@ -1,21 +1,22 @@
 /*-------------------------------------------------------------------------
  *
  * codec_numeric.h
- *	  numeric values as a scaled int64 and a display scale (core zone).
+ *	  numeric values as a scaled int128 and a display scale (core zone).
  *
  * A numeric column (ColumnType::kNumeric) holds per row one NumericSlot of
- * 16 bytes in batches, hot chunks and warm files: the value times
- * 10^scale as an int64 ("unscaled") and the value's display scale, so
- * 1.50 is {150, 2} and 1e-20 at scale 20 is {1, 20}.  NaN and the two
- * infinities (numeric has them since PostgreSQL 14) are negative scales
- * with unscaled 0.  Cold blocks store the unscaled values and the scales as
- * two integer blocks (codec.cpp), so prices with two decimals cost what
- * their cents cost as bigint, and a column of one scale costs its scale
+ * 24 bytes in batches, hot chunks and warm files: the value times
+ * 10^scale as a two's complement int128 ("unscaled", in two int64 halves)
+ * and the value's display scale, so 1.50 is {150, 2} and 1e-20 at scale 20
+ * is {1, 20}.  NaN and the two infinities (numeric has them since
+ * PostgreSQL 14) are negative scales with unscaled 0.  Cold blocks store
+ * the low halves, the high halves and the scales as three integer blocks
+ * (codec.cpp), so prices with two decimals cost what their cents cost as
+ * bigint, and a column of one scale and sign costs its scale and high half
  * once.
  *
- * A value fits when |value * 10^dscale| < 2^63; others (more than 18 or 19
- * significant digits, counting the zeros its display scale adds) have no
- * slot: the PostgreSQL zone refuses them with an error, never rounds.
+ * A value fits when |value * 10^dscale| < 2^127 (38 significant digits,
+ * counting the zeros its display scale adds); others have no slot: the
+ * PostgreSQL zone refuses them with an error, never rounds.
  *
  * NumericFromForm and NumericToForm convert between a slot and PostgreSQL's
  * stored form of a numeric (the bytes after the varlena header, as
@@ -39,35 +40,41 @@ namespace ztsdb::core {
 
 struct NumericSlot
 {
-	int64_t		unscaled;		/* value * 10^scale; 0 for NaN and infinities */
+	int64_t		unscaled;		/* low 64 bits of value * 10^scale (int128);
+								 * 0 for NaN and infinities */
+	int64_t		unscaled_hi;	/* its high 64 bits: 0 or -1 when the value
+								 * fits an int64 */
 	int16_t		scale;			/* display scale 0 .. kNumericMaxScale, or a
 								 * kNumeric* special below */
 	uint16_t	reserved[3];	/* zero */
 };
 
-static_assert(sizeof(NumericSlot) == 16, "numeric slot is 16 bytes");
+static_assert(sizeof(NumericSlot) == 24, "numeric slot is 24 bytes");
 
 constexpr int16_t kNumericNaN = -1;
 constexpr int16_t kNumericPosInf = -2;
 constexpr int16_t kNumericNegInf = -3;
 constexpr int16_t kNumericMaxScale = 0x3FFF;	/* numeric.c NUMERIC_DSCALE_MASK */
 
-/* Bytes of the stored form of any value that has a slot (header 4 + 6 digits). */
-constexpr size_t kNumericMaxForm = 16;
+/* Bytes of the stored form of any value that has a slot (header 4 + 11 digits). */
+constexpr size_t kNumericMaxForm = 26;
 
 /* NumericSlotValid: could s have come from NumericFromForm? */
 constexpr bool
-NumericSlotValid(int64_t unscaled, int16_t scale)
+NumericSlotValid(const NumericSlot &s)
 {
-	return (scale >= 0 && scale <= kNumericMaxScale) ||
-		((scale == kNumericNaN || scale == kNumericPosInf || scale == kNumericNegInf) &&
-		 unscaled == 0);
+	if (s.scale < 0)
+		return (s.scale == kNumericNaN || s.scale == kNumericPosInf ||
+				s.scale == kNumericNegInf) && s.unscaled == 0 && s.unscaled_hi == 0;
+	/* -2^127 has no positive twin: |unscaled| < 2^127 */
+	return s.scale <= kNumericMaxScale &&
+		!(s.unscaled_hi == INT64_MIN && s.unscaled == 0);
 }
 
 enum class NumericFit : uint8_t
 {
 	kFits,
-	kTooBig,					/* |value * 10^dscale| >= 2^63 */
+	kTooBig,					/* |value * 10^dscale| >= 2^127 */
 	kMalformed					/* not a numeric's stored form */
 };
 
@@ -78,11 +85,11 @@ enum class NumericFit : uint8_t
 NumericFit	NumericFromForm(const uint8_t *form, size_t len, NumericSlot *out) noexcept;
 
 /*
- * NumericToForm writes the stored form of slot (unscaled, scale) to
- * out[0 .. cap), cap >= kNumericMaxForm, and its length to *len.  Fails
- * with kCorrupt when the slot is not valid (NumericSlotValid).
+ * NumericToForm writes the stored form of slot to out[0 .. cap),
+ * cap >= kNumericMaxForm, and its length to *len.  Fails with kCorrupt
+ * when the slot is not valid (NumericSlotValid).
  */
-Status		NumericToForm(int64_t unscaled, int16_t scale, uint8_t *out, size_t cap,
+Status		NumericToForm(const NumericSlot &slot, uint8_t *out, size_t cap,
 						  size_t *len) noexcept;
 
 } // namespace ztsdb::core

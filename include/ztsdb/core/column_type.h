@@ -26,8 +26,9 @@ enum class ColumnType : uint8_t
 	kFloat8 = 6,		/* double (IEEE binary64), bit-exact */
 	kTimestamp = 7,		/* int64_t microseconds (timestamptz) */
 	kTimestampNoTz = 8,	/* int64_t microseconds (timestamp) */
-	kNumeric = 9		/* NumericSlot: int64 unscaled value, int16 scale,
-						 * 6 zero bytes (codec_numeric.h) */
+	kNumeric = 9		/* NumericSlot: int128 unscaled value (two int64
+						 * halves), int16 scale, 6 zero bytes
+						 * (codec_numeric.h) */
 };
 
 /* ColumnWidth returns the bytes one value takes in a plain array, 0 if unknown. */
@@ -49,7 +50,7 @@ ColumnWidth(ColumnType t)
 		case ColumnType::kTimestampNoTz:
 			return 8;
 		case ColumnType::kNumeric:
-			return 16;
+			return 24;
 	}
 	return 0;
 }

@@ -12,12 +12,12 @@
 namespace ztsdb {
 
 /* Bytes a numeric Datum built by NumericSlotDatum takes at most (MAXALIGNed). */
-constexpr Size kNumericDatumBytes = 24;
+constexpr Size kNumericDatumBytes = 32;
 
 /*
  * NumericToSlot stores the numeric value (any varlena form) of column
  * attnum of relid as a core::NumericSlot at dst.  A value whose scaled
- * integer does not fit 64 bits is ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE
+ * integer does not fit 128 bits is ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE
  * naming the column: never rounded, never truncated.
  */
 void		NumericToSlot(Oid relid, int16 attnum, Datum value, void *dst);
