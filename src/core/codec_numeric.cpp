@@ -208,34 +208,43 @@ NumericToForm(const NumericSlot &slot, uint8_t *out, size_t cap, size_t *len) no
 		 */
 		int			pad = ((scale % 4) + 4) % 4 == 0 ? 0 : 4 - scale % 4;
 		int			kgroup0 = -(scale + pad) / 4;
-		int			i = 0;
 
 		memset(groups, 0, sizeof(groups));
-		while (v != 0)
+		if (v <= ~static_cast<U128>(0) / Pow10(pad))
 		{
-			int			digit;
-			int			pos = i + pad;	/* decimal position from group 0's base */
+			/* the usual case: pad, then four digits at a time */
+			U128		big = v * Pow10(pad);
 
-			if (v >> 64 == 0)
+			while (big != 0)
 			{
-				uint64_t	x = static_cast<uint64_t>(v);
+				if (big >> 64 == 0)
+				{
+					uint64_t	x = static_cast<uint64_t>(big);
 
-				digit = static_cast<int>(x % 10);
-				v = x / 10;
+					groups[ngroups++] = static_cast<int16_t>(x % kNBase);
+					big = x / kNBase;
+				}
+				else
+				{
+					groups[ngroups++] = static_cast<int16_t>(static_cast<uint64_t>(big % kNBase));
+					big /= kNBase;
+				}
 			}
-			else
+		}
+		else
+		{
+			/* padding would overflow 128 bits: one decimal digit at a time */
+			static const int kPos[4] = {1, 10, 100, 1000};
+
+			for (int i = 0; v != 0; i++)
 			{
-				digit = static_cast<int>(v % 10);
+				int			digit = static_cast<int>(v % 10);
+				int			pos = i + pad;	/* decimal position from group 0's base */
+
 				v /= 10;
-			}
-			if (digit != 0)
-			{
-				static const int kPos[4] = {1, 10, 100, 1000};
-
 				groups[pos / 4] = static_cast<int16_t>(groups[pos / 4] + digit * kPos[pos % 4]);
+				ngroups = pos / 4 + 1;
 			}
-			i++;
-			ngroups = pos / 4 + 1;
 		}
 		while (groups[low] == 0)
 			low++;
