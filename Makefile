@@ -16,7 +16,7 @@ PG_SRCS = src/ztsdb.cpp \
 	src/storage/storage_tier.cpp src/storage/storage_read.cpp \
 	src/wal/wal_io.cpp src/wal/wal_writer.cpp src/wal/wal_generation.cpp src/wal/wal_rmgr.cpp \
 	src/tam/tam_handler.cpp src/tam/tam_scan.cpp src/tam/tam_analyze.cpp \
-	src/tam/tam_options.cpp src/tam/tam_dict.cpp \
+	src/tam/tam_options.cpp src/tam/tam_dict.cpp src/tam/tam_numeric.cpp \
 	src/query/query_hooks.cpp src/query/query_range.cpp src/query/query_scan.cpp \
 	src/query/query_agg.cpp src/query/query_aggexpr.cpp src/query/query_bucket.cpp \
 	src/query/query_ordered.cpp src/query/query_filter.cpp

@@ -11,7 +11,7 @@ CREATE TABLE m2 (t timestamp NOT NULL, v float4) USING ztsdb;
 
 -- unsupported types, named in the error
 CREATE TABLE bad1 (ts timestamptz NOT NULL, name bytea) USING ztsdb;
-CREATE TABLE bad2 (ts timestamptz NOT NULL, n numeric) USING ztsdb;
+CREATE TABLE bad2 (ts timestamptz NOT NULL, n interval) USING ztsdb;
 -- no time column, or a time column that allows NULL
 CREATE TABLE bad3 (series_id int, value float8) USING ztsdb;
 CREATE TABLE bad4 (ts timestamptz, value float8) USING ztsdb;

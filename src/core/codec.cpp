@@ -19,7 +19,23 @@
  *	int2, int4, int8, ts		plain, const, RLE, pack (orders 0, 1, 2), dod,
  *								sparse
  *	float4, float8				plain, const, RLE, Gorilla, decimal, sparse
- * Plain always applies, so a block never exceeds MaxEncodedColumnSize.
+ *	numeric						numeric (only)
+ * Plain always applies to the others, so a block never exceeds
+ * MaxEncodedColumnSize.
+ *
+ * kCodecNumeric payload (the non-NULL NumericSlots, codec_numeric.h):
+ *	u32 len				bytes of the next field
+ *	low block			the low halves of the unscaled values as
+ *						EncodeIntBlock writes them (codec id byte and
+ *						payload); values that fit an int64 are themselves
+ *	u32 len				bytes of the next field
+ *	high block			the high halves, the same way (0 and -1 for values
+ *						that fit an int64: const, RLE or one bit each)
+ *	scale block			the int16 scales: an int2 codec id byte and its
+ *						payload (the rest of the block); one scale is a
+ *						const block, a few are RLE
+ * Decoding checks every slot with NumericSlotValid.  codec_force does not
+ * reach the two nested blocks: each always takes its smallest codec.
  * Values are handed to the codecs as uint64: integers sign-extended (small
  * negative deltas stay small), floats and bools zero-extended; the decoder
  * stores the low ColumnWidth bytes of each, so the extension is never
@@ -36,6 +52,7 @@
 
 #include "ztsdb/core/codec_bits.h"
 #include "ztsdb/core/codec_internal.h"
+#include "ztsdb/core/codec_numeric.h"
 
 namespace ztsdb::core {
 
@@ -136,7 +153,7 @@ CodecApplies(int c, ColumnType type)
 		case kCodecSparse:
 			return FamilyOf(type) != Family::kBool;
 	}
-	return false;
+	return false;				/* kCodecNumeric: EncodeNumeric, not ChooseAndEncode */
 }
 
 /*
@@ -179,7 +196,7 @@ DecodeValues(int c, ColumnType type, const uint8_t *p, size_t len, uint32_t n, u
 	size_t		w = ColumnWidth(type);
 	bool		float4 = type == ColumnType::kFloat4;
 
-	if (!CodecApplies(c, type))
+	if (type == ColumnType::kNumeric || !CodecApplies(c, type))
 		return false;
 	switch (c)
 	{
@@ -230,6 +247,98 @@ Store(const uint64_t *v, uint32_t n, size_t w, uint8_t *out)
 		memcpy(out + static_cast<size_t>(i) * w, &v[i], w);
 }
 
+/*
+ * EncodeNumeric appends the kCodecNumeric payload of the n slots at in (raw
+ * bytes of NumericSlot, only the rows validity marks not NULL) to out;
+ * false when a slot is not valid (the decoder would refuse the block).
+ */
+bool
+EncodeNumeric(const uint8_t *in, const uint8_t *validity, uint32_t nrows,
+			  std::vector<uint8_t> &out)
+{
+	std::vector<uint64_t> lo;
+	std::vector<uint64_t> hi;
+	std::vector<uint64_t> scales;
+	std::vector<uint8_t> block;
+
+	lo.reserve(nrows);
+	hi.reserve(nrows);
+	scales.reserve(nrows);
+	for (uint32_t i = 0; i < nrows; i++)
+	{
+		NumericSlot s;
+
+		if (validity != nullptr && !((validity[i >> 3] >> (i & 7)) & 1))
+			continue;
+		memcpy(&s, in + static_cast<size_t>(i) * sizeof(s), sizeof(s));
+		if (!NumericSlotValid(s))
+			return false;
+		lo.push_back(static_cast<uint64_t>(s.unscaled));
+		hi.push_back(static_cast<uint64_t>(s.unscaled_hi));
+		scales.push_back(static_cast<uint64_t>(static_cast<int64_t>(s.scale)));
+	}
+	out.clear();
+	for (const std::vector<uint64_t> *half : {&lo, &hi})
+	{
+		uint32_t	len;
+		size_t		at = out.size();
+
+		block.clear();
+		EncodeIntBlock(half->data(), static_cast<uint32_t>(half->size()), block);
+		len = static_cast<uint32_t>(block.size());
+		out.resize(at + 4);
+		memcpy(out.data() + at, &len, 4);
+		out.insert(out.end(), block.begin(), block.end());
+	}
+	block.clear();
+	out.push_back(ChooseAndEncode(ColumnType::kInt2, scales.data(),
+								  static_cast<uint32_t>(scales.size()), -1, block));
+	out.insert(out.end(), block.begin(), block.end());
+	return true;
+}
+
+/*
+ * DecodeNumeric reads a kCodecNumeric payload of n slots into slots; false
+ * when it is invalid or a slot is not one NumericFromForm could give.
+ */
+bool
+DecodeNumeric(const uint8_t *p, size_t len, uint32_t n, NumericSlot *slots)
+{
+	std::vector<uint64_t> lo(n);
+	std::vector<uint64_t> hi(n);
+	std::vector<uint64_t> scales(n);
+
+	for (std::vector<uint64_t> *half : {&lo, &hi})
+	{
+		uint32_t	blen;
+
+		if (len < 4)
+			return false;
+		memcpy(&blen, p, 4);
+		p += 4;
+		len -= 4;
+		if (blen > len || !DecodeIntBlock(p, blen, n, half->data()))
+			return false;
+		p += blen;
+		len -= blen;
+	}
+	if (len < 1 || !DecodeValues(p[0], ColumnType::kInt2, p + 1, len - 1, n, scales.data()))
+		return false;
+	for (uint32_t i = 0; i < n; i++)
+	{
+		NumericSlot s;
+
+		memset(&s, 0, sizeof(s));
+		s.unscaled = static_cast<int64_t>(lo[i]);
+		s.unscaled_hi = static_cast<int64_t>(hi[i]);
+		s.scale = static_cast<int16_t>(static_cast<uint16_t>(scales[i]));
+		if (!NumericSlotValid(s))
+			return false;
+		slots[i] = s;
+	}
+	return true;
+}
+
 } // namespace
 
 /* EncodeIntBlock writes the smallest integer encoding of v, id byte first. */
@@ -255,6 +364,9 @@ DecodeIntBlock(const uint8_t *p, size_t len, uint32_t n, uint64_t *out)
 size_t
 MaxEncodedColumnSize(ColumnType type, uint32_t nrows) noexcept
 {
+	/* numeric: two u32s, two int64 blocks and an int16 block, each at most plain */
+	if (type == ColumnType::kNumeric)
+		return 1 + (static_cast<size_t>(nrows) + 7) / 8 + 8 + 3 + 18 * static_cast<size_t>(nrows);
 	/* plain is always a candidate, so no block is ever bigger than this */
 	return 1 + (static_cast<size_t>(nrows) + 7) / 8 + ColumnWidth(type) * static_cast<size_t>(nrows);
 }
@@ -279,19 +391,33 @@ EncodeColumn(ColumnType type, const void *values, const uint8_t *validity, uint3
 			return Status::Invalid("column block has too many rows");
 		if (out_len == nullptr || (nrows > 0 && values == nullptr))
 			return Status::Invalid("column block without values or length");
-		v.reserve(nrows);
-		for (uint32_t i = 0; i < nrows; i++)
+		uint8_t		codec;
+
+		if (type == ColumnType::kNumeric)
 		{
-			if (validity != nullptr && !((validity[i >> 3] >> (i & 7)) & 1))
+			for (uint32_t i = 0; validity != nullptr && i < nrows; i++)
+				if (!((validity[i >> 3] >> (i & 7)) & 1))
+					has_nulls = true;
+			if (!EncodeNumeric(in, validity, nrows, payload))
+				return Status::Invalid("numeric column block holds an invalid value");
+			codec = kCodecNumeric;
+		}
+		else
+		{
+			v.reserve(nrows);
+			for (uint32_t i = 0; i < nrows; i++)
 			{
-				has_nulls = true;
-				continue;
+				if (validity != nullptr && !((validity[i >> 3] >> (i & 7)) & 1))
+				{
+					has_nulls = true;
+					continue;
+				}
+				v.push_back(Load(in + static_cast<size_t>(i) * w, w, sign_extend));
 			}
-			v.push_back(Load(in + static_cast<size_t>(i) * w, w, sign_extend));
+			codec = ChooseAndEncode(type, v.data(), static_cast<uint32_t>(v.size()),
+									codec_force, payload);
 		}
 
-		uint8_t		codec = ChooseAndEncode(type, v.data(), static_cast<uint32_t>(v.size()),
-										   codec_force, payload);
 		size_t		total = 1 + (has_nulls ? bitmap_len : 0) + payload.size();
 
 		if (total > out_cap)
@@ -356,6 +482,28 @@ DecodeColumn(ColumnType type, const uint8_t *in, size_t in_len, uint32_t nrows, 
 		}
 
 		size_t		payload_len = in_len - static_cast<size_t>(p - in);
+
+		if (type == ColumnType::kNumeric || codec == kCodecNumeric)
+		{
+			std::vector<NumericSlot> slots(nvalid);
+
+			if (type != ColumnType::kNumeric || codec != kCodecNumeric ||
+				!DecodeNumeric(p, payload_len, nvalid, slots.data()))
+				return Status::Corrupt("column block payload is invalid");
+			if (bitmap_len > 0)
+			{
+				if (has_nulls)
+					memcpy(validity, in + 1, bitmap_len);
+				else
+					memset(validity, 0xff, bitmap_len);
+			}
+			if (nrows > 0)
+				memset(outv, 0, static_cast<size_t>(nrows) * w);
+			for (uint32_t i = 0, k = 0; i < nrows; i++)
+				if ((validity[i >> 3] >> (i & 7)) & 1)
+					memcpy(outv + static_cast<size_t>(i) * w, &slots[k++], w);
+			return Status::Ok();
+		}
 
 		/*
 		 * 8-byte columns without NULLs decode straight into the caller's

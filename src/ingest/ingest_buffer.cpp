@@ -48,6 +48,7 @@
 #include "ztsdb/storage/storage.h"
 #include "ztsdb/tam/tam.h"
 #include "ztsdb/tam/tam_dict.h"
+#include "ztsdb/tam/tam_numeric.h"
 #include "ztsdb/util/util_guc.h"
 #include "ztsdb/wal/wal_generation.h"
 
@@ -258,6 +259,10 @@ StoreValue(WriteBuffer *buf, uint16 c, uint32 r, Datum d, bool isnull)
 		case core::ColumnType::kTimestamp:
 		case core::ColumnType::kTimestampNoTz:
 			reinterpret_cast<int64 *>(dst)[r] = DatumGetInt64(d);
+			break;
+		case core::ColumnType::kNumeric:
+			NumericToSlot(buf->relid, (int16) (c + 1), d,
+						  dst + r * core::ColumnWidth(core::ColumnType::kNumeric));
 			break;
 	}
 }

@@ -113,6 +113,10 @@ LayoutFromTupleDesc(TupleDesc desc, core::ChunkLayout *layout, bool report)
 			case TIMESTAMPOID:
 				t = core::ColumnType::kTimestampNoTz;
 				break;
+			case NUMERICOID:
+				/* scaled int64 + scale (codec_numeric.h); never a series */
+				t = core::ColumnType::kNumeric;
+				break;
 			case TEXTOID:
 			case VARCHAROID:
 				/* dictionary codes (tam_dict.cpp); never a guessed series */
@@ -124,7 +128,7 @@ LayoutFromTupleDesc(TupleDesc desc, core::ChunkLayout *layout, bool report)
 							(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 							 errmsg("column \"%s\" has type %s, which ztsdb tables do not support",
 									NameStr(att->attname), format_type_be(att->atttypid)),
-							 errhint("Supported types: timestamptz, timestamp, smallint, integer, bigint, real, double precision, boolean, text, varchar.")));
+							 errhint("Supported types: timestamptz, timestamp, smallint, integer, bigint, real, double precision, numeric, boolean, text, varchar.")));
 				return false;
 		}
 		layout->types[i] = t;

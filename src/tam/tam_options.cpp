@@ -187,6 +187,17 @@ LayoutWithDeclared(TupleDesc desc, const DeclaredColumns *decl, core::ChunkLayou
 						 errhint("ztsdb.series names a smallint, integer, bigint, text or varchar column, or is '' for none.")));
 			return false;
 		}
+		if (att->atttypid == NUMERICOID)
+		{
+			/* sealed files sort and index rows by an integer series */
+			if (report)
+				ereport(ERROR,
+						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						 errmsg("series column \"%s\" has type numeric, which cannot be a series key",
+								decl->series),
+						 errhint("ztsdb.series names a smallint, integer, bigint, text or varchar column, or is '' for none.")));
+			return false;
+		}
 		if (att->atttypid != INT2OID && att->atttypid != INT4OID && att->atttypid != INT8OID &&
 			!IsDictType(att->atttypid))
 		{

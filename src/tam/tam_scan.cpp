@@ -35,6 +35,7 @@
 #include "ztsdb/tam/tam.h"
 #include "ztsdb/tam/tam_analyze.h"
 #include "ztsdb/tam/tam_dict.h"
+#include "ztsdb/tam/tam_numeric.h"
 #include "ztsdb/tam/tam_scan.h"
 #include "ztsdb/wal/wal_generation.h"
 
@@ -57,6 +58,8 @@ struct ZtsScanDesc
 	MemoryContext scratch;		/* reset per cold block */
 	core::ChunkLayout layout;
 	bool		dict[core::kMaxColumns];	/* text column: decode its codes */
+	void	   *numbuf[core::kMaxColumns];	/* numeric column: its Datum for the
+											 * current row (kNumericDatumBytes) */
 	TableView  *view;
 
 	/* the transaction's own unflushed rows (copied at begin) */
@@ -412,6 +415,8 @@ ColumnDatum(uint8 type, const void *values, uint32 row)
 		case core::ColumnType::kTimestamp:
 		case core::ColumnType::kTimestampNoTz:
 			return Int64GetDatum(static_cast<const int64 *>(values)[row]);
+		case core::ColumnType::kNumeric:
+			return NumericSlotDatum(values, row, NULL);	/* palloc'd */
 	}
 	return (Datum) 0;
 }
@@ -426,6 +431,9 @@ ScanSetup(ZtsScanDesc *scan)
 	WaitForAsyncCommits();
 	(void) LayoutOfRelation(rel, &scan->layout, true);
 	(void) DictColumns(RelationGetDescr(rel), scan->dict);
+	for (uint16 c = 0; c < scan->layout.ncols; c++)
+		scan->numbuf[c] = scan->layout.types[c] == core::ColumnType::kNumeric
+			? palloc(kNumericDatumBytes) : NULL;
 	scan->buf_rows = BufferRowsForScan(rel, scan->base.rs_snapshot, scan->buf_values,
 									   scan->buf_validity);
 	if (scan->bounded)
@@ -962,6 +970,9 @@ ztsdb_scan_getnextslot(TableScanDesc sscan, ScanDirection direction, TupleTableS
 		else if (scan->dict[c])
 			slot->tts_values[c] = DictDecode(RelationGetRelid(scan->base.rs_rd), (int16) (c + 1),
 											 static_cast<const int32 *>(scan->values[c])[r]);
+		else if (scan->numbuf[c] != NULL)
+			/* the slot's value lives until the next row, as a heap tuple's does */
+			slot->tts_values[c] = NumericSlotDatum(scan->values[c], r, scan->numbuf[c]);
 		else
 			slot->tts_values[c] = ColumnDatum(static_cast<uint8>(scan->layout.types[c]),
 											  scan->values[c], r);

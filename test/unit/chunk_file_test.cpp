@@ -13,6 +13,7 @@
 #include "ztsdb/core/chunk_file.h"
 #include "ztsdb/core/byte_io.h"
 #include "ztsdb/core/codec.h"
+#include "ztsdb/core/codec_numeric.h"
 #include "ztsdb/core/crc.h"
 
 #include "../support/chunk_test_support.h"
@@ -423,7 +424,8 @@ namespace {
 
 const ColumnType kAllTypes[] = {ColumnType::kBool, ColumnType::kInt2, ColumnType::kInt4,
 								ColumnType::kInt8, ColumnType::kFloat4, ColumnType::kFloat8,
-								ColumnType::kTimestamp, ColumnType::kTimestampNoTz};
+								ColumnType::kTimestamp, ColumnType::kTimestampNoTz,
+								ColumnType::kNumeric};
 
 struct Spec
 {
@@ -475,7 +477,18 @@ MakeAnyTable(const Spec &spec, std::mt19937_64 &rng)
 				v = static_cast<uint64_t>(static_cast<int64_t>(i / spec.run) - 2);
 			else if (t.layout.types[c] == ColumnType::kBool)
 				v &= 1;
-			memcpy(&t.values[c][(size_t) i * w], &v, w);
+			if (t.layout.types[c] == ColumnType::kNumeric)
+			{
+				/* a valid slot: cold files check every scale */
+				NumericSlot ns{};
+
+				ns.scale = static_cast<int16_t>(v % 7 == 0 ? kNumericNaN : v % 5);
+				ns.unscaled = ns.scale < 0 ? 0 : static_cast<int64_t>(v >> 8) - (1LL << 54);
+				ns.unscaled_hi = ns.unscaled < 0 ? -1 : 0;
+				memcpy(&t.values[c][(size_t) i * w], &ns, w);
+			}
+			else
+				memcpy(&t.values[c][(size_t) i * w], &v, w);
 			if (spec.nulls && c != t.layout.time_col &&
 				(c == t.layout.series_col ? i < spec.run : rng() % 4 == 0))
 				t.validity[c][i >> 3] &= static_cast<uint8_t>(~(1 << (i & 7)));
@@ -857,7 +870,7 @@ TEST(ChunkFile, EncoderRefusesWhatReadersWouldReject)
 	l.ncols = kMaxColumns + 1;
 	EXPECT_EQ(encode(l, meta, {}), bad);
 	l = t.layout;
-	l.types[3] = static_cast<ColumnType>(9);
+	l.types[3] = static_cast<ColumnType>(10);
 	EXPECT_EQ(encode(l, meta, {}), bad);
 
 	/* too small a buffer: kNoSpace with the size needed, for warm and cold */

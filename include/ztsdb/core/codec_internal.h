@@ -34,10 +34,11 @@ enum CodecId : uint8_t
 	kCodecGorilla = 5,			/* codec_gorilla.cpp */
 	kCodecDecimal = 6,			/* codec_decimal.cpp */
 	kCodecBitmap = 7,			/* codec_bitpack.cpp */
-	kCodecSparse = 8			/* codec_sparse.cpp */
+	kCodecSparse = 8,			/* codec_sparse.cpp */
+	kCodecNumeric = 9			/* codec.cpp: numeric columns only */
 };
 
-constexpr int kCodecCount = 9;
+constexpr int kCodecCount = 10;
 
 /* ForcedEncodedColumnSize bounds a block written under codec_force. */
 constexpr size_t

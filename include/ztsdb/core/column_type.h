@@ -25,7 +25,10 @@ enum class ColumnType : uint8_t
 	kFloat4 = 5,		/* float (IEEE binary32), bit-exact */
 	kFloat8 = 6,		/* double (IEEE binary64), bit-exact */
 	kTimestamp = 7,		/* int64_t microseconds (timestamptz) */
-	kTimestampNoTz = 8	/* int64_t microseconds (timestamp) */
+	kTimestampNoTz = 8,	/* int64_t microseconds (timestamp) */
+	kNumeric = 9		/* NumericSlot: int128 unscaled value (two int64
+						 * halves), int16 scale, 6 zero bytes
+						 * (codec_numeric.h) */
 };
 
 /* ColumnWidth returns the bytes one value takes in a plain array, 0 if unknown. */
@@ -46,6 +49,8 @@ ColumnWidth(ColumnType t)
 		case ColumnType::kTimestamp:
 		case ColumnType::kTimestampNoTz:
 			return 8;
+		case ColumnType::kNumeric:
+			return 24;
 	}
 	return 0;
 }
@@ -71,7 +76,7 @@ IntegerAt(ColumnType t, const void *values, uint32_t r)
 constexpr bool
 ColumnTypeValid(uint8_t t)
 {
-	return t >= 1 && t <= 8;
+	return t >= 1 && t <= 9;
 }
 
 } // namespace ztsdb::core
