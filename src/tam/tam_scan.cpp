@@ -270,10 +270,19 @@ GatherHotRows(ZtsScanDesc *scan)
 			case 2:
 				GatherValues<int16>(scan->values[c], rows, n, vals);
 				break;
-			default:
-				Assert(core::ColumnWidth(scan->layout.types[c]) == 1);
+			case 1:
 				GatherValues<uint8>(scan->values[c], rows, n, vals);
 				break;
+			default:
+				{
+					/* wider slots (numeric: 24 bytes) */
+					Size		w = core::ColumnWidth(scan->layout.types[c]);
+					const uint8 *src = static_cast<const uint8 *>(scan->values[c]);
+
+					for (uint32 i = 0; i < n; i++)
+						memcpy(static_cast<uint8 *>(vals) + i * w, src + (Size) rows[i] * w, w);
+					break;
+				}
 		}
 		if (bits != nullptr)
 		{
