@@ -1222,7 +1222,6 @@ Tiering(void)
 	TimestampTz now = GetCurrentTimestamp();
 
 	FreeUnpinnedChunks();
-	WalSync();
 	WalPrepareNext();
 
 	/*
