@@ -1,8 +1,9 @@
-# A streaming standby built with pg_basebackup: ztsdb rows do not travel in
-# PostgreSQL's WAL yet (issue 13), so during recovery a query of a ztsdb
-# table fails at once with a clear error (0A000) instead of waiting for a
-# writer that only starts when recovery ends; heap tables replicate as
-# usual; once promoted, the standby's writer starts and the table ingests.
+# A streaming standby built with pg_basebackup: its ztsdb writer starts only
+# when recovery ends (the rows it receives through PostgreSQL's WAL wait in
+# its inbox: wal_rmgr.h, TAP 019), so during recovery a query of a ztsdb
+# table fails at once with a clear error (0A000) instead of waiting; heap
+# tables replicate as usual; once promoted, the standby's writer starts and
+# the table ingests.
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
