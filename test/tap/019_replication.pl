@@ -30,7 +30,8 @@ ztsdb.hot_chunk_size = '1MB'
 # ---------------------------------------------------------------- 1. standby
 my $primary = PostgreSQL::Test::Cluster->new('primary');
 $primary->init(allows_streaming => 1);
-$primary->append_conf('postgresql.conf', $conf);
+# the standby connects after the backup and the ingestion: keep the WAL it needs
+$primary->append_conf('postgresql.conf', $conf . "wal_keep_size = '2GB'\n");
 $primary->start;
 $primary->safe_psql('postgres', q{
 CREATE EXTENSION ztsdb;
