@@ -51,6 +51,22 @@ enum SourceKind
 	kSrcDone
 };
 
+/*
+ * DictMemo: a text column's last decoded codes, direct-mapped by the code's
+ * low bits.  Decoding goes through the backend's dictionary hash (a hashed
+ * key of relation, column and code per value); rows of one series share
+ * their tags, so an output row's ten tags are mostly the previous row's.
+ * The cached Datums point into the dictionary's code entries, which are
+ * never removed, so they stay valid for the scan's life.
+ */
+constexpr int kDictMemoSlots = 64;
+
+struct DictMemo
+{
+	int64		code[kDictMemoSlots];	/* -1: empty (codes are int32) */
+	Datum		value[kDictMemoSlots];
+};
+
 struct ZtsScanDesc
 {
 	TableScanDescData base;
@@ -58,6 +74,7 @@ struct ZtsScanDesc
 	MemoryContext scratch;		/* reset per cold block */
 	core::ChunkLayout layout;
 	bool		dict[core::kMaxColumns];	/* text column: decode its codes */
+	struct DictMemo *memo[core::kMaxColumns];	/* dict column: its recent codes */
 	void	   *numbuf[core::kMaxColumns];	/* numeric column: its Datum for the
 											 * current row (kNumericDatumBytes) */
 	TableView  *view;
@@ -441,8 +458,18 @@ ScanSetup(ZtsScanDesc *scan)
 	(void) LayoutOfRelation(rel, &scan->layout, true);
 	(void) DictColumns(RelationGetDescr(rel), scan->dict);
 	for (uint16 c = 0; c < scan->layout.ncols; c++)
+	{
 		scan->numbuf[c] = scan->layout.types[c] == core::ColumnType::kNumeric
 			? palloc(kNumericDatumBytes) : NULL;
+		/* scan->cxt is new or reset (rescan): the old memo is gone */
+		scan->memo[c] = NULL;
+		if (scan->dict[c])
+		{
+			scan->memo[c] = static_cast<DictMemo *>(palloc(sizeof(DictMemo)));
+			for (int i = 0; i < kDictMemoSlots; i++)
+				scan->memo[c]->code[i] = -1;
+		}
+	}
 	scan->buf_rows = BufferRowsForScan(rel, scan->base.rs_snapshot, scan->buf_values,
 									   scan->buf_validity);
 	if (scan->bounded)
@@ -977,8 +1004,18 @@ ztsdb_scan_getnextslot(TableScanDesc sscan, ScanDirection direction, TupleTableS
 		if (isnull)
 			slot->tts_values[c] = (Datum) 0;
 		else if (scan->dict[c])
-			slot->tts_values[c] = DictDecode(RelationGetRelid(scan->base.rs_rd), (int16) (c + 1),
-											 static_cast<const int32 *>(scan->values[c])[r]);
+		{
+			int32		code = static_cast<const int32 *>(scan->values[c])[r];
+			DictMemo   *m = scan->memo[c];
+			int			i = static_cast<int>(static_cast<uint32>(code) % kDictMemoSlots);
+
+			if (m->code[i] != code)
+			{
+				m->value[i] = DictDecode(RelationGetRelid(scan->base.rs_rd), (int16) (c + 1), code);
+				m->code[i] = code;
+			}
+			slot->tts_values[c] = m->value[i];
+		}
 		else if (scan->numbuf[c] != NULL)
 			/* the slot's value lives until the next row, as a heap tuple's does */
 			slot->tts_values[c] = NumericSlotDatum(scan->values[c], r, scan->numbuf[c]);
