@@ -319,8 +319,9 @@ WalAppend(const uint8 *payload, uint32 len, uint64 *lsn)
 	return dst + sizeof(hdr);
 }
 
+/* WriteAll writes buf[0..len) at off of the open WAL file (no sync). */
 static void
-FlushSync(const uint8 *buf, Size len, off_t off)
+WriteAll(const uint8 *buf, Size len, off_t off)
 {
 	Size		done = 0;
 
@@ -340,6 +341,12 @@ FlushSync(const uint8 *buf, Size len, off_t off)
 		}
 		done += n;
 	}
+}
+
+static void
+FlushSync(const uint8 *buf, Size len, off_t off)
+{
+	WriteAll(buf, len, off);
 	if (pg_fdatasync(seg_fd) != 0)
 		ereport(data_sync_elevel(ERROR),
 				(errcode_for_file_access(),
@@ -466,26 +473,10 @@ AllowCheckpointStart(void)
 static void
 WriteShip(const uint8 *buf, Size len, off_t off)
 {
-	Size		done = 0;
 	bool		decisive = false;
 	XLogRecPtr	end;
 
-	while (done < len)
-	{
-		ssize_t		n = pwrite(seg_fd, buf + done, len - done, off + done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-		{
-			if (n == 0)
-				errno = ENOSPC;
-			ereport(ERROR,
-					(errcode_for_file_access(),
-					 errmsg("could not write ztsdb WAL file \"%s\": %m", SegmentPath(seg_start))));
-		}
-		done += n;
-	}
+	WriteAll(buf, len, off);
 	DelayCheckpointStart();
 	if (!sidecar_unsynced)
 		unsynced_since = GetCurrentTimestamp();
