@@ -30,6 +30,7 @@ extern "C" {
 
 extern "C" {
 #include "access/xlog.h"
+#include "access/xlogrecovery.h"
 }
 
 namespace ztsdb {
@@ -69,6 +70,9 @@ IngestShmemInit(void *mem, bool found)
 		return;
 	pg_atomic_init_u64(&ingest_shared->flushed_pos, 0);
 	pg_atomic_init_u64(&ingest_shared->shipped_pos, 0);
+	pg_atomic_init_u64(&ingest_shared->follow_replay_pos, 0);
+	pg_atomic_init_u64(&ingest_shared->inbox_taken_lsn, 0);
+	pg_atomic_init_u32(&ingest_shared->inbox_epoch, 0);
 	pg_atomic_init_u64(&ingest_shared->applied_pos, 0);
 	pg_atomic_init_u32(&ingest_shared->recovery_done, 0);
 	pg_atomic_init_u32(&ingest_shared->recovery_failed, 0);
@@ -386,9 +390,39 @@ WaitAppliedPast(uint64 target)
 	pg_read_barrier();
 }
 
+/*
+ * WaitForFollower, on a hot standby, waits until the writer has applied
+ * every ztsdb record PostgreSQL replayed before now (wal_rmgr.h): rows of
+ * every transaction the caller's snapshot sees as committed.
+ */
+static void
+WaitForFollower(void)
+{
+	XLogRecPtr	replayed = GetXLogReplayRecPtr(NULL);
+
+	if (pg_atomic_read_u64(&ingest_shared->follow_replay_pos) >= replayed)
+		return;
+	WakeWriter();
+	ConditionVariablePrepareToSleep(&ingest_shared->progress_cv);
+	while (pg_atomic_read_u64(&ingest_shared->follow_replay_pos) < replayed &&
+		   RecoveryInProgress())
+	{
+		CheckWriterGone();
+		(void) ConditionVariableTimedSleep(&ingest_shared->progress_cv, 100, PG_WAIT_EXTENSION);
+		WakeWriter();
+	}
+	ConditionVariableCancelSleep();
+	pg_read_barrier();
+}
+
 void
 WaitForAsyncCommits(void)
 {
+	if (RecoveryInProgress())
+	{
+		WaitForFollower();
+		return;
+	}
 	WaitAppliedPast(pg_atomic_read_u64(&ingest_shared->async_commit_end));
 }
 
@@ -404,18 +438,7 @@ WaitForRecovery(void)
 	if (pg_atomic_read_u32(&ingest_shared->recovery_done))
 		return;
 
-	/*
-	 * The writer starts once PostgreSQL's own recovery has finished; on a
-	 * standby it never does: say so instead of waiting for it.  (The rows
-	 * arrive through PostgreSQL's WAL and are kept for that start:
-	 * wal_rmgr.h.)
-	 */
-	if (RecoveryInProgress())
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("ztsdb tables cannot be read or written while the server is in recovery"),
-				 errdetail("A standby receives ztsdb rows through PostgreSQL's WAL and stores them when it is promoted; the ztsdb writer does not run during recovery."),
-				 errhint("Query ztsdb tables on the primary.")));
+	/* on a hot standby the writer runs too, following the primary (wal_rmgr.h) */
 	ConditionVariablePrepareToSleep(&ingest_shared->progress_cv);
 	while (!pg_atomic_read_u32(&ingest_shared->recovery_done))
 	{

@@ -103,6 +103,12 @@ SendRequest(core::RequestOp op, Relation rel, int64 older_than)
 	RequestAnswer *answer = &ingest_answers[MyProc->pgprocno];
 	uint64		pos;
 
+	if (RecoveryInProgress())
+		ereport(ERROR,
+				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+				 errmsg("cannot change ztsdb chunks during recovery"),
+				 errdetail("A standby's ztsdb chunks follow its primary's rows."),
+				 errhint("Run it on the primary.")));
 	WaitForRecovery();
 	memset(&req, 0, sizeof(req));
 	req.type = core::kRecRequest;

@@ -600,7 +600,8 @@ FlushPostgresWal(void)
 	 * (pg_switch_wal(), archive_timeout) -- where nothing was written, and
 	 * XLogFlush() fails asking for it.
 	 */
-	XLogFlush(GetXLogInsertEndRecPtr());
+	if (!RecoveryInProgress())	/* a standby's writer (wal_rmgr.h) */
+		XLogFlush(GetXLogInsertEndRecPtr());
 }
 
 uint64
@@ -936,28 +937,59 @@ WriteImage(const uint8 *payload)
 	(void) durable_rename(tmp, path, ERROR);
 }
 
-void
-WalApplyInbox(void)
+/*
+ * ImageWanted tells whether a kRecFileImage names a file this server's
+ * manifest lists but does not have (a base backup's copy read the manifest
+ * after the file's directory entry).  Any other image is not ours to
+ * write: on a standby it names a file of the primary (a later backup taken
+ * there), whose chunk id this server may use for a file of its own.
+ */
+static bool
+ImageWanted(const core::FileImageRecord &rec)
 {
+	Manifest	m;
+	struct stat st;
+
+	if (!ReadManifest(rec.table, &m))
+		return false;
+	for (uint32 i = 0; i < m.header.nchunks; i++)
+		if (m.chunks[i].meta.chunk_id == rec.chunk_id && m.chunks[i].meta.tier == rec.tier)
+			return stat(ChunkPath(rec.table, rec.chunk_id, rec.tier), &st) != 0 && errno == ENOENT;
+	return false;
+}
+
+bool
+WalFollowInbox(InboxCursor *cur, InboxRecordFn apply, void *arg)
+{
+	const Size	kMaxBytes = (Size) 64 << 20;	/* per call: memory stays bounded */
 	int			fd = OpenTransientFile(ZTSDB_INBOX, O_RDONLY | PG_BINARY);
 	uint64		from;
 	uint64		keep_from;
-	uint64		first = 0;
-	uint64		last = 0;
-	uint64		nwritten = 0;
-	uint64		nimages = 0;
 	uint8	   *buf = NULL;
 	Size		cap = 0;
-	off_t		off = 0;
+	Size		used = 0;
+	off_t		off = cur->offset;
+	off_t	   *ends = NULL;		/* inbox offset past each record taken */
+	uint32		epoch;
+	int			nends = 0;
+	int			ends_cap = 0;
+	bool		more = false;
 
 	if (fd < 0)
 	{
 		if (errno == ENOENT)
-			return;
+			return false;
 		ereport(ERROR, (errcode_for_file_access(), errmsg("could not open \"%s\": %m", ZTSDB_INBOX)));
 	}
 	from = WalReadCheckpoint();
 	keep_from = from - from % WalSegmentBytes();
+	epoch = pg_atomic_read_u32(&ingest_shared->inbox_epoch);
+	if (epoch != cur->epoch)
+	{
+		cur->epoch = epoch;		/* redo emptied the inbox: it starts again at 0 */
+		off = cur->offset = 0;
+	}
+	pg_memory_barrier();
 	ship_suppressed = true;
 	for (;;)
 	{
@@ -968,40 +1000,115 @@ WalApplyInbox(void)
 			hdr.total_len < sizeof(hdr) || hdr.total_len > WalSegmentBytes())
 			break;
 		total = hdr.total_len;
-		if (total > cap)
+		if (used + core::Align8(total) > cap)
 		{
-			cap = Max((Size) total, (Size) 1 << 20);
-			buf = static_cast<uint8 *>(buf == NULL ? palloc(cap) : repalloc(buf, cap));
+			if (used > 0 && used + core::Align8(total) > kMaxBytes)
+			{
+				more = true;
+				break;
+			}
+			cap = Max(used + (Size) core::Align8(total), Max(cap * 2, (Size) 1 << 20));
+			buf = static_cast<uint8 *>(buf == NULL ? MemoryContextAllocHuge(CurrentMemoryContext, cap)
+									   : repalloc_huge(buf, cap));
 		}
-		if (pread(fd, buf, total, off) != (ssize_t) total ||
-			core::WalRecordCrc(hdr, buf + sizeof(hdr), total - sizeof(hdr)) != hdr.crc)
-			break;				/* redo cuts torn tails; nothing valid follows */
+		/* an incomplete record (redo is appending it) fails its checksum */
+		if (pread(fd, buf + used, total, off) != (ssize_t) total ||
+			core::WalRecordCrc(hdr, buf + used + sizeof(hdr), total - sizeof(hdr)) != hdr.crc)
+			break;
 		off += core::Align8(total);
-		if (hdr.lsn < keep_from)
-			continue;			/* before the checkpoint: replay starts later */
-		if (buf[sizeof(hdr)] == core::kRecFileImage &&
-			core::ValidateRecord(buf + sizeof(hdr), total - sizeof(hdr)).ok())
+		if (hdr.lsn < keep_from || (cur->any && hdr.lsn <= cur->last_lsn))
 		{
-			WriteImage(buf + sizeof(hdr));
-			nimages++;
+			cur->offset = off;	/* before the checkpoint, or already taken */
+			continue;
 		}
-		WriteRawAt(hdr.lsn, buf, total);
-		if (nwritten++ == 0)
-			first = hdr.lsn;
-		last = hdr.lsn;
+		if (buf[used + sizeof(hdr)] == core::kRecFileImage &&
+			core::ValidateRecord(buf + used + sizeof(hdr), total - sizeof(hdr)).ok())
+		{
+			core::FileImageRecord rec;
+
+			memcpy(&rec, buf + used + sizeof(hdr), sizeof(rec));
+			if (ImageWanted(rec))
+			{
+				WriteImage(buf + used + sizeof(hdr));
+				cur->images++;
+			}
+		}
+		WriteRawAt(hdr.lsn, buf + used, total);
+		if (nends == ends_cap)
+		{
+			ends_cap = Max(64, ends_cap * 2);
+			ends = static_cast<off_t *>(ends == NULL ? palloc(sizeof(off_t) * ends_cap)
+										: repalloc(ends, sizeof(off_t) * ends_cap));
+		}
+		ends[nends++] = off;
+		used += core::Align8(total);
 	}
 	WalFlush();
 	group_len = 0;
 	flush_from = 0;
 	ship_suppressed = false;
 	CloseTransientFile(fd);
+
+	/*
+	 * Emptied while we read: what was read may be the new inbox's bytes at
+	 * old offsets.  Whole records only are written (the same bytes at their
+	 * own LSNs: harmless); none is applied, the next call reads from 0.
+	 */
+	pg_memory_barrier();
+	if (pg_atomic_read_u32(&ingest_shared->inbox_epoch) != epoch)
+	{
+		if (buf != NULL)
+			pfree(buf);
+		if (ends != NULL)
+			pfree(ends);
+		return true;
+	}
+
+	/*
+	 * Durable in the sidecar file: now the records may be applied.  The
+	 * cursor passes each once applied, so a failed apply is retried from
+	 * that record (writing it again writes the same bytes).
+	 */
+	for (Size at = 0, i = 0; at < used; i++)
+	{
+		core::WalRecordHeader hdr;
+
+		memcpy(&hdr, buf + at, sizeof(hdr));
+		if (apply != NULL)
+			apply(buf + at + sizeof(hdr), hdr.total_len - sizeof(hdr), hdr.lsn, arg);
+		if (cur->records++ == 0)
+			cur->first_lsn = hdr.lsn;
+		cur->last_lsn = hdr.lsn;
+		cur->any = true;
+		cur->offset = ends[i];
+		at += core::Align8(hdr.total_len);
+	}
 	if (buf != NULL)
 		pfree(buf);
-	durable_unlink(ZTSDB_INBOX, ERROR);
+	if (ends != NULL)
+		pfree(ends);
+	return more;
+}
+
+void
+WalApplyInbox(void)
+{
+	InboxCursor cur;
+
+	memset(&cur, 0, sizeof(cur));
+	while (WalFollowInbox(&cur, NULL, NULL))
+		;
+	if (unlink(ZTSDB_INBOX) != 0)
+	{
+		if (errno == ENOENT)
+			return;
+		ereport(ERROR, (errcode_for_file_access(), errmsg("could not remove file \"%s\": %m", ZTSDB_INBOX)));
+	}
+	fsync_fname("ztsdb", true);
 	ereport(LOG,
 			(errmsg("ztsdb: wrote %llu sidecar WAL records received through PostgreSQL's WAL (sidecar LSN %llX to %llX, %llu chunk file images)",
-					(unsigned long long) nwritten, (unsigned long long) first,
-					(unsigned long long) last, (unsigned long long) nimages)));
+					(unsigned long long) cur.records, (unsigned long long) cur.first_lsn,
+					(unsigned long long) cur.last_lsn, (unsigned long long) cur.images)));
 }
 
 } // namespace ztsdb

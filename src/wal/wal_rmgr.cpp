@@ -7,6 +7,7 @@
  *-------------------------------------------------------------------------
  */
 #include "ztsdb/core/record_format.h"
+#include "ztsdb/ingest/ingest.h"
 #include "ztsdb/wal/wal_rmgr.h"
 
 extern "C" {
@@ -15,10 +16,12 @@ extern "C" {
 #include "access/xloginsert.h"
 #include "access/xlogreader.h"
 #include "access/xlogrecovery.h"
+#include "access/xlogutils.h"
 #include "commands/progress.h"
 #include "replication/decode.h"
 #include "replication/logical.h"
 #include "replication/reorderbuffer.h"
+#include "storage/procarray.h"
 #include "utils/backend_progress.h"
 #include "utils/backend_status.h"
 }
@@ -106,6 +109,9 @@ static TimestampTz inbox_synced_at = 0;
 /* the inbox is synced at least this often while redo appends to it */
 constexpr int kInboxSyncMs = 20;
 
+/* an inbox the standby's writer has taken whole is emptied past this size */
+constexpr off_t kInboxTrimBytes = (off_t) 16 << 20;
+
 /* ValidRecord checks a whole sidecar record (header, length, checksum). */
 static bool
 ValidRecord(const uint8 *rec, Size len)
@@ -187,6 +193,22 @@ InboxAppend(const uint8 *rec, Size len, uint64 lsn)
 		InboxOpen();
 	if (inbox_any && lsn <= inbox_last_lsn)
 		return;					/* redo restarted before it: already held */
+
+	/*
+	 * A hot standby's writer has taken every record held (durable in its
+	 * sidecar WAL): start the inbox afresh, so it stays small however long
+	 * the standby runs.  The epoch tells the writer its read position is
+	 * gone (WalFollowInbox checks it around every read).
+	 */
+	if (inbox_any && inbox_end >= kInboxTrimBytes &&
+		pg_atomic_read_u64(&ingest_shared->inbox_taken_lsn) >= inbox_last_lsn)
+	{
+		pg_atomic_fetch_add_u32(&ingest_shared->inbox_epoch, 1);
+		pg_memory_barrier();
+		if (ftruncate(inbox_fd, 0) != 0)
+			ereport(PANIC, (errcode_for_file_access(), errmsg("could not truncate \"%s\": %m", ZTSDB_INBOX)));
+		inbox_end = 0;
+	}
 	if (pwrite(inbox_fd, rec, len, inbox_end) != (ssize_t) len ||
 		(pad > 0 && pwrite(inbox_fd, zeros, pad, inbox_end + (off_t) len) != (ssize_t) pad))
 		ereport(PANIC, (errcode_for_file_access(), errmsg("could not write \"%s\": %m", ZTSDB_INBOX)));
@@ -198,12 +220,21 @@ InboxAppend(const uint8 *rec, Size len, uint64 lsn)
 		InboxSync();
 }
 
-/* AdvanceXid keeps PostgreSQL from handing out xid again after recovery. */
+/*
+ * AdvanceXid keeps PostgreSQL from handing out xid again after recovery,
+ * and on a hot standby makes the transaction known as running (as redo
+ * does for the xid of any record a transaction writes itself; the writer
+ * inserts ours outside it): a snapshot taken before its commit record is
+ * replayed must not see its rows once it commits.
+ */
 static void
 AdvanceXid(uint32 xid)
 {
-	if (TransactionIdIsNormal(xid))
-		AdvanceNextFullTransactionIdPastXid(xid);
+	if (!TransactionIdIsNormal(xid))
+		return;
+	AdvanceNextFullTransactionIdPastXid(xid);
+	if (standbyState >= STANDBY_INITIALIZED)
+		RecordKnownAssignedTransactionIds(xid);
 }
 
 static void

@@ -48,6 +48,7 @@
 #include "ztsdb/wal/wal_writer.h"
 
 extern "C" {
+#include "access/xlogrecovery.h"
 #include "postmaster/bgworker.h"
 #include "postmaster/interrupt.h"
 #include "storage/smgr.h"
@@ -228,6 +229,16 @@ static int	stamped_cap = 0;
 static bool stamps_unflushed = false;
 static bool wal_live = false;	/* replay done, new records go to the WAL */
 
+/*
+ * On a hot standby the writer follows the primary (wal_rmgr.h): its rows
+ * come from the inbox redo fills, and it writes no record of its own.
+ */
+static bool following = false;
+static bool generation_started = false;
+static InboxCursor follow_cursor;
+constexpr long kFollowPollMs = 50;	/* how often an idle follower looks */	/* the next inbox record to take */
+static uint64 follow_end = 0;	/* end of the sidecar WAL replay found at start */
+
 void
 WriterNoteRunningStamp(TransactionId xid, uint32 gen)
 {
@@ -407,6 +418,38 @@ RefuseDuringBaseBackup(const char *what)
 				 errmsg("cannot %s while a base backup is running", what),
 				 errdetail("ztsdb keeps its chunk files in place until the backup ends."),
 				 errhint("Retry once pg_basebackup has finished.")));
+}
+
+/*
+ * RepeatDropChunks carries out a drop_chunks met in the stream (replay, or
+ * a standby following its primary), where it removed chunks on the server
+ * that wrote it.  A failure is logged: the stream goes on.
+ */
+static void
+RepeatDropChunks(const uint8 *payload, const char *who)
+{
+	core::RequestRecord req;
+	MemoryContext oldcxt = CurrentMemoryContext;
+
+	memcpy(&req, payload, sizeof(req));
+	if (req.op != core::kReqDropChunks)
+		return;
+	PG_TRY();
+	{
+		(void) DropChunks(req.table, req.older_than);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		LWLockReleaseAll();
+		ereport(LOG, (errmsg("ztsdb %s: could not repeat drop_chunks: %s", who, edata->message)));
+		FreeErrorData(edata);
+	}
+	PG_END_TRY();
 }
 
 static void
@@ -879,6 +922,16 @@ ReplayScan(const uint8 *payload, uint32 len, uint64 lsn, void *arg)
 				key.xid = hdr.top_xid;
 				key.generation = hdr.generation;
 				c = static_cast<ReplayCommit *>(hash_search(rs->committed, &key, HASH_FIND, NULL));
+				if (following && (c == NULL || !c->self))
+				{
+					/*
+					 * A standby: the transaction may still run on the
+					 * primary.  Its rows are applied as the primary's
+					 * writer applied them, and clog decides (tam_scan.cpp).
+					 */
+					ApplyBatch(payload, lsn, true);
+					break;
+				}
 				if (c == NULL || !MarkerCommitted(c))
 					break;
 				if (c->self)
@@ -911,33 +964,9 @@ ReplayScan(const uint8 *payload, uint32 len, uint64 lsn, void *arg)
 			ApplyTableRecord(payload, lsn, true);
 			break;
 		case core::kRecRequest:
-			{
-				/* a drop_chunks that removed chunks at this point of the stream */
-				core::RequestRecord req;
-				MemoryContext oldcxt = CurrentMemoryContext;
-
-				memcpy(&req, payload, sizeof(req));
-				if (req.op != core::kReqDropChunks)
-					break;
-				PG_TRY();
-				{
-					(void) DropChunks(req.table, req.older_than);
-				}
-				PG_CATCH();
-				{
-					ErrorData  *edata;
-
-					MemoryContextSwitchTo(oldcxt);
-					edata = CopyErrorData();
-					FlushErrorState();
-					LWLockReleaseAll();
-					ereport(LOG,
-							(errmsg("ztsdb replay: could not repeat drop_chunks: %s", edata->message)));
-					FreeErrorData(edata);
-				}
-				PG_END_TRY();
-				break;
-			}
+			/* a drop_chunks that removed chunks at this point of the stream */
+			RepeatDropChunks(payload, "replay");
+			break;
 		default:
 			break;
 	}
@@ -1091,6 +1120,7 @@ Recover(void)
 	}
 
 	/*
+	 * (Not on a standby: the primary may still write the marker.)
 	 * Transactions stamped in a chunk file before their commit marker was
 	 * taken from the ring, whose marker replay did not find: the marker
 	 * follows the stamp in the WAL, so it never became durable (an
@@ -1123,7 +1153,7 @@ Recover(void)
 			if (m == NULL || !MarkerCommitted(m))
 				keys[nkeys++] = SidecarKey(st->key.xid, st->key.generation);
 		}
-		if (nkeys > 0)
+		if (nkeys > 0 && !following)
 		{
 			int			files;
 
@@ -1148,6 +1178,16 @@ Recover(void)
 	ResetReplayCoverage();
 	(void) SweepOrphanDirs();
 	ForgetOldGenerations(rs.oldest_generation);
+	RefreshTierStats();
+	if (following)
+	{
+		follow_end = end;
+		ereport(LOG,
+				(errmsg("ztsdb: standby replayed %llu sidecar WAL records from %llX to %llX; following the primary",
+						(unsigned long long) rs.records, (unsigned long long) from,
+						(unsigned long long) end)));
+		return;
+	}
 
 	/* new records start in a fresh file, never among a torn tail's bytes */
 	WalStartAt(end - end % seg + seg);
@@ -1391,9 +1431,98 @@ WriterExit(int code, Datum arg)
 	ConditionVariableBroadcast(&ingest_shared->space_cv);
 }
 
+/* ------------------------------------------------------------------------
+ * A hot standby's writer follows the primary (wal_rmgr.h)
+ * ------------------------------------------------------------------------
+ */
+
+/* FollowRecord applies one record received from the primary. */
+static void
+FollowRecord(const uint8 *payload, uint32 len, uint64 lsn, void *arg)
+{
+	(void) len;
+	(void) arg;
+	switch (payload[0])
+	{
+		case core::kRecBatch:
+			/* as the primary's writer did: clog decides (tam_scan.cpp) */
+			ApplyBatch(payload, lsn, false);
+			StatAdd(kStatBatches, 1);
+			break;
+		case core::kRecDropIfCommitted:
+		case core::kRecDropIfAborted:
+		case core::kRecTruncate:
+			ApplyTableRecord(payload, lsn, false);
+			break;
+		case core::kRecRequest:
+			RepeatDropChunks(payload, "standby");
+			break;
+		default:
+			/* run starts, stamps: the primary's; images: WalFollowInbox */
+			break;
+	}
+}
+
+/*
+ * Promote turns the follower into the primary's writer once recovery has
+ * ended: the inbox is complete (redo's cleanup synced it), its rest is
+ * applied; then a generation of its own, a fresh sidecar file for its own
+ * records, and the inbox goes.
+ */
+static void
+Promote(void)
+{
+	uint64		seg = WalSegmentBytes();
+	uint64		end = Max(WalInsertLsn(), follow_end);
+
+	following = false;
+	ResolvePending();
+	if (!generation_started)
+	{
+		GenerationStart();
+		generation_started = true;
+	}
+	WalStartAt(end - end % seg + seg);
+	WalStartRun(CurrentGeneration());
+	wal_live = true;
+	if (unlink(ZTSDB_INBOX) != 0 && errno != ENOENT)
+		ereport(ERROR, (errcode_for_file_access(), errmsg("could not remove file \"%s\": %m", ZTSDB_INBOX)));
+	fsync_fname("ztsdb", true);
+	ereport(LOG,
+			(errmsg("ztsdb: recovery ended after %llu sidecar WAL records received from the primary; the writer takes new rows",
+					(unsigned long long) follow_cursor.records)));
+}
+
+/*
+ * FollowTurn takes what redo appended to the inbox, publishes how far
+ * PostgreSQL's replay had come before (a standby's query waits for that:
+ * WaitForFollower), and promotes once recovery has ended.
+ */
+static void
+FollowTurn(void)
+{
+	bool		ended = !RecoveryInProgress();
+	XLogRecPtr	replayed = GetXLogReplayRecPtr(NULL);
+
+	pg_read_barrier();
+	while (WalFollowInbox(&follow_cursor, FollowRecord, NULL))
+		;
+	/* durable in the sidecar WAL: redo may empty the inbox (wal_rmgr.h) */
+	if (follow_cursor.any)
+		pg_atomic_write_u64(&ingest_shared->inbox_taken_lsn, follow_cursor.last_lsn);
+	ResolvePending();
+	if (ended)
+	{
+		Promote();
+		return;
+	}
+	pg_write_barrier();
+	pg_atomic_write_u64(&ingest_shared->follow_replay_pos, replayed);
+	ConditionVariableBroadcast(&ingest_shared->progress_cv);
+}
+
 /* state of the start steps, across the error boundary */
 static volatile bool start_done = false;
-static bool generation_started = false;
 
 /*
  * WriterStart runs the start steps: open the WAL, begin a generation,
@@ -1403,14 +1532,28 @@ static void
 WriterStart(MemoryContext loop_cxt)
 {
 	WalOpen();
-	if (!generation_started)
+
+	/*
+	 * A hot standby: follow the primary (wal_rmgr.h).  No generation of its
+	 * own until it is promoted: every xid it sees is the primary's, in
+	 * PostgreSQL's WAL, and clog decides it.
+	 */
+	following = RecoveryInProgress();
+	if (!generation_started && !following)
 	{
 		GenerationStart();
 		generation_started = true;
 	}
 	SidecarCommitsLoad();
 	/* records received through PostgreSQL's WAL in archive recovery (wal_rmgr.h) */
-	WalApplyInbox();
+	if (following)
+	{
+		memset(&follow_cursor, 0, sizeof(follow_cursor));
+		while (WalFollowInbox(&follow_cursor, NULL, NULL))
+			;
+	}
+	else
+		WalApplyInbox();
 	Recover();
 	ForEachTableDir(CountTableFiles, 0);
 	pg_atomic_write_u32(&ingest_shared->recovery_done, 1);
@@ -1612,6 +1755,20 @@ ztsdb_writer_main(Datum arg)
 			ConfigReloadPending = false;
 			ProcessConfigFile(PGC_SIGHUP);
 		}
+		if (following)
+		{
+			FollowTurn();
+			TieringIsolated();
+			MemoryContextReset(loop_cxt);
+			if (following)
+			{
+				/* queries wake it (WaitForFollower); redo does not */
+				(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+								 kFollowPollMs, PG_WAIT_EXTENSION);
+				CHECK_FOR_INTERRUPTS();
+				continue;
+			}
+		}
 		ProcessGroup();
 		(void) WalSyncDue();
 		TieringIsolated();
@@ -1628,9 +1785,12 @@ ztsdb_writer_main(Datum arg)
 	 * nothing; after pg_terminate_backend it starts a new writer, which
 	 * restarts the cluster (above).
 	 */
-	ProcessGroup();
-	FlushPending();
-	WalSync();
+	if (!following)
+	{
+		ProcessGroup();
+		FlushPending();
+		WalSync();
+	}
 	ereport(LOG, (errmsg("ztsdb writer shutting down")));
 	proc_exit(1);
 }
@@ -1642,7 +1802,8 @@ WriterRegister(void)
 
 	memset(&worker, 0, sizeof(worker));
 	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	/* a hot standby's writer follows its primary (wal_rmgr.h) */
+	worker.bgw_start_time = BgWorkerStart_ConsistentState;
 	worker.bgw_restart_time = 1;
 	strlcpy(worker.bgw_library_name, "ztsdb", BGW_MAXLEN);
 	strlcpy(worker.bgw_function_name, "ztsdb_writer_main", BGW_MAXLEN);

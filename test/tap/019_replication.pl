@@ -114,10 +114,50 @@ is($primary->safe_psql('postgres',
 	'with wal_level = replica no commit is decided by the sidecar WAL alone');
 $primary->wait_for_catchup($standby);
 
-my ($ret, $stdout, $stderr) = $standby->psql('postgres', 'SELECT count(*) FROM m');
-like($stderr, qr/cannot be read or written while the server is in recovery/,
-	'during recovery the standby still refuses ztsdb queries at once');
-ok(-s $standby->data_dir . '/ztsdb/inbox', 'the standby keeps the received ztsdb records in its inbox');
+# a hot standby's writer follows the primary: its queries answer as the
+# primary's, within the replay lag (statement_timeout: never a hang)
+$standby->append_conf('postgresql.conf', "statement_timeout = '60s'\n");
+$standby->reload;
+is($standby->safe_psql('postgres', $q), $expect,
+	'the standby answers as the primary: rows before and after the backup, every tier, after seal, compress, drop_chunks, TRUNCATE, DROP TABLE');
+is($standby->safe_psql('postgres', q{SELECT count(*) FROM m WHERE series_id IN (96, 97, 98, 99)}), '3',
+	'on the standby: the committed transactions around the backup, not the rolled-back one');
+my ($ret, $stdout, $stderr) = $standby->psql('postgres', q{SELECT ztsdb.seal('m')});
+like($stderr, qr/cannot change ztsdb chunks during recovery/, 'the standby refuses to change chunks');
+
+# rows inserted now reach the standby's queries within the replay lag; a
+# standby restart takes up its own sidecar WAL and the inbox again
+$primary->safe_psql('postgres', q{
+INSERT INTO m SELECT now() + g * interval '1 ms', 94, g FROM generate_series(1, 3000) g;
+INSERT INTO t VALUES (now(), 3, 1);
+});
+$expect = $primary->safe_psql('postgres', $q);
+$primary->wait_for_catchup($standby);
+is($standby->safe_psql('postgres', $q), $expect, 'the standby sees rows inserted while it streams');
+$standby->restart;
+is($standby->safe_psql('postgres', $q), $expect, 'a restarted standby answers the same');
+$primary->safe_psql('postgres', q{SELECT ztsdb.seal('m'); INSERT INTO m VALUES (now(), 93, 1)});
+$expect = $primary->safe_psql('postgres', $q);
+$primary->wait_for_catchup($standby);
+is($standby->safe_psql('postgres', $q), $expect, 'and keeps following after its restart');
+
+# the inbox stays small on a standby that runs for long: once the writer
+# holds every record in its own sidecar WAL, redo starts the inbox afresh
+# (past 16 MB)
+$primary->safe_psql('postgres', q{
+INSERT INTO ing SELECT now() - interval '20 minutes' + g * interval '1 us', g % 50, 1 FROM generate_series(1, 1500000) g;
+});
+$primary->wait_for_catchup($standby);
+$expect = $primary->safe_psql('postgres', $q);
+is($standby->safe_psql('postgres', $q), $expect, 'the standby follows a 1.5M-row statement');
+my $inbox_big = -s $standby->data_dir . '/ztsdb/inbox';
+$primary->safe_psql('postgres', q{INSERT INTO m VALUES (now(), 92, 1)});
+$primary->wait_for_catchup($standby);
+my $inbox_small = -s $standby->data_dir . '/ztsdb/inbox';
+ok($inbox_big > 16 * 1024 * 1024 && $inbox_small < 1024 * 1024,
+	"the inbox is emptied once the writer has taken it ($inbox_big -> $inbox_small bytes)");
+$expect = $primary->safe_psql('postgres', $q);
+is($standby->safe_psql('postgres', $q), $expect, 'and the standby goes on following');
 
 $standby->promote;
 $standby->poll_query_until('postgres', 'SELECT NOT pg_is_in_recovery()')
@@ -127,8 +167,8 @@ is($standby->safe_psql('postgres', $q), $expect,
 is($standby->safe_psql('postgres', q{SELECT count(*) FROM pg_class WHERE relname = 'd'}), '0',
 	'the dropped table is gone');
 ok(!-e $standby->data_dir . '/ztsdb/inbox', 'the inbox is gone once its records are stored');
-like(slurp_file($standby->logfile), qr/ztsdb: wrote \d+ sidecar WAL records received through PostgreSQL's WAL/,
-	'the writer logged what it took from the inbox');
+like(slurp_file($standby->logfile), qr/ztsdb: recovery ended after \d+ sidecar WAL records received from the primary/,
+	'the following writer logged its promotion');
 is($standby->safe_psql('postgres', q{SELECT count(*) FROM m WHERE series_id IN (96, 97, 98, 99)}), '3',
 	'the rows of the committed transactions around the backup are there, the rolled-back one is not');
 

@@ -39,6 +39,11 @@ struct IngestShared
 									 * (not yet synced) and in PostgreSQL's WAL, which
 									 * their commit record flushes (wal_rmgr.h) */
 	pg_atomic_uint32 recovery_done; /* 1 once replay at start has finished */
+	pg_atomic_uint64 follow_replay_pos; /* a standby's writer has applied every record
+										 * PostgreSQL replayed before this WAL position */
+	pg_atomic_uint64 inbox_taken_lsn;	/* ... and holds every inbox record up to this
+										 * sidecar LSN durably in its sidecar WAL */
+	pg_atomic_uint32 inbox_epoch;	/* bumps when redo empties the inbox (wal_rmgr.h) */
 	pg_atomic_uint32 recovery_failed;	/* 1 while replay is stuck at damage */
 	char		recovery_error[512];	/* why, for backends' errors; writer only */
 	char		recovery_hint[256];	/* what to do about it; writer only */

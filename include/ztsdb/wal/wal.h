@@ -112,9 +112,31 @@ void		WalLogFileImage(const core::TableKey &table, uint64 chunk_id, uint8 tier,
 
 /*
  * WalApplyInbox writes the records redo received through PostgreSQL's WAL
- * at their own LSNs (and chunk file images as files), then removes the
- * inbox.  Before replay, at the writer's start.
+ * at their own LSNs (and chunk file images a manifest lists but the data
+ * directory lacks, as files), then removes the inbox.  Before replay, at
+ * the writer's start.
  */
 void		WalApplyInbox(void);
+
+/*
+ * WalFollowInbox does the same for a standby's writer, which follows the
+ * inbox while redo appends to it (wal_rmgr.h): from cur on, it writes the
+ * whole records found into the sidecar WAL, flushes, then hands each to
+ * apply (may be NULL) in order.  Records before the sidecar checkpoint or
+ * already taken are skipped.  At most 64 MB per call: returns true if more
+ * may follow at once.
+ */
+struct InboxCursor
+{
+	off_t		offset;			/* where the next record starts in the inbox */
+	uint32		epoch;			/* of the inbox file offset refers to */
+	uint64		first_lsn;		/* sidecar LSN of the first record taken */
+	uint64		last_lsn;		/* of the last record taken (if any) */
+	bool		any;
+	uint64		records;
+	uint64		images;
+};
+typedef void (*InboxRecordFn) (const uint8 *payload, uint32 len, uint64 lsn, void *arg);
+bool		WalFollowInbox(InboxCursor *cur, InboxRecordFn apply, void *arg);
 
 } // namespace ztsdb

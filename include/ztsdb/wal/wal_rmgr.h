@@ -29,17 +29,36 @@
  *
  * Redo (startup process) advances the next xid past the xids a record names,
  * so xids of ztsdb-only transactions are never handed out again after a
- * crash, and appends the sidecar record to $PGDATA/ztsdb/inbox, skipping
- * records the inbox already holds (redo restarts from a restart point).  The
- * writer, which starts when recovery ends (crash recovery, a promoted
- * standby, point-in-time recovery, a start from a base backup), writes every
- * inbox record into its own sidecar WAL at the record's sidecar LSN -- so the
- * stream is byte for byte the primary's, the copied files' replay coverage
- * (sidecar LSNs) stays valid, a tail the crash took from the sidecar file
- * (or a torn tail of a backup's copy) is repaired, and doing it twice after
- * a crash writes the same bytes again -- then removes the inbox and replays
- * as after a crash: transactions committed up to the point replayed are
- * kept, others are not.
+ * crash (on a hot standby it also makes them known as running, as redo does
+ * for xids of records a transaction writes itself), and appends the sidecar
+ * record to $PGDATA/ztsdb/inbox, skipping records the inbox already holds
+ * (redo restarts from a restart point).
+ *
+ * A hot standby's writer follows the primary.  It starts once the standby
+ * is consistent, writes every inbox record into its own sidecar WAL at the
+ * record's sidecar LSN (so the stream is byte for byte the primary's and the
+ * copied files' replay coverage, which names sidecar LSNs, stays valid),
+ * replays that WAL as after a crash -- except that it keeps the rows of
+ * transactions that have not ended (they may still commit on the primary)
+ * and writes no record of its own (no run start, no stamp, no generation:
+ * every xid it meets is the primary's, in PostgreSQL's WAL, and clog
+ * decides) -- then keeps taking what redo appends: batches go to hot
+ * chunks as on the primary, drops and drop_chunks are repeated; its seals,
+ * compression and sidecar checkpoints are its own.  A query on the standby
+ * waits until the writer has taken every record PostgreSQL replayed before
+ * the query began (follow_replay_pos), so it sees the ztsdb rows of every
+ * transaction its snapshot sees committed.  Once the writer holds every
+ * inbox record durably (inbox_taken_lsn), redo empties the inbox when it
+ * passes 16 MB (an epoch tells the writer).  When recovery ends (promotion,
+ * the end of point-in-time recovery) the writer takes the rest, starts a
+ * generation of its own and a fresh sidecar file, removes the inbox and
+ * goes on as the primary's writer.  Chunk file images are written only for
+ * a file the local manifest lists and the data directory lacks.
+ *
+ * Without hot standby, or after a crash, the writer starts when recovery
+ * ends: it writes every inbox record into its sidecar WAL the same way,
+ * removes the inbox and replays as after a crash: transactions committed
+ * up to the point replayed are kept, others are not.
  *
  * Base backups.  While pg_basebackup runs (a walsender reports the
  * BASE_BACKUP progress command) the writer keeps its checkpoint and every
@@ -49,10 +68,9 @@
  * a manifest without holding the file, and the restored cluster writes it
  * from the image.
  *
- * Not yet: queries on a standby (the writer only runs once recovery ends:
- * ztsdb tables answer 0A000 during recovery); low-level pg_backup_start()
- * backups are not detected; logical decoding skips ztsdb records
- * (publications of ztsdb tables are refused).
+ * Not yet: low-level pg_backup_start() backups are not detected; a base
+ * backup taken from a standby gets no images; logical decoding skips ztsdb
+ * records (publications of ztsdb tables are refused).
  *
  *-------------------------------------------------------------------------
  */
