@@ -1127,11 +1127,18 @@ SweepOrphan(const core::TableKey &key, int64 arg)
 	rnode.spcNode = key.spc;
 	rnode.dbNode = key.db;
 	rnode.relNode = key.rel;
+	/*
+	 * The init fork counts too: recovery removes the main fork of a table
+	 * that has one and only recreates it when recovery ends, so a standby's
+	 * tables have none while they are followed.
+	 */
 	base = relpathperm(rnode, MAIN_FORKNUM);
 	if (stat(base, &st) == 0)
 		return SweepStrayFiles(key);
 	if (errno != ENOENT)
 		return 0;
+	if (stat(relpathperm(rnode, INIT_FORKNUM), &st) == 0 || errno != ENOENT)
+		return SweepStrayFiles(key);
 	if (!rmtree(dir, true))
 		return 0;
 	ereport(LOG, (errmsg("ztsdb: removed \"%s\", whose table no longer exists", dir)));

@@ -464,7 +464,22 @@ ztsdb_relation_set_new_filenode(Relation rel, const RelFileNode *newrnode, char 
 		PushTableRecord(core::kRecDropIfCommitted, rel->rd_node);
 	PushTableRecord(core::kRecDropIfAborted, *newrnode);
 
-	srel = RelationCreateStorage(*newrnode, persistence, true);
+	/*
+	 * The main fork and an empty init fork, laid out as for an unlogged
+	 * table although the table is permanent: base backups skip every other
+	 * fork of a relation that has an init fork, and the main fork, sparse
+	 * as its apparent size may be (UpdateApparentSize), would otherwise
+	 * travel as that many bytes of zeros next to the chunk files.  Recovery
+	 * removes the main fork and copies the init fork over it when it ends
+	 * (reinit.c, which fails if the main fork exists by then: so its
+	 * creation is not WAL-logged, as an unlogged table's is not); the
+	 * writer sizes it again.  The init fork is logged and synced as heap
+	 * does for unlogged tables, so that standbys and backups have it.
+	 */
+	srel = RelationCreateStorage(*newrnode, RELPERSISTENCE_UNLOGGED, true);
+	smgrcreate(srel, INIT_FORKNUM, false);
+	log_smgrcreate(newrnode, INIT_FORKNUM);
+	smgrimmedsync(srel, INIT_FORKNUM);
 	smgrclose(srel);
 }
 

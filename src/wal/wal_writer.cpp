@@ -1229,22 +1229,32 @@ Recover(void)
 					(unsigned long long) end, secs, usecs / 1000)));
 }
 
-/* CountFiles sets the warm/cold gauges from every table's manifest at start. */
+/*
+ * CountTableFiles sizes the table's main fork after its chunk files (recovery
+ * leaves it a copy of the empty init fork, or none while it lasts: see
+ * ztsdb_relation_set_new_filenode) and, if arg is 1, adds them to the
+ * warm/cold gauges; at start, and again at promotion.
+ */
 static int
 CountTableFiles(const core::TableKey &key, int64 arg)
 {
 	Manifest	m;
+	uint64		bytes = 0;
 
-	(void) arg;
 	if (!ReadManifest(key, &m))
 		return 0;
 	for (uint32 i = 0; i < m.header.nchunks; i++)
 	{
 		bool		cold = m.chunks[i].meta.tier == core::kTierCold;
 
-		StatAdd(cold ? kStatChunksCold : kStatChunksWarm, 1);
-		StatAdd(cold ? kStatBytesCold : kStatBytesWarm, m.chunks[i].file_bytes);
+		bytes += m.chunks[i].file_bytes;
+		if (arg == 1)
+		{
+			StatAdd(cold ? kStatChunksCold : kStatChunksWarm, 1);
+			StatAdd(cold ? kStatBytesCold : kStatBytesWarm, m.chunks[i].file_bytes);
+		}
 	}
+	UpdateApparentSize(key, bytes);
 	return 1;
 }
 
@@ -1488,6 +1498,7 @@ Promote(void)
 	if (unlink(ZTSDB_INBOX) != 0 && errno != ENOENT)
 		ereport(ERROR, (errcode_for_file_access(), errmsg("could not remove file \"%s\": %m", ZTSDB_INBOX)));
 	fsync_fname("ztsdb", true);
+	ForEachTableDir(CountTableFiles, 0);
 	ereport(LOG,
 			(errmsg("ztsdb: recovery ended after %llu sidecar WAL records received from the primary; the writer takes new rows",
 					(unsigned long long) follow_cursor.records)));
@@ -1555,7 +1566,7 @@ WriterStart(MemoryContext loop_cxt)
 	else
 		WalApplyInbox();
 	Recover();
-	ForEachTableDir(CountTableFiles, 0);
+	ForEachTableDir(CountTableFiles, 1);
 	pg_atomic_write_u32(&ingest_shared->recovery_done, 1);
 	ConditionVariableBroadcast(&ingest_shared->progress_cv);
 	MemoryContextReset(loop_cxt);

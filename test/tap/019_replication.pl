@@ -70,6 +70,14 @@ ok(poll_until('pgbench rows', sub {
 	$primary->safe_psql('postgres', 'SELECT count(*) > 0 FROM ing') eq 't' }),
 	'pgbench is ingesting');
 $primary->backup('b');
+# the backup holds the chunk files, not the main fork's apparent size in
+# zeros: base backups skip the other forks of a relation with an init fork
+my ($mpath, $msize) = split /\|/, $primary->safe_psql('postgres',
+	q{SELECT pg_relation_filepath('m'), pg_relation_size('m')});
+ok($msize > 0, "pg_relation_size of m on the primary counts its chunk files ($msize bytes)");
+my $bdir = $primary->backup_dir . '/b';
+ok(-e "$bdir/${mpath}_init" && !-e "$bdir/$mpath",
+	"the backup has m's init fork and not its main fork");
 my $standby = PostgreSQL::Test::Cluster->new('standby');
 $standby->init_from_backup($primary, 'b', has_streaming => 1);
 $standby->start;
@@ -166,6 +174,10 @@ is($standby->safe_psql('postgres', $q), $expect,
 	'the promoted standby has every committed row of every table, nothing rolled back');
 is($standby->safe_psql('postgres', q{SELECT count(*) FROM pg_class WHERE relname = 'd'}), '0',
 	'the dropped table is gone');
+my $sizes = q{SELECT pg_relation_size('m') = sum(bytes), sum(bytes) > 0
+FROM ztsdb.chunks('m') WHERE tier <> 'hot'};
+is($standby->safe_psql('postgres', $sizes), 't|t',
+	'pg_relation_size of m on the promoted standby counts its chunk files again');
 ok(!-e $standby->data_dir . '/ztsdb/inbox', 'the inbox is gone once its records are stored');
 like(slurp_file($standby->logfile), qr/ztsdb: recovery ended after \d+ sidecar WAL records received from the primary/,
 	'the following writer logged its promotion');
@@ -202,6 +214,8 @@ $crash->safe_psql('postgres', q{
 CREATE EXTENSION ztsdb;
 CREATE TABLE m (ts timestamptz NOT NULL, series_id int NOT NULL, value float8) USING ztsdb;
 CREATE TABLE h (id int);
+INSERT INTO m SELECT now() - interval '1 hour' + g * interval '1 s', 1, g FROM generate_series(1, 100) g;
+SELECT ztsdb.seal('m');
 });
 $crash->restart;
 wait_for_replay($crash, 'm');
@@ -222,7 +236,9 @@ for my $seg (grep { m{/[0-9A-F]{16}$} } glob($crash->data_dir . '/ztsdb/wal/*'))
 ok($zeroed > 0, "zeroed $zeroed sidecar WAL files");
 $crash->start;
 is($crash->safe_psql('postgres', 'SELECT series_id, count(*) FROM m GROUP BY 1 ORDER BY 1'),
-	"2|200\n3|1", 'the commits whose sidecar records were lost come back from PostgreSQL\'s WAL');
+	"1|100\n2|200\n3|1", 'the commits whose sidecar records were lost come back from PostgreSQL\'s WAL');
+is($crash->safe_psql('postgres', $sizes), 't|t',
+	'crash recovery made the main fork a copy of the init fork; the writer sized it again');
 is($crash->safe_psql('postgres', 'SELECT count(*) FROM h'), '1', 'with the heap row of the same transaction');
 like(slurp_file($crash->logfile), qr/ztsdb: wrote \d+ sidecar WAL records received through PostgreSQL's WAL/,
 	'crash recovery took them from the inbox');
