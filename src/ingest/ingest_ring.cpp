@@ -73,6 +73,7 @@ IngestShmemInit(void *mem, bool found)
 	pg_atomic_init_u64(&ingest_shared->follow_replay_pos, 0);
 	pg_atomic_init_u64(&ingest_shared->inbox_taken_lsn, 0);
 	pg_atomic_init_u32(&ingest_shared->inbox_epoch, 0);
+	pg_atomic_init_u32(&ingest_shared->low_level_backups, 0);
 	pg_atomic_init_u64(&ingest_shared->applied_pos, 0);
 	pg_atomic_init_u32(&ingest_shared->recovery_done, 0);
 	pg_atomic_init_u32(&ingest_shared->recovery_failed, 0);

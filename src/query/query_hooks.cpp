@@ -25,6 +25,7 @@
 #include "ztsdb/core/record_format.h"
 #include "ztsdb/pg.h"
 #include "ztsdb/tam/tam.h"
+#include "ztsdb/wal/wal_rmgr.h"
 
 extern "C" {
 #include "catalog/namespace.h"
@@ -47,6 +48,7 @@ static get_relation_info_hook_type prev_get_relation_info = NULL;
 static object_access_hook_type prev_object_access = NULL;
 static ProcessUtility_hook_type prev_process_utility = NULL;
 static ExecutorStart_hook_type prev_executor_start = NULL;
+static ExecutorEnd_hook_type prev_executor_end = NULL;
 
 /*
  * CheckModifyTable refuses UPDATE, DELETE and MERGE on ztsdb tables before
@@ -98,10 +100,23 @@ ExecutorStart(QueryDesc *queryDesc, int eflags)
 	CheckModifyTable(stmt->planTree, stmt->rtable);
 	foreach(lc, stmt->subplans)
 		CheckModifyTable(static_cast<Plan *>(lfirst(lc)), stmt->rtable);
+	NoteBackupStatement(queryDesc->sourceText);
 	if (prev_executor_start)
 		prev_executor_start(queryDesc, eflags);
 	else
 		standard_ExecutorStart(queryDesc, eflags);
+}
+
+static void
+ExecutorEnd(QueryDesc *queryDesc)
+{
+	const char *sql = queryDesc->sourceText;
+
+	if (prev_executor_end)
+		prev_executor_end(queryDesc);
+	else
+		standard_ExecutorEnd(queryDesc);
+	NoteBackupStatementDone(sql);
 }
 
 static void
@@ -354,6 +369,8 @@ HooksInit(void)
 	ProcessUtility_hook = ProcessUtility;
 	prev_executor_start = ExecutorStart_hook;
 	ExecutorStart_hook = ExecutorStart;
+	prev_executor_end = ExecutorEnd_hook;
+	ExecutorEnd_hook = ExecutorEnd;
 }
 
 } // namespace ztsdb

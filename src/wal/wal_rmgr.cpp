@@ -21,6 +21,7 @@ extern "C" {
 #include "replication/decode.h"
 #include "replication/logical.h"
 #include "replication/reorderbuffer.h"
+#include "storage/ipc.h"
 #include "storage/procarray.h"
 #include "utils/backend_progress.h"
 #include "utils/backend_status.h"
@@ -75,10 +76,58 @@ ShipSidecarRecords(const uint8 *buf, Size len, bool *decisive)
 	return end;
 }
 
+static bool backup_counted = false;	/* this session counts in low_level_backups */
+
+static bool
+MentionsFunction(const char *sql, const char *name)
+{
+	size_t		len = strlen(name);
+
+	if (sql == NULL)
+		return false;
+	for (const char *p = sql; *p != '\0'; p++)
+		if (pg_strncasecmp(p, name, len) == 0)
+			return true;
+	return false;
+}
+
+static void
+UncountBackup(int code, Datum arg)
+{
+	(void) code;
+	(void) arg;
+	if (backup_counted)
+		pg_atomic_fetch_sub_u32(&ingest_shared->low_level_backups, 1);
+	backup_counted = false;
+}
+
+void
+NoteBackupStatement(const char *sql)
+{
+	static bool registered = false;
+
+	if (backup_counted || !MentionsFunction(sql, "pg_backup_start"))
+		return;
+	if (!registered)
+	{
+		before_shmem_exit(UncountBackup, 0);
+		registered = true;
+	}
+	pg_atomic_fetch_add_u32(&ingest_shared->low_level_backups, 1);
+	backup_counted = true;
+}
+
+void
+NoteBackupStatementDone(const char *sql)
+{
+	if (backup_counted && MentionsFunction(sql, "pg_backup_stop"))
+		UncountBackup(0, 0);
+}
+
 bool
 BaseBackupRunning(void)
 {
-	bool		found = false;
+	bool		found = pg_atomic_read_u32(&ingest_shared->low_level_backups) > 0;
 	int			n;
 
 	pgstat_clear_backend_activity_snapshot();

@@ -44,6 +44,8 @@ struct IngestShared
 	pg_atomic_uint64 inbox_taken_lsn;	/* ... and holds every inbox record up to this
 										 * sidecar LSN durably in its sidecar WAL */
 	pg_atomic_uint32 inbox_epoch;	/* bumps when redo empties the inbox (wal_rmgr.h) */
+	pg_atomic_uint32 low_level_backups;	/* sessions that may hold a pg_backup_start()
+										 * backup (NoteBackupStatement) */
 	pg_atomic_uint32 recovery_failed;	/* 1 while replay is stuck at damage */
 	char		recovery_error[512];	/* why, for backends' errors; writer only */
 	char		recovery_hint[256];	/* what to do about it; writer only */

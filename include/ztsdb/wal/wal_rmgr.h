@@ -103,8 +103,22 @@ bool		ShippingEnabled(void);
  */
 uint64		ShipSidecarRecords(const uint8 *buf, Size len, bool *decisive);
 
-/* BaseBackupRunning tells whether a walsender is taking a base backup. */
+/*
+ * BaseBackupRunning tells whether a walsender is taking a base backup or a
+ * session may be in a low-level one (pg_backup_start() .. pg_backup_stop()).
+ */
 bool		BaseBackupRunning(void);
+
+/*
+ * NoteBackupStatement (ExecutorStart) counts this session as one that may
+ * hold a low-level backup once it runs a statement naming pg_backup_start;
+ * NoteBackupStatementDone (ExecutorEnd) stops counting it after a statement
+ * naming pg_backup_stop has run; so does the session's end, which aborts
+ * its backup.  The statement's text is what is looked at (the executor has
+ * no cheaper sign of the call); a false alarm only pauses compression.
+ */
+void		NoteBackupStatement(const char *sql);
+void		NoteBackupStatementDone(const char *sql);
 
 /* The inbox redo fills in archive recovery (path relative to $PGDATA). */
 #define ZTSDB_INBOX "ztsdb/inbox"
