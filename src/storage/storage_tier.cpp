@@ -561,6 +561,49 @@ UpdateApparentSize(const core::TableKey &key, uint64 bytes)
 	}
 }
 
+/*
+ * A base backup that starts while a tier move runs may copy the manifest
+ * the move installs but not the file it wrote (listed before it existed),
+ * or the manifest it replaces but not a file it removes (copied after the
+ * unlink).  So a move logs an image of its new file if a backup runs once
+ * the file is written (one that starts later lists the file: it exists by
+ * then), and keeps the files it replaces while a backup runs; they go when
+ * the backup has ended (SweepOrphanDirs, from the writer) or at the next
+ * start.  Seals log their images themselves (SealOne).
+ */
+static void
+ImageIfBackup(const core::TableKey &key, uint64 chunk_id, uint8 tier, const uint8 *file,
+			  size_t len)
+{
+	if (file != NULL && ShippingEnabled() && BaseBackupRunning())
+		WalLogFileImage(key, chunk_id, tier, file, len);
+}
+
+static bool files_kept_for_backup = false;
+
+static void
+RemoveReplacedFile(const char *path)
+{
+	if (ShippingEnabled() && BaseBackupRunning())
+	{
+		files_kept_for_backup = true;
+		return;
+	}
+	if (unlink(path) != 0)
+		ereport(WARNING,
+				(errcode_for_file_access(),
+				 errmsg("could not remove file \"%s\": %m", path)));
+}
+
+bool
+FilesKeptForBackup(void)
+{
+	bool		kept = files_kept_for_backup;
+
+	files_kept_for_backup = false;
+	return kept;
+}
+
 /* DetachLocked unlinks hot chunk idx from its table; caller holds the table lock. */
 static void
 DetachLocked(TableEntry *entry, int idx)
@@ -853,6 +896,7 @@ ResortWarm(const core::TableKey &key, bool dropping)
 		}
 		if (file != NULL)
 			WriteFileDurably(ChunkPath(key, new_id, core::kTierWarm), file, out_len);
+		ImageIfBackup(key, new_id, core::kTierWarm, file, out_len);
 		CrashPoint(kFaultCrashMoveFile);
 
 		/* swap the entry in a fresh copy of the manifest */
@@ -880,10 +924,7 @@ ResortWarm(const core::TableKey &key, bool dropping)
 		InstallManifest(key);
 		LWLockRelease(&entry->lock);
 		CrashPoint(kFaultCrashMoveManifest);
-		if (unlink(warm_path) != 0)
-			ereport(WARNING,
-					(errcode_for_file_access(),
-					 errmsg("could not remove file \"%s\": %m", warm_path)));
+		RemoveReplacedFile(warm_path);
 		UpdateApparentSize(key, ManifestBytes(next));
 		StatAdd(kStatChunksWarm, (uint64) -1);
 		StatAdd(kStatBytesWarm, (uint64) -(int64) mc->file_bytes);
@@ -1322,6 +1363,7 @@ MergeGroup(const core::TableKey &key, TableEntry *entry, const Manifest &m,
 	raw = total > 0 ? raw / total * meta.nrows : 0;	/* aborted rows are gone */
 	if (file != NULL)
 		WriteFileDurably(ChunkPath(key, new_id, core::kTierCold), file, out_len);
+	ImageIfBackup(key, new_id, core::kTierCold, file, out_len);
 	CrashPoint(kFaultCrashMoveFile);
 
 	/* swap the entries in a fresh copy of the manifest */
@@ -1351,14 +1393,7 @@ MergeGroup(const core::TableKey &key, TableEntry *entry, const Manifest &m,
 	LWLockRelease(&entry->lock);
 	CrashPoint(kFaultCrashMoveManifest);
 	for (int g = 0; g < n; g++)
-	{
-		char	   *path = ChunkPath(key, m.chunks[group[g]].meta.chunk_id, core::kTierWarm);
-
-		if (unlink(path) != 0)
-			ereport(WARNING,
-					(errcode_for_file_access(),
-					 errmsg("could not remove file \"%s\": %m", path)));
-	}
+		RemoveReplacedFile(ChunkPath(key, m.chunks[group[g]].meta.chunk_id, core::kTierWarm));
 	UpdateApparentSize(key, ManifestBytes(next));
 	StatAdd(kStatChunksWarm, (uint64) -(int64) n);
 	StatAdd(kStatBytesWarm, (uint64) -(int64) old_bytes);
@@ -1599,10 +1634,7 @@ DropChunks(const core::TableKey &key, int64 older_than)
 		dropped += nhot;
 	}
 	for (int i = 0; i < ndoomed; i++)
-		if (unlink(doomed[i]) != 0)
-			ereport(WARNING,
-					(errcode_for_file_access(),
-					 errmsg("could not remove file \"%s\": %m", doomed[i])));
+		RemoveReplacedFile(doomed[i]);
 	UpdateApparentSize(key, ManifestBytes(m));
 	StatAdd(kStatChunksDropped, dropped);
 	FreeUnpinnedChunks();

@@ -1297,6 +1297,9 @@ Tiering(void)
 	if (backup_paused)
 		ereport(LOG, (errmsg("ztsdb: the base backup ended; tiering resumes")));
 	backup_paused = false;
+	/* chunk files that tier moves replaced while it ran (storage_tier.cpp) */
+	if (FilesKeptForBackup())
+		(void) SweepOrphanDirs();
 	/*
 	 * One unsorted warm file per turn while that makes progress (queries
 	 * want them sorted soon; commits wait for each), otherwise a try every

@@ -146,6 +146,12 @@ void		WriterFlushStamps(void);
  */
 bool		WriterMarkerPending(TransactionId xid, uint32 gen, TransactionId *top);
 
+/*
+ * FilesKeptForBackup tells (once) whether a tier move kept files it
+ * replaced because a base backup ran; SweepOrphanDirs removes them.
+ */
+bool		FilesKeptForBackup(void);
+
 /* UpdateApparentSize makes pg_relation_size report the table's file bytes. */
 void		UpdateApparentSize(const core::TableKey &key, uint64 bytes);
 
