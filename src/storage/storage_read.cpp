@@ -525,6 +525,7 @@ OpenTableView(Relation rel, bool open_files, int64 min_ts, int64 max_ts, int nse
 	const core::ManifestChunk *chunks;
 	bool		have_manifest;
 	bool		changed;
+	char	   *dir = NULL;
 
 	view->key = TableKeyOf(rel);
 	view->hot = static_cast<ViewHot *>(palloc(sizeof(ViewHot) * storage_shared->nchunks));
@@ -564,9 +565,12 @@ OpenTableView(Relation rel, bool open_files, int64 min_ts, int64 max_ts, int nse
 					continue;
 				}
 				f->entry = chunks[i];
-				f->path = ChunkPath(view->key, f->entry.meta.chunk_id, f->entry.meta.tier);
+				f->path = NULL;
 				if (open_files)
 				{
+					if (dir == NULL)
+						dir = TableDir(view->key);
+					f->path = ChunkPathIn(dir, f->entry.meta.chunk_id, f->entry.meta.tier);
 					CachedFile *c = AcquireFile(view->key, f->entry, f->path, changed);
 
 					/* no ereport between taking the reference and counting it */

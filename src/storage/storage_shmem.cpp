@@ -171,10 +171,16 @@ ManifestPath(const core::TableKey &key)
 }
 
 char *
+ChunkPathIn(const char *dir, uint64 chunk_id, uint8 tier)
+{
+	return psprintf("%s/" UINT64_FORMAT ".%s", dir, chunk_id,
+					tier == core::kTierCold ? "cold" : "warm");
+}
+
+char *
 ChunkPath(const core::TableKey &key, uint64 chunk_id, uint8 tier)
 {
-	return psprintf("%s/" UINT64_FORMAT ".%s", TableDir(key), chunk_id,
-					tier == core::kTierCold ? "cold" : "warm");
+	return ChunkPathIn(TableDir(key), chunk_id, tier);
 }
 
 uint8 *

@@ -247,6 +247,8 @@ bool		ParseTableDirName(uint32 db, const char *name, core::TableKey *key);
 char	   *TableDir(const core::TableKey &key);
 char	   *ManifestPath(const core::TableKey &key);
 char	   *ChunkPath(const core::TableKey &key, uint64 chunk_id, uint8 tier);
+/* ChunkPathIn is ChunkPath for a table directory already named (TableDir). */
+char	   *ChunkPathIn(const char *dir, uint64 chunk_id, uint8 tier);
 
 /*
  * ReadManifest reads and validates a table's manifest; returns false if the

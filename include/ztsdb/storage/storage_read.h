@@ -38,7 +38,7 @@ struct CachedFile;
 struct ViewFile
 {
 	core::ManifestChunk entry;
-	char	   *path;
+	char	   *path;			/* NULL unless the view opened its files */
 	const uint8 *data;			/* mmap'd, owned by the backend's file cache */
 	size_t		len;
 	CachedFile *cached;			/* the cache entry this view holds a reference on */
