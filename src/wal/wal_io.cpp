@@ -1090,6 +1090,19 @@ WalFollowInbox(InboxCursor *cur, InboxRecordFn apply, void *arg)
 	return more;
 }
 
+bool
+WalRemoveInbox(void)
+{
+	if (unlink(ZTSDB_INBOX) != 0)
+	{
+		if (errno == ENOENT)
+			return false;
+		ereport(ERROR, (errcode_for_file_access(), errmsg("could not remove file \"%s\": %m", ZTSDB_INBOX)));
+	}
+	fsync_fname("ztsdb", true);
+	return true;
+}
+
 void
 WalApplyInbox(void)
 {
@@ -1098,13 +1111,8 @@ WalApplyInbox(void)
 	memset(&cur, 0, sizeof(cur));
 	while (WalFollowInbox(&cur, NULL, NULL))
 		;
-	if (unlink(ZTSDB_INBOX) != 0)
-	{
-		if (errno == ENOENT)
-			return;
-		ereport(ERROR, (errcode_for_file_access(), errmsg("could not remove file \"%s\": %m", ZTSDB_INBOX)));
-	}
-	fsync_fname("ztsdb", true);
+	if (!WalRemoveInbox())
+		return;
 	ereport(LOG,
 			(errmsg("ztsdb: wrote %llu sidecar WAL records received through PostgreSQL's WAL (sidecar LSN %llX to %llX, %llu chunk file images)",
 					(unsigned long long) cur.records, (unsigned long long) cur.first_lsn,

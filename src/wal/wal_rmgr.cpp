@@ -81,14 +81,7 @@ static bool backup_counted = false;	/* this session counts in low_level_backups 
 static bool
 MentionsFunction(const char *sql, const char *name)
 {
-	size_t		len = strlen(name);
-
-	if (sql == NULL)
-		return false;
-	for (const char *p = sql; *p != '\0'; p++)
-		if (pg_strncasecmp(p, name, len) == 0)
-			return true;
-	return false;
+	return sql != NULL && strcasestr(sql, name) != NULL;
 }
 
 static void

@@ -235,8 +235,8 @@ static bool wal_live = false;	/* replay done, new records go to the WAL */
  */
 static bool following = false;
 static bool generation_started = false;
-static InboxCursor follow_cursor;
-constexpr long kFollowPollMs = 50;	/* how often an idle follower looks */	/* the next inbox record to take */
+static InboxCursor follow_cursor;	/* the next inbox record to take */
+constexpr long kFollowPollMs = 50;	/* how often an idle follower looks */
 static uint64 follow_end = 0;	/* end of the sidecar WAL replay found at start */
 
 void
@@ -450,6 +450,30 @@ RepeatDropChunks(const uint8 *payload, const char *who)
 		FreeErrorData(edata);
 	}
 	PG_END_TRY();
+}
+
+/*
+ * ApplyStreamRecord carries out a table record (drop, truncate) or a
+ * repeated drop_chunks met in the stream, as replay (replaying) or a
+ * following standby does; false for other record types.
+ */
+static bool
+ApplyStreamRecord(const uint8 *payload, uint64 lsn, bool replaying)
+{
+	switch (payload[0])
+	{
+		case core::kRecDropIfCommitted:
+		case core::kRecDropIfAborted:
+		case core::kRecTruncate:
+			ApplyTableRecord(payload, lsn, replaying);
+			return true;
+		case core::kRecRequest:
+			/* a drop_chunks that removed chunks at this point of the stream */
+			RepeatDropChunks(payload, replaying ? "replay" : "standby");
+			return true;
+		default:
+			return false;
+	}
 }
 
 static void
@@ -958,16 +982,8 @@ ReplayScan(const uint8 *payload, uint32 len, uint64 lsn, void *arg)
 					ApplyBatch(payload, lsn, true);
 				break;
 			}
-		case core::kRecDropIfCommitted:
-		case core::kRecDropIfAborted:
-		case core::kRecTruncate:
-			ApplyTableRecord(payload, lsn, true);
-			break;
-		case core::kRecRequest:
-			/* a drop_chunks that removed chunks at this point of the stream */
-			RepeatDropChunks(payload, "replay");
-			break;
 		default:
+			(void) ApplyStreamRecord(payload, lsn, true);
 			break;
 	}
 }
@@ -1120,7 +1136,6 @@ Recover(void)
 	}
 
 	/*
-	 * (Not on a standby: the primary may still write the marker.)
 	 * Transactions stamped in a chunk file before their commit marker was
 	 * taken from the ring, whose marker replay did not find: the marker
 	 * follows the stamp in the WAL, so it never became durable (an
@@ -1153,6 +1168,7 @@ Recover(void)
 			if (m == NULL || !MarkerCommitted(m))
 				keys[nkeys++] = SidecarKey(st->key.xid, st->key.generation);
 		}
+		/* not on a standby: the primary may still write the marker */
 		if (nkeys > 0 && !following)
 		{
 			int			files;
@@ -1178,9 +1194,9 @@ Recover(void)
 	ResetReplayCoverage();
 	(void) SweepOrphanDirs();
 	ForgetOldGenerations(rs.oldest_generation);
-	RefreshTierStats();
 	if (following)
 	{
+		RefreshTierStats();
 		follow_end = end;
 		ereport(LOG,
 				(errmsg("ztsdb: standby replayed %llu sidecar WAL records from %llX to %llX; following the primary",
@@ -1462,16 +1478,10 @@ FollowRecord(const uint8 *payload, uint32 len, uint64 lsn, void *arg)
 			ApplyBatch(payload, lsn, false);
 			StatAdd(kStatBatches, 1);
 			break;
-		case core::kRecDropIfCommitted:
-		case core::kRecDropIfAborted:
-		case core::kRecTruncate:
-			ApplyTableRecord(payload, lsn, false);
-			break;
-		case core::kRecRequest:
-			RepeatDropChunks(payload, "standby");
-			break;
 		default:
-			/* run starts, stamps: the primary's; images: WalFollowInbox */
+			/* drops, truncates, drop_chunks; not the primary's run starts
+			 * and stamps, nor images (WalFollowInbox writes those) */
+			(void) ApplyStreamRecord(payload, lsn, false);
 			break;
 	}
 }
@@ -1498,9 +1508,7 @@ Promote(void)
 	WalStartAt(end - end % seg + seg);
 	WalStartRun(CurrentGeneration());
 	wal_live = true;
-	if (unlink(ZTSDB_INBOX) != 0 && errno != ENOENT)
-		ereport(ERROR, (errcode_for_file_access(), errmsg("could not remove file \"%s\": %m", ZTSDB_INBOX)));
-	fsync_fname("ztsdb", true);
+	(void) WalRemoveInbox();
 	ForEachTableDir(CountTableFiles, 0);
 	ereport(LOG,
 			(errmsg("ztsdb: recovery ended after %llu sidecar WAL records received from the primary; the writer takes new rows",

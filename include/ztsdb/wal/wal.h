@@ -139,4 +139,7 @@ struct InboxCursor
 typedef void (*InboxRecordFn) (const uint8 *payload, uint32 len, uint64 lsn, void *arg);
 bool		WalFollowInbox(InboxCursor *cur, InboxRecordFn apply, void *arg);
 
+/* WalRemoveInbox removes the inbox durably; false if there was none. */
+bool		WalRemoveInbox(void);
+
 } // namespace ztsdb
