@@ -8,7 +8,13 @@
 # (ztsdb/heap at few series), 1.0 when ztsdb scales with cardinality as
 # heap's btree does.
 #
-# Sourced by bench/run.sh, which calls cardinality_step on its cluster
+# Then the same again under ztsdb's default GUCs (1 MB hot chunks, 64 MB hot
+# pool, tiering on) with rows ending now, as a user's last day of data: COPY
+# and the three queries on whatever tiers the tiering made of them (figures
+# card_*_defaults_s<S>; at 100,000 series, 5M rows make about 150 warm
+# chunks where the tuned run has 38).
+#
+# Sourced by bench/run.sh, which calls card_step on its cluster
 # (tuned GUCs by then); or run alone, on a throwaway cluster, with the report:
 #   bench/cardinality.sh [--quick|--smoke]
 #
@@ -30,7 +36,8 @@
 # Figures (raw TSV, table heap_btree or ztsdb; report.py prints them as a
 # table of their own): card_copy_rows_per_s_s<S>, card_<q>_ms_<tier>_s<S>,
 # card_bytes_per_row_<tier>_s<S>,
-# card_<q>_<counter>_<tier>_s<S> (ztsdb only).
+# card_<q>_<counter>_<tier>_s<S> (ztsdb only); tier "defaults" for the
+# default-GUC run.
 
 # card_same_rows A B: the two psql -At outputs hold the same rows (sorted);
 # numeric fields may differ by 1e-12 relative.
@@ -50,6 +57,66 @@ card_same_rows() {
 		END { if (NR % 2 == 1) exit 1 }'
 }
 
+# card_measure TIER S: check each query of $work/card_queries.tsv against
+# heap, record the ztsdb scan's counters and time both sides (tier: hot,
+# warm, cold, or defaults).  Needs card_step's $timing $rounds $hi.
+card_measure() {
+	local tier=$1 S=$2 q sql t i name
+	while IFS=$'\t' read -r q sql; do
+		# the result check: three fixed parameter sets
+		for t in heap_btree ztsdb; do
+			: > "$work/card_${q}_$t.out"
+			for i in 0 1 2; do
+				echo "${sql//TABLE/card_$t};" | psql -At -F '|' -v s=$(( (S * (2 * i + 1) / 7 + 3) % S )) \
+					-v off=$(( hi * i / 2 )) >> "$work/card_${q}_$t.out"
+			done
+		done
+		if ! card_same_rows "$work/card_${q}_heap_btree.out" "$work/card_${q}_ztsdb.out"; then
+			echo "cardinality $q ($S series, $tier): ztsdb's rows differ from heap's" >&2
+			diff <(sort "$work/card_${q}_heap_btree.out") <(sort "$work/card_${q}_ztsdb.out") | head -20 >&2
+			exit 1
+		fi
+		# what the ztsdb scan skipped (first fixed parameters)
+		echo "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) ${sql//TABLE/card_ztsdb};" |
+			psql -At -v s=$(( (S / 7 + 3) % S )) -v off=0 > "$work/card_${q}.plan"
+		local node counters=""
+		node=$({ grep -o 'Custom Scan (Ztsdb[A-Za-z]*)' "$work/card_${q}.plan" || true; } |
+			head -1 | sed 's/Custom Scan (\(.*\))/\1/')
+		for name in "Chunks Scanned" "Chunks Skipped" "Blocks Scanned" "Blocks Skipped" "Hot Rows Read"; do
+			local n key
+			n=$(sed -n "s/.*$name: \([0-9]*\).*/\1/p" "$work/card_${q}.plan" | awk '{s += $1} END {print s + 0}')
+			key=$(echo "$name" | tr 'A-Z ' 'a-z_')
+			record "card_${q}_${key}_${tier}_s$S" ztsdb "$n"
+			counters="$counters $key=$n"
+		done
+		if [ "$mode" = smoke ] && [ $tier != hot ]; then
+			step "  $tier $q: same rows as heap; ${node:-no ztsdb node};$counters"
+			continue	# the smoke run (make test) times the hot tier only
+		fi
+		# timing
+		{
+			echo "\\set s random(0, $(( S - 1 )))"
+			echo "\\set off random(0, $hi)"
+		} > "$work/card_vars.sql"
+		rm -f "$work"/card_lat_*
+		for ((i = 0; i < rounds; i++)); do
+			for t in heap_btree ztsdb; do
+				{ cat "$work/card_vars.sql"; echo "${sql//TABLE/card_$t};"; } > "$work/card_bench_$t.sql"
+				rm -f "$work"/pgbench_log.*
+				(cd "$work" && pgbench -c 1 $timing -l -f "$work/card_bench_$t.sql" >/dev/null)
+				cat "$work"/pgbench_log.* | awk '{print $3}' >> "$work/card_lat_$t"
+			done
+		done
+		local mh mz
+		mh=$(sort -n "$work/card_lat_heap_btree" | awk '{v[NR]=$1} END {printf "%.3f", v[int((NR+1)/2)]/1000}')
+		mz=$(sort -n "$work/card_lat_ztsdb" | awk '{v[NR]=$1} END {printf "%.3f", v[int((NR+1)/2)]/1000}')
+		record "card_${q}_ms_${tier}_s$S" heap_btree "$mh"
+		record "card_${q}_ms_${tier}_s$S" ztsdb "$mz"
+		step "  $tier $q: heap $mh ms, ztsdb $mz ms ($(awk -v z="$mz" -v h="$mh" 'BEGIN {printf "%.2f", z / (h > 0 ? h : 1)}')x;" \
+			"${node:-no ztsdb node};$counters; $(wc -l < "$work/card_lat_ztsdb") runs)"
+	done < "$work/card_queries.tsv"
+}
+
 # card_step: load, check, time; needs run.sh's psql, pgbench, step, record,
 # $work, $mode.
 card_step() {
@@ -60,15 +127,34 @@ card_step() {
 		*)     rows=20000;   counts="20 2000";    timing="-t 3"; rounds=1 ;;
 	esac
 	span=86400
+	local variant suffix base tiers
+	for variant in tuned defaults; do
+	if [ $variant = defaults ]; then
+		# ztsdb's defaults win over the tuned lines of postgresql.conf
+		# (ALTER SYSTEM is read after it); the rows end now, so nothing is
+		# old enough for cold_after and the tiering leaves them warm, as
+		# a user's last day of data
+		for name in $(bench_ztsdb_tuned_lines | sed 's/ *=.*//'); do
+			psql -c "ALTER SYSTEM SET $name = '$(psql -Atc "SELECT boot_val FROM pg_settings WHERE name = '$name'")'"
+		done
+		"$bindir/pg_ctl" -D "$data" -l "$work/log" -w restart >/dev/null
+		suffix=_defaults
+		base="date_trunc('hour', now()) - interval '1 day'"
+		tiers=defaults
+	else
+		suffix=
+		base="'2024-01-01 00:00:00+00'::timestamptz"
+		tiers="hot warm cold"
+	fi
 	for S in $counts; do
 		npoints=$(( rows / S ))
-		step "cardinality: $S series x $npoints points over one day ($(( S * npoints )) rows), ztsdb and heap + btree(series_id, ts)"
+		step "cardinality ($variant ztsdb GUCs): $S series x $npoints points over one day ($(( S * npoints )) rows), ztsdb and heap + btree(series_id, ts)"
 		psql <<SQL
 DROP TABLE IF EXISTS card_ztsdb, card_heap_btree;
 CREATE TABLE card_ztsdb (ts timestamptz NOT NULL, series_id int NOT NULL, value float8) USING ztsdb;
 CREATE TABLE card_heap_btree (ts timestamptz NOT NULL, series_id int NOT NULL, value float8);
 CREATE INDEX ON card_heap_btree (series_id, ts);
-COPY (SELECT '2024-01-01 00:00:00+00'::timestamptz + (p * $span / $npoints) * interval '1 s',
+COPY (SELECT $base + (p * $span / $npoints) * interval '1 s',
              s, (abs(hashint8(s::int8 * 1000003 + p)) % 100000) / 100.0
         FROM generate_series(0, $npoints - 1) p, generate_series(0, $S - 1) s ORDER BY p, s)
   TO '$work/card.csv' CSV;
@@ -79,7 +165,7 @@ SQL
 			start=$(date +%s%3N)
 			psql -c "\\copy card_$t FROM '$work/card.csv' CSV"
 			end=$(date +%s%3N)
-			record "card_copy_rows_per_s_s$S" "$t" "$(( S * npoints * 1000 / (end - start + 1) ))"
+			record "card_copy_rows_per_s${suffix}_s$S" "$t" "$(( S * npoints * 1000 / (end - start + 1) ))"
 			step "  COPY $t: $(( end - start )) ms"
 		done
 		psql -c "VACUUM ANALYZE card_heap_btree" -c "ANALYZE card_ztsdb"
@@ -94,10 +180,19 @@ q1	SELECT ts, value FROM TABLE WHERE series_id = :s AND $w1
 q2	SELECT count(*), sum(value), max(value) FROM TABLE WHERE series_id = :s
 q10	SELECT series_id, count(*), sum(value) FROM TABLE WHERE series_id IN ($in10) AND $w1 GROUP BY 1 ORDER BY 1
 Q
-		for tier in hot warm cold; do
+		for tier in $tiers; do
 			case $tier in
-				warm) psql -Atc "SELECT ztsdb.seal('card_ztsdb')" >/dev/null ;;
+				warm) psql -Atc "SELECT ztsdb.seal('card_ztsdb')" >/dev/null; bench_wait_merges ;;
 				cold) psql -Atc "SELECT ztsdb.compress('card_ztsdb')" >/dev/null ;;
+				defaults)
+					# what the tiering makes of the rows on its own: wait
+					# until it has sealed every hot chunk (seal_idle_timeout)
+					# and merged the warm files
+					for i in $(seq 60); do
+						[ "$(psql -Atc "SELECT count(*) FROM ztsdb.chunks('card_ztsdb') WHERE tier = 'hot'")" = 0 ] && break
+						sleep 1
+					done
+					bench_wait_merges ;;
 			esac
 			step "  $tier: ztsdb chunks $(psql -Atc "SELECT string_agg(tier || ' ' || n, ', ') FROM
 				(SELECT tier, count(*) n FROM ztsdb.chunks('card_ztsdb') GROUP BY 1 ORDER BY 1) c")"
@@ -105,63 +200,15 @@ Q
 				"$(psql -Atc "SELECT round(coalesce(sum(bytes), 0)::numeric / $(( S * npoints )), 2) FROM ztsdb.chunks('card_ztsdb')")"
 			record "card_bytes_per_row_${tier}_s$S" heap_btree \
 				"$(psql -Atc "SELECT round(pg_total_relation_size('card_heap_btree')::numeric / $(( S * npoints )), 2)")"
-			while IFS=$'\t' read -r q sql; do
-				# the result check: three fixed parameter sets
-				for t in heap_btree ztsdb; do
-					: > "$work/card_${q}_$t.out"
-					for i in 0 1 2; do
-						echo "${sql//TABLE/card_$t};" | psql -At -F '|' -v s=$(( (S * (2 * i + 1) / 7 + 3) % S )) \
-							-v off=$(( hi * i / 2 )) >> "$work/card_${q}_$t.out"
-					done
-				done
-				if ! card_same_rows "$work/card_${q}_heap_btree.out" "$work/card_${q}_ztsdb.out"; then
-					echo "cardinality $q ($S series, $tier): ztsdb's rows differ from heap's" >&2
-					diff <(sort "$work/card_${q}_heap_btree.out") <(sort "$work/card_${q}_ztsdb.out") | head -20 >&2
-					exit 1
-				fi
-				# what the ztsdb scan skipped (first fixed parameters)
-				echo "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) ${sql//TABLE/card_ztsdb};" |
-					psql -At -v s=$(( (S / 7 + 3) % S )) -v off=0 > "$work/card_${q}.plan"
-				local node counters=""
-				node=$({ grep -o 'Custom Scan (Ztsdb[A-Za-z]*)' "$work/card_${q}.plan" || true; } |
-					head -1 | sed 's/Custom Scan (\(.*\))/\1/')
-				for name in "Chunks Scanned" "Chunks Skipped" "Blocks Scanned" "Blocks Skipped" "Hot Rows Read"; do
-					local n key
-					n=$(sed -n "s/.*$name: \([0-9]*\).*/\1/p" "$work/card_${q}.plan" | awk '{s += $1} END {print s + 0}')
-					key=$(echo "$name" | tr 'A-Z ' 'a-z_')
-					record "card_${q}_${key}_${tier}_s$S" ztsdb "$n"
-					counters="$counters $key=$n"
-				done
-				if [ "$mode" = smoke ] && [ $tier != hot ]; then
-					step "  $tier $q: same rows as heap; ${node:-no ztsdb node};$counters"
-					continue	# the smoke run (make test) times the hot tier only
-				fi
-				# timing
-				{
-					echo "\\set s random(0, $(( S - 1 )))"
-					echo "\\set off random(0, $hi)"
-				} > "$work/card_vars.sql"
-				rm -f "$work"/card_lat_*
-				for ((i = 0; i < rounds; i++)); do
-					for t in heap_btree ztsdb; do
-						{ cat "$work/card_vars.sql"; echo "${sql//TABLE/card_$t};"; } > "$work/card_bench_$t.sql"
-						rm -f "$work"/pgbench_log.*
-						(cd "$work" && pgbench -c 1 $timing -l -f "$work/card_bench_$t.sql" >/dev/null)
-						cat "$work"/pgbench_log.* | awk '{print $3}' >> "$work/card_lat_$t"
-					done
-				done
-				local mh mz
-				mh=$(sort -n "$work/card_lat_heap_btree" | awk '{v[NR]=$1} END {printf "%.3f", v[int((NR+1)/2)]/1000}')
-				mz=$(sort -n "$work/card_lat_ztsdb" | awk '{v[NR]=$1} END {printf "%.3f", v[int((NR+1)/2)]/1000}')
-				record "card_${q}_ms_${tier}_s$S" heap_btree "$mh"
-				record "card_${q}_ms_${tier}_s$S" ztsdb "$mz"
-				step "  $tier $q: heap $mh ms, ztsdb $mz ms ($(awk -v z="$mz" -v h="$mh" 'BEGIN {printf "%.2f", z / (h > 0 ? h : 1)}')x;" \
-					"${node:-no ztsdb node};$counters; $(wc -l < "$work/card_lat_ztsdb") runs)"
-			done < "$work/card_queries.tsv"
+			card_measure "$tier" "$S"
 		done
 		psql -c "DROP TABLE card_ztsdb, card_heap_btree"
 		rm -f "$work/card.csv"
 	done
+	done
+	# back to the tuned settings for the steps that follow
+	psql -c "ALTER SYSTEM RESET ALL"
+	"$bindir/pg_ctl" -D "$data" -l "$work/log" -w restart >/dev/null
 }
 
 # Run alone: a throwaway cluster configured as make bench's (tuned GUCs: the

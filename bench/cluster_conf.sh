@@ -25,6 +25,25 @@ bench_ztsdb_tuned_lines() {
 }
 bench_ztsdb_tuned() { bench_ztsdb_tuned_lines >> "$1/postgresql.conf"; }
 
+# bench_wait_merges: after a seal, wait until the tiering has merged the
+# new warm files (ztsdb.merge_warm: the count of merged files has not
+# moved for five seconds), so the warm figures time the files a user's
+# queries meet, not a merge in progress.  Needs psql.
+bench_wait_merges() {
+	local prev=-1 cur same=0 i
+	for i in $(seq 240); do
+		cur=$(psql -Atc "SELECT value FROM ztsdb.stats() WHERE metric = 'warm_chunks_merged'")
+		if [ "$cur" = "$prev" ]; then
+			same=$(( same + 1 ))
+			[ $same -ge 5 ] && return 0
+		else
+			same=0
+		fi
+		prev=$cur
+		sleep 1
+	done
+}
+
 # bench_standalone NAME PORT: for a make bench step run on its own
 # (bench/tsbs.sh, bench/cardinality.sh): a throwaway cluster configured as
 # make bench's, with the tuned ztsdb GUCs (the data set stays hot until the

@@ -110,7 +110,8 @@ def card_table(figures):
     head = f"{'figure':22}" + "".join(f"{'S=' + str(s) + ' z/heap':>16}" for s in counts) + \
         f"{'S=' + str(hi) + ' / S=' + str(lo):>18}"
     lines = ["High cardinality (bench/cardinality.sh): same rows, few vs many series; ztsdb / heap+btree",
-             "(rows/s: higher is better; ms, bytes: lower is better), then the ratio of ratios (1.0: scales as heap)",
+             "(rows/s: higher is better; ms, bytes: lower is better), then the ratio of ratios (1.0: scales as heap);",
+             "*_defaults: ztsdb's default GUCs, rows of the last day left to the tiering; the others tuned, tier by tier",
              head]
     figs = [k for k in by if "_ms_" in k or k.startswith("copy_") or k.startswith("bytes_")]
     for fig in figs:

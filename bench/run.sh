@@ -205,6 +205,7 @@ for t in $tables; do run_queries hot "$t"; done
 
 step "seal ztsdb chunks (warm)"
 psql -Atc "SELECT ztsdb.seal('t_ztsdb')" >/dev/null
+bench_wait_merges
 record bytes_per_row ztsdb_warm "$(ztsdb_size)"
 run_queries warm ztsdb
 
@@ -234,6 +235,7 @@ if [ "$mode" = full ]; then
 	for t in $tables; do run_queries scraped_hot "$t"; done
 fi
 psql -Atc "SELECT ztsdb.seal('t_ztsdb')" >/dev/null
+bench_wait_merges
 record scraped_bytes_per_row ztsdb_warm "$(ztsdb_size)"
 [ "$mode" = full ] && run_queries scraped_warm ztsdb
 psql -Atc "SELECT ztsdb.compress('t_ztsdb')" >/dev/null

@@ -163,7 +163,7 @@ SQL
 	: > "$plans"
 	for tier in hot warm cold; do
 		case $tier in
-			warm) psql -Atc "SELECT ztsdb.seal('cpu_ztsdb')" >/dev/null ;;
+			warm) psql -Atc "SELECT ztsdb.seal('cpu_ztsdb')" >/dev/null; bench_wait_merges ;;
 			cold) psql -Atc "SELECT ztsdb.compress('cpu_ztsdb')" >/dev/null ;;
 		esac
 		step "tsbs $tier: ztsdb chunks $(psql -Atc "SELECT string_agg(tier || ' ' || n, ', ') FROM

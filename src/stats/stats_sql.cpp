@@ -93,6 +93,7 @@ static const char *const stat_names[kStatCount] = {
 	"generations_kept",
 	"sidecar_commits_kept",
 	"analyze_rows_read",
+	"warm_chunks_merged",
 };
 
 static int64

@@ -1243,14 +1243,15 @@ AppendBits(uint8 *dst, uint64 at, const uint8 *src, uint32 n)
 }
 
 /*
- * MergeGroup writes the warm chunks group[0..n) of one window as one cold
- * file under a new chunk id, swaps them for it in the manifest and
- * removes their files.  Returns n (chunks compressed), or 0 while rows of
- * open transactions keep it waiting (or, rows all aborted, removes them).
+ * MergeGroup writes the warm chunks group[0..n) of one window as one file
+ * of tier out (cold: compression; warm: MergeWarmFiles) under a new chunk
+ * id, swaps them for it in the manifest and removes their files.  Returns
+ * n (chunks moved), or 0 while rows of open transactions keep it waiting
+ * (or, rows all aborted, removes them).
  */
 static int
 MergeGroup(const core::TableKey &key, TableEntry *entry, const Manifest &m,
-		   const uint32 *group, int n)
+		   const uint32 *group, int n, uint8 out)
 {
 	const core::ChunkLayout &layout = m.header.layout;
 	RowSource	src;
@@ -1355,15 +1356,14 @@ MergeGroup(const core::TableKey &key, TableEntry *entry, const Manifest &m,
 	src.nrows = at;
 
 	new_id = Max(entry->next_chunk_id, m.header.next_chunk_id);
-	file = BuildChunkFile(layout, src, new_id, core::kTierCold, false, &out_len, &meta, &filter,
-						  &empty);
+	file = BuildChunkFile(layout, src, new_id, out, false, &out_len, &meta, &filter, &empty);
 	if (file == NULL && !empty)
 		return 0;				/* rows of open transactions: try again later */
 	entry->next_chunk_id = new_id + 1;
 	raw = total > 0 ? raw / total * meta.nrows : 0;	/* aborted rows are gone */
 	if (file != NULL)
-		WriteFileDurably(ChunkPath(key, new_id, core::kTierCold), file, out_len);
-	ImageIfBackup(key, new_id, core::kTierCold, file, out_len);
+		WriteFileDurably(ChunkPath(key, new_id, out), file, out_len);
+	ImageIfBackup(key, new_id, out, file, out_len);
 	CrashPoint(kFaultCrashMoveFile);
 
 	/* swap the entries in a fresh copy of the manifest */
@@ -1399,10 +1399,10 @@ MergeGroup(const core::TableKey &key, TableEntry *entry, const Manifest &m,
 	StatAdd(kStatBytesWarm, (uint64) -(int64) old_bytes);
 	if (file != NULL)
 	{
-		StatAdd(kStatChunksCold, 1);
-		StatAdd(kStatBytesCold, out_len);
+		StatAdd(out == core::kTierCold ? kStatChunksCold : kStatChunksWarm, 1);
+		StatAdd(out == core::kTierCold ? kStatBytesCold : kStatBytesWarm, out_len);
 	}
-	StatAdd(kStatChunksCompressed, n);
+	StatAdd(out == core::kTierCold ? kStatChunksCompressed : kStatWarmChunksMerged, n);
 	return n;
 }
 
@@ -1458,7 +1458,7 @@ MergeWarm(const core::TableKey &key, int64 older_than, bool whole_windows)
 		}
 		for (int g = 0; g < n; g++)
 			taken[group[g]] = true;
-		moved += MergeGroup(key, entry, m, group, n);
+		moved += MergeGroup(key, entry, m, group, n, core::kTierCold);
 	}
 	return moved;
 }
@@ -1541,6 +1541,131 @@ CompressChunks(const core::TableKey *key, int64 older_than)
 	moved = ForEachTableDir(CompressTableByWindow, older_than);
 	merge_budget = -1;
 	return moved;
+}
+
+/*
+ * Merging warm files.  Each seal makes one warm file of a hot chunk's rows
+ * (ztsdb.hot_chunk_size), and with many series a window gets many of them
+ * (100,000 series, 5M rows, 1 MB chunks: about 150), each holding a few
+ * rows of most series: a query for one series then searches every one.
+ * So the tiering merges the sorted warm files of a window, size class by
+ * size class, into larger sorted warm files, as a size-tiered log-
+ * structured merge does: class k holds files of about 8^k hot chunks
+ * (from half of that to four times), and kWarmFanIn files of one class
+ * become one of the next, up to kMergeRawBytes.  Each row is rewritten
+ * about once per class it climbs, two or three times until compression
+ * takes the window.  Unsorted files wait for RewriteWarm.  One merge per
+ * pass, as for compression, so the writer returns to the ring soon.
+ */
+constexpr int kWarmFanIn = 8;
+
+static int
+WarmClass(uint64 raw)
+{
+	uint64		base = Max((uint64) guc_hot_chunk_kb * 1024, (uint64) 1);
+	int			k = 0;
+
+	for (uint64 hi = base * 4; raw >= hi && k < 16; hi *= kWarmFanIn)
+		k++;
+	return k;
+}
+
+static bool merge_warm_more = false;
+
+/* MergeCandidate says whether warm chunk mc may be merged with others. */
+static bool
+MergeCandidate(const core::ManifestChunk &mc)
+{
+	return mc.meta.tier == core::kTierWarm && (mc.meta.flags & core::kChunkSorted) &&
+		mc.raw_bytes * 2 <= kMergeRawBytes;
+}
+
+static int
+MergeWarmTable(const core::TableKey &key, int64 arg)
+{
+	Manifest	m;
+	TableEntry *entry;
+	int64		open_windows[64];
+	const int	kMaxOpen = (int) lengthof(open_windows);
+	int			nopen = 0;
+	bool	   *taken;
+	uint32	   *group;
+
+	(void) arg;
+	if (merge_budget == 0)
+	{
+		merge_warm_more = true;
+		return 0;
+	}
+	if (!ReadManifest(key, &m) || m.header.nchunks < 2)
+		return 0;
+	entry = EnsureTable(key, m.header.layout);
+	/* the windows rows still arrive in (a hot chunk of theirs is left) */
+	LWLockAcquire(&entry->lock, LW_SHARED);
+	for (int h = entry->hot_head; h >= 0 && nopen < kMaxOpen; h = hot_chunks[h].next)
+		open_windows[nopen++] = hot_chunks[h].window_start;
+	LWLockRelease(&entry->lock);
+	taken = static_cast<bool *>(palloc0(sizeof(bool) * m.header.nchunks));
+	group = static_cast<uint32 *>(palloc(sizeof(uint32) * m.header.nchunks));
+	for (uint32 i = 0; i < m.header.nchunks; i++)
+	{
+		int64		window = WindowOf(m.chunks[i].meta.min_ts);
+		int			cls = WarmClass(m.chunks[i].raw_bytes);
+		bool		settled = nopen < kMaxOpen;
+		uint64		raw = 0;
+		int			n = 0;
+
+		if (taken[i] || !MergeCandidate(m.chunks[i]))
+			continue;
+		for (int h = 0; h < nopen; h++)
+			settled &= open_windows[h] != window;
+		/*
+		 * The window's files of this class, in manifest (seal) order; once
+		 * no hot chunk of the window is left, all its files, whatever
+		 * their class: a window that rows no longer arrive in ends as few
+		 * files as kMergeRawBytes allows.
+		 */
+		for (uint32 j = i; j < m.header.nchunks; j++)
+		{
+			const core::ManifestChunk &mc = m.chunks[j];
+
+			if (taken[j] || !MergeCandidate(mc) || WindowOf(mc.meta.min_ts) != window ||
+				(!settled && WarmClass(mc.raw_bytes) != cls))
+				continue;
+			taken[j] = true;
+			if (raw + mc.raw_bytes > kMergeRawBytes)
+				continue;
+			group[n++] = j;
+			raw += mc.raw_bytes;
+		}
+		if (n < (settled ? 2 : kWarmFanIn))
+			continue;
+		if (merge_budget > 0)
+			merge_budget--;
+		merge_warm_more = true;	/* the next pass looks again */
+		return MergeGroup(key, entry, m, group, n, core::kTierWarm);
+	}
+	return 0;
+}
+
+int
+MergeWarmChunks(void)
+{
+	int			moved;
+
+	merge_budget = 1;
+	moved = ForEachTableDir(MergeWarmTable, 0);
+	merge_budget = -1;
+	return moved;
+}
+
+bool
+MergeWarmMore(void)
+{
+	bool		more = merge_warm_more;
+
+	merge_warm_more = false;
+	return more;
 }
 
 bool

@@ -24,6 +24,7 @@ int			guc_chunk_time_interval_s = 86400;
 int			guc_seal_idle_s = 10;
 int			guc_max_pin_wait_ms = 30000;
 int			guc_cold_after_s = 7 * 86400;
+bool		guc_merge_warm = true;
 int			guc_backend_heap_keep_kb = 16384;
 int			guc_wal_io = kWalIoSync;
 int			guc_wal_segment_mb = 16;
@@ -120,6 +121,11 @@ GucInit(void)
 							"Compress the warm chunks of time windows that ended longer ago than this (one cold chunk per window); -1 disables.",
 							NULL, &guc_cold_after_s, 7 * 86400, -1, INT_MAX,
 							PGC_SIGHUP, GUC_UNIT_S, NULL, NULL, NULL);
+	DefineCustomBoolVariable("ztsdb.merge_warm",
+							 "Merge the small warm chunks of a time window into larger ones (eight of a size into one while rows arrive in the window, all of them once it has no hot chunk left).",
+							 "Each seal makes one warm chunk; with many series a window gets many, and a query for one series searches every one of them.",
+							 &guc_merge_warm, true,
+							 PGC_SIGHUP, 0, NULL, NULL, NULL);
 	DefineCustomEnumVariable("ztsdb.wal_io",
 							 "How the sidecar WAL is written: plain pwrite/fdatasync (sync), io_uring, or auto.",
 							 "auto uses io_uring and falls back to sync where the kernel refuses it.  sync is the "

@@ -1343,6 +1343,13 @@ Tiering(void)
 		if (CompressMore())
 			last_tier = 0;		/* the next turn merges the next window */
 	}
+	if (guc_merge_warm)
+	{
+		(void) MergeWarmChunks();
+		if (MergeWarmMore())
+			last_tier = 0;
+	}
+
 	{
 		static uint64 last_cp = 0;
 		uint64		cp = CheckpointLsn(WalInsertLsn());

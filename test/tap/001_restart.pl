@@ -14,6 +14,7 @@ shared_preload_libraries = 'ztsdb'
 ztsdb.hot_pool_size = 16MB
 ztsdb.hot_chunk_size = 512kB
 ztsdb.cold_after = -1
+ztsdb.merge_warm = off
 ztsdb.seal_idle_timeout = 1h
 });
 $node->start;

@@ -65,6 +65,50 @@ $node->restart;
 $node->safe_psql('postgres', 'SELECT count(*) FROM m');
 ok(!-d $node->data_dir . "/ztsdb/$oid", 'its directory is gone after the restart');
 is($node->safe_psql('postgres', 'SELECT count(*) FROM m'), 8640 + 300000, 'live tables untouched by the sweep');
+
+# many series in one window: seals leave many small sorted warm files, each
+# with a few rows of most series; the tiering merges them (eight of a size
+# class into one while rows arrive, all of them once the window has no hot
+# chunk left), so a series query searches one file instead of twenty
+$node->safe_psql('postgres', q{
+CREATE TABLE w (ts timestamptz NOT NULL, series_id int NOT NULL, value float8) USING ztsdb;
+CREATE TABLE w_heap (ts timestamptz NOT NULL, series_id int NOT NULL, value float8);
+INSERT INTO w_heap SELECT date_trunc('day', now()) + interval '2 days' + (i / 2000) * interval '1 s', i % 2000, i
+  FROM generate_series(0, 199999) i;
+});
+# one statement per seal, so each warm file holds one chunk's rows
+for my $part (0 .. 9)
+{
+	$node->safe_psql('postgres', qq{
+INSERT INTO w SELECT * FROM w_heap WHERE value >= $part * 20000 AND value < ($part + 1) * 20000 ORDER BY value;
+SELECT ztsdb.seal('w');
+});
+}
+my $warm_files = q{SELECT count(*) FROM ztsdb.chunks('w') WHERE tier = 'warm'};
+my $merged = q{SELECT value FROM ztsdb.stats() WHERE metric = 'warm_chunks_merged'};
+my $answers = q{SELECT count(*), sum(value), count(DISTINCT series_id), max(ts) FROM TBL;
+SELECT count(*), sum(value), min(ts), max(ts) FROM TBL WHERE series_id = 1234;
+SELECT series_id, count(*), sum(value) FROM TBL WHERE series_id IN (0, 17, 1999)
+  AND ts >= date_trunc('day', now()) + interval '2 days 10 s' AND ts < date_trunc('day', now()) + interval '2 days 70 s'
+  GROUP BY 1 ORDER BY 1;};
+(my $heap_q = $answers) =~ s/TBL/w_heap/g;
+(my $ztsdb_q = $answers) =~ s/TBL/w/g;
+my $want = $node->safe_psql('postgres', $heap_q);
+ok($node->poll_query_until('postgres', "SELECT ($merged) >= 8 AND ($warm_files) = 1"),
+	'small warm files of one window are merged by themselves');
+is($node->safe_psql('postgres', $ztsdb_q), $want, 'merged warm files answer as heap does');
+like($node->safe_psql('postgres', qq{EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+SELECT count(*) FROM w WHERE series_id = 1234}), qr/Chunks Scanned: 1\b/,
+	'a series query scans the one merged file');
+is($node->safe_psql('postgres', q{SELECT count(*) FROM ztsdb.chunks('w') WHERE tier = 'hot'}), '0',
+	'no rows left behind in hot chunks');
+$node->restart;
+is($node->safe_psql('postgres', $ztsdb_q), $want, 'merged warm files survive a restart');
+my @wfiles = glob($node->data_dir . '/ztsdb/*/' .
+	$node->safe_psql('postgres', q{SELECT relfilenode FROM pg_class WHERE relname = 'w'}) . '/*.warm');
+is(scalar(@wfiles), $node->safe_psql('postgres', $warm_files) + 0,
+	'the merged files are gone from the table directory');
+
 ok(!grep(/terminated by signal/, slurp_file($node->logfile)), 'no process terminated by a signal');
 $node->stop;
 done_testing();

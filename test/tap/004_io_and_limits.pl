@@ -20,6 +20,7 @@ ztsdb.hot_chunk_size = 64kB
 ztsdb.ring_slots = 4
 ztsdb.ring_slot_size = 8kB
 ztsdb.cold_after = -1
+ztsdb.merge_warm = off
 ztsdb.seal_idle_timeout = 1h
 });
 $node->start;

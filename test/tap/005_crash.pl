@@ -19,6 +19,7 @@ ztsdb.hot_pool_size = 8MB
 ztsdb.hot_chunk_size = 128kB
 ztsdb.wal_segment_size = 1MB
 ztsdb.cold_after = -1
+ztsdb.merge_warm = off
 ztsdb.seal_idle_timeout = 1h
 restart_after_crash = on
 });

@@ -15,6 +15,7 @@ $node->append_conf('postgresql.conf', qq{
 shared_preload_libraries = 'ztsdb'
 ztsdb.wal_flush_delay = 10s
 ztsdb.cold_after = -1
+ztsdb.merge_warm = off
 ztsdb.seal_idle_timeout = 1h
 });
 $node->start;

@@ -21,6 +21,7 @@ $node->append_conf('postgresql.conf', qq{
 shared_preload_libraries = 'ztsdb'
 max_prepared_transactions = 2
 ztsdb.cold_after = -1
+ztsdb.merge_warm = off
 ztsdb.seal_idle_timeout = 1h
 ztsdb.hot_chunk_size = 256kB
 wal_writer_delay = 10s

@@ -15,6 +15,7 @@ shared_preload_libraries = 'ztsdb'
 ztsdb.hot_pool_size = 16MB
 ztsdb.hot_chunk_size = 256kB
 ztsdb.cold_after = -1
+ztsdb.merge_warm = off
 autovacuum_naptime = 1s
 log_autovacuum_min_duration = 0
 });

@@ -19,6 +19,7 @@ $node->init;
 $node->append_conf('postgresql.conf', qq{
 shared_preload_libraries = 'ztsdb'
 ztsdb.cold_after = -1
+ztsdb.merge_warm = off
 ztsdb.seal_idle_timeout = 1h
 ztsdb.hot_pool_size = 8MB
 ztsdb.hot_chunk_size = 256kB

@@ -16,6 +16,7 @@ $node->append_conf('postgresql.conf', qq{
 shared_preload_libraries = 'ztsdb'
 ztsdb.hot_pool_size = 16MB
 ztsdb.cold_after = -1
+ztsdb.merge_warm = off
 });
 $node->start;
 $node->safe_psql('postgres', q{

@@ -26,6 +26,7 @@ wal_writer_delay = 10s
 autovacuum = off
 ztsdb.wal_flush_delay = 10s
 ztsdb.cold_after = -1
+ztsdb.merge_warm = off
 ztsdb.seal_idle_timeout = 1h
 });
 $node->start;

@@ -21,6 +21,7 @@ shared_preload_libraries = 'ztsdb'
 autovacuum = off
 wal_writer_delay = 10s
 ztsdb.cold_after = -1
+ztsdb.merge_warm = off
 ztsdb.seal_idle_timeout = 1h
 });
 $node->start;

@@ -23,6 +23,7 @@ use ZtsdbTap;
 my $conf = qq{
 shared_preload_libraries = 'ztsdb'
 ztsdb.cold_after = -1
+ztsdb.merge_warm = off
 ztsdb.seal_idle_timeout = 1h
 ztsdb.hot_chunk_size = '1MB'
 };

@@ -17,6 +17,7 @@ $node->append_conf('postgresql.conf', qq{
 shared_preload_libraries = 'ztsdb'
 autovacuum = off
 ztsdb.cold_after = -1
+ztsdb.merge_warm = off
 ztsdb.seal_idle_timeout = 1h
 });
 $node->start;

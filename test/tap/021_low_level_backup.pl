@@ -21,6 +21,7 @@ $node->init(allows_streaming => 1);
 $node->append_conf('postgresql.conf', q{
 shared_preload_libraries = 'ztsdb'
 ztsdb.cold_after = -1
+ztsdb.merge_warm = off
 ztsdb.seal_idle_timeout = 1h
 ztsdb.hot_chunk_size = '1MB'
 });

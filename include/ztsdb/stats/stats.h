@@ -43,6 +43,7 @@ enum StatId
 	kStatGenerationsKept,		/* gauge: writer generations ztsdb/wal/generations holds */
 	kStatSidecarCommitsKept,	/* gauge: entries of ztsdb/wal/sidecar_commits */
 	kStatAnalyzeRows,			/* rows ANALYZE's sampling scans looked at */
+	kStatWarmChunksMerged,		/* warm files merged into larger warm files */
 	kStatCount
 };
 

@@ -70,6 +70,15 @@ int			CompressChunks(const core::TableKey *key, int64 older_than);
 bool		CompressMore(void);
 
 /*
+ * MergeWarmChunks, the tiering policy's, merges (at most one group per
+ * call) sorted warm files of one window and size class into one larger
+ * sorted warm file (storage_tier.cpp); MergeWarmMore tells (once) whether
+ * the writer should call it again soon.
+ */
+int			MergeWarmChunks(void);
+bool		MergeWarmMore(void);
+
+/*
  * ResortChunks rewrites unsorted warm files (stamped by forced seals) as
  * sorted ones once their transactions have ended; returns how many.
  */

@@ -47,6 +47,7 @@ extern int	guc_chunk_time_interval_s;	/* time window of a chunk */
 extern int	guc_max_pin_wait_ms;		/* readers' pins, pool full: then cancel/terminate */
 extern int	guc_seal_idle_s;			/* seal a closed window idle this long */
 extern int	guc_cold_after_s;			/* compress chunks older than this; -1 off */
+extern bool guc_merge_warm;			/* merge small warm chunks of a window */
 extern int	guc_backend_heap_keep_kb;	/* malloc trim threshold of backends; 0: glibc's */
 extern int	guc_wal_io;					/* WalIoMode */
 extern int	guc_debug_fault;			/* DebugFault; tests only */
