@@ -186,10 +186,12 @@ Q
 				cold) psql -Atc "SELECT ztsdb.compress('card_ztsdb')" >/dev/null ;;
 				defaults)
 					# what the tiering makes of the rows on its own: wait
-					# until it has sealed every hot chunk (seal_idle_timeout)
+					# until it has sealed the hot chunks of past windows
+					# (seal_idle_timeout; today's stay hot while it lasts)
 					# and merged the warm files
 					for i in $(seq 60); do
-						[ "$(psql -Atc "SELECT count(*) FROM ztsdb.chunks('card_ztsdb') WHERE tier = 'hot'")" = 0 ] && break
+						[ "$(psql -Atc "SELECT count(*) FROM ztsdb.chunks('card_ztsdb')
+							WHERE tier = 'hot' AND max_time < date_trunc('day', now(), 'UTC')")" = 0 ] && break
 						sleep 1
 					done
 					bench_wait_merges ;;

@@ -1548,14 +1548,18 @@ CompressChunks(const core::TableKey *key, int64 older_than)
  * (ztsdb.hot_chunk_size), and with many series a window gets many of them
  * (100,000 series, 5M rows, 1 MB chunks: about 150), each holding a few
  * rows of most series: a query for one series then searches every one.
- * So the tiering merges the sorted warm files of a window, size class by
- * size class, into larger sorted warm files, as a size-tiered log-
- * structured merge does: class k holds files of about 8^k hot chunks
- * (from half of that to four times), and kWarmFanIn files of one class
- * become one of the next, up to kMergeRawBytes.  Each row is rewritten
- * about once per class it climbs, two or three times until compression
- * takes the window.  Unsorted files wait for RewriteWarm.  One merge per
- * pass, as for compression, so the writer returns to the ring soon.
+ * So the tiering merges the sorted warm files of a window into larger
+ * sorted warm files, as a size-tiered log-structured merge does: class k
+ * holds files of about 8^k hot chunks (from half of that to four times).
+ * While rows still arrive in the window (a hot chunk of it is left),
+ * kWarmFanIn files of class 0 become one of class 1: a merge of a few
+ * megabytes, which the writer does between drains of the ring as it does
+ * a seal.  Once the window is settled, all its files are merged, up to
+ * kMergeRawBytes each; a merge that large would hold up commits for a
+ * second or more while rows arrive.  So each row is rewritten at most
+ * twice before compression takes the window.  Unsorted files wait for
+ * RewriteWarm.  One merge per pass, as for compression, so the writer
+ * returns to the ring soon.
  */
 constexpr int kWarmFanIn = 8;
 
@@ -1619,6 +1623,8 @@ MergeWarmTable(const core::TableKey &key, int64 arg)
 			continue;
 		for (int h = 0; h < nopen; h++)
 			settled &= open_windows[h] != window;
+		if (!settled && cls > 0)
+			continue;			/* larger merges wait until the window is settled */
 		/*
 		 * The window's files of this class, in manifest (seal) order; once
 		 * no hot chunk of the window is left, all its files, whatever

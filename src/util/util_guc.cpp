@@ -122,7 +122,7 @@ GucInit(void)
 							NULL, &guc_cold_after_s, 7 * 86400, -1, INT_MAX,
 							PGC_SIGHUP, GUC_UNIT_S, NULL, NULL, NULL);
 	DefineCustomBoolVariable("ztsdb.merge_warm",
-							 "Merge the small warm chunks of a time window into larger ones (eight of a size into one while rows arrive in the window, all of them once it has no hot chunk left).",
+							 "Merge the small warm chunks of a time window into larger ones (eight single-chunk files into one while rows arrive in the window, all of them once it has no hot chunk left).",
 							 "Each seal makes one warm chunk; with many series a window gets many, and a query for one series searches every one of them.",
 							 &guc_merge_warm, true,
 							 PGC_SIGHUP, 0, NULL, NULL, NULL);

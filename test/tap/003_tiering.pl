@@ -109,6 +109,23 @@ my @wfiles = glob($node->data_dir . '/ztsdb/*/' .
 is(scalar(@wfiles), $node->safe_psql('postgres', $warm_files) + 0,
 	'the merged files are gone from the table directory');
 
+
+# while rows still arrive in a window (a hot chunk of it is left), eight
+# single-chunk files become one; the larger merge waits for the window
+$node->safe_psql('postgres', q{
+CREATE TABLE w2 (ts timestamptz NOT NULL, series_id int NOT NULL, value float8) USING ztsdb;
+INSERT INTO w2 SELECT * FROM w_heap ORDER BY value;
+});
+my $merged0 = $node->safe_psql('postgres', $merged);
+ok($node->poll_query_until('postgres', qq{SELECT ($merged) >= $merged0 + 16
+  AND (SELECT count(*) FROM ztsdb.chunks('w2') WHERE tier = 'hot') = 1
+  AND (SELECT count(*) FROM ztsdb.chunks('w2') WHERE tier = 'warm' AND rows < 20000) < 8}),
+	'single-chunk files of a window still written are merged eight by eight');
+cmp_ok($node->safe_psql('postgres', q{SELECT count(*) FROM ztsdb.chunks('w2') WHERE tier = 'warm'}), '>=', 2,
+	'the merged files are not merged further while the window has a hot chunk');
+(my $w2_q = $answers) =~ s/TBL/w2/g;
+is($node->safe_psql('postgres', $w2_q), $want, 'the open window answers as heap does');
+
 ok(!grep(/terminated by signal/, slurp_file($node->logfile)), 'no process terminated by a signal');
 $node->stop;
 done_testing();
