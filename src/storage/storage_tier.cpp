@@ -53,6 +53,13 @@ struct RowSource
 	const uint8 *validity[core::kMaxColumns];	/* nullptr = no NULLs */
 	uint32		nbatches;
 	core::BatchEntry *batches;
+	/*
+	 * When nruns > 0: the rows are runs each sorted by (series, ts), run i
+	 * from run_start[i] to the next run's start (MergeGroup of sorted
+	 * files); BuildChunkFile merges them instead of sorting.
+	 */
+	uint32		nruns = 0;
+	const uint32 *run_start = nullptr;
 };
 
 enum BatchFate
@@ -312,8 +319,7 @@ BuildChunkFile(const core::ChunkLayout &layout, const RowSource &src, uint64 chu
 		const uint8 *sn = layout.series_col >= 0 ? src.validity[layout.series_col] : NULL;
 		core::ColumnType stype = layout.series_col >= 0 ? layout.types[layout.series_col]
 			: core::ColumnType::kInt8;
-
-		std::stable_sort(perm, perm + nkeep, [&](uint32 a, uint32 b) noexcept {
+		auto		less = [&](uint32 a, uint32 b) noexcept {
 			if (sv != NULL)
 			{
 				int64		sa = BitIsSet(sn, a) ? core::IntegerAt(stype, sv, a) : PG_INT64_MIN;
@@ -323,7 +329,51 @@ BuildChunkFile(const core::ChunkLayout &layout, const RowSource &src, uint64 chu
 					return sa < sb;
 			}
 			return ts[a] < ts[b];
-		});
+		};
+
+		if (src.nruns > 1 && nkeep == src.nrows)
+		{
+			/*
+			 * Sorted runs, every row kept (perm is the identity): merge
+			 * them through a heap of run heads, ties to the earlier run,
+			 * as the stable sort would order them.
+			 */
+			uint32	   *next = static_cast<uint32 *>(palloc(sizeof(uint32) * src.nruns));
+			uint32	   *heap = static_cast<uint32 *>(palloc(sizeof(uint32) * src.nruns));
+			uint32		nheap = 0;
+			auto		run_end = [&](uint32 run) {
+				return run + 1 < src.nruns ? src.run_start[run + 1] : src.nrows;
+			};
+			auto		after = [&](uint32 x, uint32 y) {	/* heap order: x's head after y's */
+				return less(next[y], next[x]) || (!less(next[x], next[y]) && x > y);
+			};
+
+			for (uint32 run = 0; run < src.nruns; run++)
+			{
+				next[run] = src.run_start[run];
+				if (next[run] < run_end(run))
+				{
+					heap[nheap++] = run;
+					std::push_heap(heap, heap + nheap, after);
+				}
+			}
+			for (uint32 i = 0; nheap > 0; i++)
+			{
+				uint32		run;
+
+				std::pop_heap(heap, heap + nheap, after);
+				run = heap[nheap - 1];
+				perm[i] = next[run]++;
+				if (next[run] < run_end(run))
+					std::push_heap(heap, heap + nheap, after);
+				else
+					nheap--;
+			}
+			pfree(next);
+			pfree(heap);
+		}
+		else
+			std::stable_sort(perm, perm + nkeep, less);
 	}
 
 	memset(&meta, 0, sizeof(meta));
@@ -1269,8 +1319,10 @@ MergeGroup(const core::TableKey &key, TableEntry *entry, const Manifest &m,
 	Manifest	next;
 	uint32		kept = 0;
 	uint32		batch_cap = (uint32) n;
+	uint32	   *run_start;
+	bool		all_sorted = true;
 
-	memset(&src, 0, sizeof(src));
+	src = RowSource();
 	memset(nulls, 0, sizeof(nulls));
 	for (int g = 0; g < n; g++)
 	{
@@ -1281,6 +1333,7 @@ MergeGroup(const core::TableKey &key, TableEntry *entry, const Manifest &m,
 	for (uint16 c = 0; c < layout.ncols; c++)
 		src.values[c] = palloc(core::ColumnWidth(layout.types[c]) * Max(total, 1));
 	src.batches = static_cast<core::BatchEntry *>(palloc(sizeof(core::BatchEntry) * n));
+	run_start = static_cast<uint32 *>(palloc(sizeof(uint32) * n));
 
 	for (int g = 0; g < n; g++)
 	{
@@ -1306,6 +1359,8 @@ MergeGroup(const core::TableKey &key, TableEntry *entry, const Manifest &m,
 				repalloc(src.batches, sizeof(core::BatchEntry) * batch_cap));
 		}
 		/* rows of a sorted file are visible to all: one frozen batch */
+		all_sorted &= reader.nbatches == 0;
+		run_start[g] = at;
 		if (reader.nbatches == 0)
 		{
 			core::BatchEntry *b = &src.batches[src.nbatches++];
@@ -1354,6 +1409,11 @@ MergeGroup(const core::TableKey &key, TableEntry *entry, const Manifest &m,
 		CHECK_FOR_INTERRUPTS();
 	}
 	src.nrows = at;
+	if (all_sorted)
+	{
+		src.nruns = (uint32) n;
+		src.run_start = run_start;
+	}
 
 	new_id = Max(entry->next_chunk_id, m.header.next_chunk_id);
 	file = BuildChunkFile(layout, src, new_id, out, false, &out_len, &meta, &filter, &empty);
@@ -1562,6 +1622,7 @@ CompressChunks(const core::TableKey *key, int64 older_than)
  * returns to the ring soon.
  */
 constexpr int kWarmFanIn = 8;
+constexpr int kWarmBacklog = 8 * kWarmFanIn;	/* merged even while the writer is busy */
 
 static int
 WarmClass(uint64 raw)
@@ -1595,10 +1656,9 @@ MergeWarmTable(const core::TableKey &key, int64 arg)
 	bool	   *taken;
 	uint32	   *group;
 
-	(void) arg;
 	if (merge_budget == 0)
 	{
-		merge_warm_more = true;
+		merge_warm_more = arg == 0;
 		return 0;
 	}
 	if (!ReadManifest(key, &m) || m.header.nchunks < 2)
@@ -1644,23 +1704,30 @@ MergeWarmTable(const core::TableKey &key, int64 arg)
 			group[n++] = j;
 			raw += mc.raw_bytes;
 		}
-		if (n < (settled ? 2 : kWarmFanIn))
+		/*
+		 * A busy writer merges only a backlog; merges of a window that
+		 * still takes rows stay small (kWarmFanIn files).
+		 */
+		if (n < (arg != 0 ? kWarmBacklog : settled ? 2 : kWarmFanIn))
 			continue;
+		if (arg != 0 || !settled)
+			n = kWarmFanIn;
 		if (merge_budget > 0)
 			merge_budget--;
-		merge_warm_more = true;	/* the next pass looks again */
+		/* the next pass looks again: at once, or in a second while busy */
+		merge_warm_more = arg == 0;
 		return MergeGroup(key, entry, m, group, n, core::kTierWarm);
 	}
 	return 0;
 }
 
 int
-MergeWarmChunks(void)
+MergeWarmChunks(bool busy)
 {
 	int			moved;
 
 	merge_budget = 1;
-	moved = ForEachTableDir(MergeWarmTable, 0);
+	moved = ForEachTableDir(MergeWarmTable, busy ? 1 : 0);
 	merge_budget = -1;
 	return moved;
 }

@@ -71,11 +71,12 @@ bool		CompressMore(void);
 
 /*
  * MergeWarmChunks, the tiering policy's, merges (at most one group per
- * call) sorted warm files of one window and size class into one larger
- * sorted warm file (storage_tier.cpp); MergeWarmMore tells (once) whether
- * the writer should call it again soon.
+ * call) sorted warm files of one window into one larger sorted warm file
+ * (storage_tier.cpp); while the writer is busy (busy), only a backlog of
+ * many files.  MergeWarmMore tells (once) whether the writer should call
+ * it again soon.
  */
-int			MergeWarmChunks(void);
+int			MergeWarmChunks(bool busy);
 bool		MergeWarmMore(void);
 
 /*
