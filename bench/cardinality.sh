@@ -108,8 +108,8 @@ card_measure() {
 			done
 		done
 		local mh mz
-		mh=$(sort -n "$work/card_lat_heap_btree" | awk '{v[NR]=$1} END {printf "%.3f", v[int((NR+1)/2)]/1000}')
-		mz=$(sort -n "$work/card_lat_ztsdb" | awk '{v[NR]=$1} END {printf "%.3f", v[int((NR+1)/2)]/1000}')
+		mh=$(bench_median_ms "$work/card_lat_heap_btree")
+		mz=$(bench_median_ms "$work/card_lat_ztsdb")
 		record "card_${q}_ms_${tier}_s$S" heap_btree "$mh"
 		record "card_${q}_ms_${tier}_s$S" ztsdb "$mz"
 		step "  $tier $q: heap $mh ms, ztsdb $mz ms ($(awk -v z="$mz" -v h="$mh" 'BEGIN {printf "%.2f", z / (h > 0 ? h : 1)}')x;" \

@@ -25,6 +25,12 @@ bench_ztsdb_tuned_lines() {
 }
 bench_ztsdb_tuned() { bench_ztsdb_tuned_lines >> "$1/postgresql.conf"; }
 
+# bench_median_ms FILE: the median of pgbench -l latencies (microseconds, one
+# a line) in milliseconds.
+bench_median_ms() {
+	sort -n "$1" | awk '{v[NR]=$1} END {printf "%.3f", v[int((NR+1)/2)]/1000}'
+}
+
 # bench_wait_merges: after a seal, wait until the tiering has merged the
 # new warm files (ztsdb.merge_warm: the count of merged files has not
 # moved for five seconds), so the warm figures time the files a user's

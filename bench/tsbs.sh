@@ -215,8 +215,8 @@ SQL
 				done
 			done
 			local mh mz
-			mh=$(sort -n "$work/tsbs_lat_heap_btree" | awk '{v[NR]=$1} END {printf "%.3f", v[int((NR+1)/2)]/1000}')
-			mz=$(sort -n "$work/tsbs_lat_ztsdb" | awk '{v[NR]=$1} END {printf "%.3f", v[int((NR+1)/2)]/1000}')
+			mh=$(bench_median_ms "$work/tsbs_lat_heap_btree")
+			mz=$(bench_median_ms "$work/tsbs_lat_ztsdb")
 			record "tsbs_${name}_ms_$tier" heap_btree "$mh"
 			record "tsbs_${name}_ms_$tier" ztsdb "$mz"
 			step "  $tier $name: heap $mh ms, ztsdb $mz ms ($(awk -v z="$mz" -v h="$mh" 'BEGIN {printf "%.2f", z / h}')x;" \
