@@ -117,35 +117,14 @@ card_measure() {
 	done < "$work/card_queries.tsv"
 }
 
-# card_step: load, check, time; needs run.sh's psql, pgbench, step, record,
-# $work, $mode.
-card_step() {
-	local rows counts timing rounds S npoints span t0 q t tier i name
-	case $mode in
-		full)  rows=5000000; counts="500 100000"; timing="-T 2"; rounds=3 ;;
-		quick) rows=1000000; counts="500 100000"; timing="-T 1"; rounds=1 ;;
-		*)     rows=20000;   counts="20 2000";    timing="-t 3"; rounds=1 ;;
-	esac
-	span=86400
-	local variant suffix base tiers
-	for variant in tuned defaults; do
-	if [ $variant = defaults ]; then
-		# ztsdb's defaults win over the tuned lines of postgresql.conf
-		# (ALTER SYSTEM is read after it); the rows end now, so nothing is
-		# old enough for cold_after and the tiering leaves them warm, as
-		# a user's last day of data
-		for name in $(bench_ztsdb_tuned_lines | sed 's/ *=.*//'); do
-			psql -c "ALTER SYSTEM SET $name = '$(psql -Atc "SELECT boot_val FROM pg_settings WHERE name = '$name'")'"
-		done
-		"$bindir/pg_ctl" -D "$data" -l "$work/log" -w restart >/dev/null
-		suffix=_defaults
-		base="date_trunc('hour', now()) - interval '1 day'"
-		tiers=defaults
-	else
-		suffix=
-		base="'2024-01-01 00:00:00+00'::timestamptz"
-		tiers="hot warm cold"
-	fi
+# card_variant VARIANT BASE TIERS: for each series count, load the rows
+# (timestamps from BASE), COPY into both tables and measure on each of
+# TIERS (hot, warm, cold: moved by hand; defaults: as the tiering leaves
+# them); figures of the defaults variant carry the suffix _defaults.  Needs
+# card_step's $rows $counts $span $timing $rounds.
+card_variant() {
+	local variant=$1 base=$2 tiers=$3 suffix= S npoints t0 t tier i
+	[ "$variant" = defaults ] && suffix=_defaults
 	for S in $counts; do
 		npoints=$(( rows / S ))
 		step "cardinality ($variant ztsdb GUCs): $S series x $npoints points over one day ($(( S * npoints )) rows), ztsdb and heap + btree(series_id, ts)"
@@ -207,7 +186,28 @@ Q
 		psql -c "DROP TABLE card_ztsdb, card_heap_btree"
 		rm -f "$work/card.csv"
 	done
+}
+
+# card_step: load, check, time; needs run.sh's psql, pgbench, step, record,
+# $work, $mode.
+card_step() {
+	local rows counts timing rounds span name
+	case $mode in
+		full)  rows=5000000; counts="500 100000"; timing="-T 2"; rounds=3 ;;
+		quick) rows=1000000; counts="500 100000"; timing="-T 1"; rounds=1 ;;
+		*)     rows=20000;   counts="20 2000";    timing="-t 3"; rounds=1 ;;
+	esac
+	span=86400
+	card_variant tuned "'2024-01-01 00:00:00+00'::timestamptz" "hot warm cold"
+	# ztsdb's defaults win over the tuned lines of postgresql.conf (ALTER
+	# SYSTEM is read after it); the rows end now, so nothing is old enough
+	# for cold_after and the tiering leaves them warm, as a user's last day
+	# of data
+	for name in $(bench_ztsdb_tuned_lines | sed 's/ *=.*//'); do
+		psql -c "ALTER SYSTEM SET $name = '$(psql -Atc "SELECT boot_val FROM pg_settings WHERE name = '$name'")'"
 	done
+	"$bindir/pg_ctl" -D "$data" -l "$work/log" -w restart >/dev/null
+	card_variant defaults "date_trunc('hour', now()) - interval '1 day'" defaults
 	# back to the tuned settings for the steps that follow
 	psql -c "ALTER SYSTEM RESET ALL"
 	"$bindir/pg_ctl" -D "$data" -l "$work/log" -w restart >/dev/null

@@ -1294,7 +1294,7 @@ AppendBits(uint8 *dst, uint64 at, const uint8 *src, uint32 n)
 
 /*
  * MergeGroup writes the warm chunks group[0..n) of one window as one file
- * of tier out (cold: compression; warm: MergeWarmFiles) under a new chunk
+ * of tier out (cold: compression; warm: MergeWarmTable) under a new chunk
  * id, swaps them for it in the manifest and removes their files.  Returns
  * n (chunks moved), or 0 while rows of open transactions keep it waiting
  * (or, rows all aborted, removes them).
@@ -1609,12 +1609,11 @@ CompressChunks(const core::TableKey *key, int64 older_than)
  * (100,000 series, 5M rows, 1 MB chunks: about 150), each holding a few
  * rows of most series: a query for one series then searches every one.
  * So the tiering merges the sorted warm files of a window into larger
- * sorted warm files, as a size-tiered log-structured merge does: class k
- * holds files of about 8^k hot chunks (from half of that to four times).
- * While rows still arrive in the window (a hot chunk of it is left),
- * kWarmFanIn files of class 0 become one of class 1: a merge of a few
- * megabytes, which the writer does between drains of the ring as it does
- * a seal.  Once the window is settled, all its files are merged, up to
+ * sorted warm files.  While rows still arrive in the window (a hot chunk
+ * of it is left), kWarmFanIn small files (less than four hot chunks'
+ * bytes: one seal's) become one: a merge of a few megabytes, which the
+ * writer does between drains of the ring as it does a seal.  Once the
+ * window is settled, all its files are merged, up to
  * kMergeRawBytes each; a merge that large would hold up commits for a
  * second or more while rows arrive.  So each row is rewritten at most
  * twice before compression takes the window.  Unsorted files wait for
@@ -1624,15 +1623,11 @@ CompressChunks(const core::TableKey *key, int64 older_than)
 constexpr int kWarmFanIn = 8;
 constexpr int kWarmBacklog = 8 * kWarmFanIn;	/* merged even while the writer is busy */
 
-static int
-WarmClass(uint64 raw)
+/* SmallWarmFile says whether a warm file holds about one seal's rows. */
+static bool
+SmallWarmFile(uint64 raw)
 {
-	uint64		base = Max((uint64) guc_hot_chunk_kb * 1024, (uint64) 1);
-	int			k = 0;
-
-	for (uint64 hi = base * 4; raw >= hi && k < 16; hi *= kWarmFanIn)
-		k++;
-	return k;
+	return raw < (uint64) guc_hot_chunk_kb * 1024 * 4;
 }
 
 static bool merge_warm_more = false;
@@ -1674,7 +1669,6 @@ MergeWarmTable(const core::TableKey &key, int64 arg)
 	for (uint32 i = 0; i < m.header.nchunks; i++)
 	{
 		int64		window = WindowOf(m.chunks[i].meta.min_ts);
-		int			cls = WarmClass(m.chunks[i].raw_bytes);
 		bool		settled = nopen < kMaxOpen;
 		uint64		raw = 0;
 		int			n = 0;
@@ -1683,20 +1677,19 @@ MergeWarmTable(const core::TableKey &key, int64 arg)
 			continue;
 		for (int h = 0; h < nopen; h++)
 			settled &= open_windows[h] != window;
-		if (!settled && cls > 0)
+		if (!settled && !SmallWarmFile(m.chunks[i].raw_bytes))
 			continue;			/* larger merges wait until the window is settled */
 		/*
-		 * The window's files of this class, in manifest (seal) order; once
-		 * no hot chunk of the window is left, all its files, whatever
-		 * their class: a window that rows no longer arrive in ends as few
-		 * files as kMergeRawBytes allows.
+		 * The window's small files, in manifest (seal) order; once no hot
+		 * chunk of the window is left, all its files: a window that rows
+		 * no longer arrive in ends as few files as kMergeRawBytes allows.
 		 */
 		for (uint32 j = i; j < m.header.nchunks; j++)
 		{
 			const core::ManifestChunk &mc = m.chunks[j];
 
 			if (taken[j] || !MergeCandidate(mc) || WindowOf(mc.meta.min_ts) != window ||
-				(!settled && WarmClass(mc.raw_bytes) != cls))
+				(!settled && !SmallWarmFile(mc.raw_bytes)))
 				continue;
 			taken[j] = true;
 			if (raw + mc.raw_bytes > kMergeRawBytes)

@@ -1312,17 +1312,10 @@ WriterMostlyIdle(void)
 	bool		idle;
 
 	INSTR_TIME_SET_CURRENT(now);
-	if (!idle_started)
-	{
-		idle_started = true;
-		idle_since = now;
-		idle_usec = 0;
-		return false;
-	}
-	INSTR_TIME_SUBTRACT(now, idle_since);
-	elapsed = INSTR_TIME_GET_MICROSEC(now);
-	idle = idle_usec * 2 >= elapsed;
-	INSTR_TIME_SET_CURRENT(idle_since);
+	elapsed = INSTR_TIME_GET_MICROSEC(now) - INSTR_TIME_GET_MICROSEC(idle_since);
+	idle = idle_started && idle_usec * 2 >= elapsed;
+	idle_started = true;
+	idle_since = now;
 	idle_usec = 0;
 	return idle;
 }
