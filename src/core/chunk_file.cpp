@@ -232,8 +232,8 @@ FillBlockStats(const ChunkLayout &layout, const ColumnInput *columns, BlockRec *
  * CutColdBlocks splits rows into blocks of at most kColdBlockRows: a block
  * per run of one series (or of NULL series), except that consecutive short
  * runs of non-NULL series (each under kColdPackedRun rows) share a block,
- * as many whole runs as fit.  A block's min/max series then span several
- * series; readers check each row's series anyway.
+ * as many whole runs as fit in kColdPackedBlockRows.  A block's min/max
+ * series then span several series; readers check each row's series anyway.
  */
 std::vector<BlockRec>
 CutColdBlocks(const ChunkLayout &layout, const ColumnInput *columns, uint32_t nrows)
@@ -273,7 +273,7 @@ CutColdBlocks(const ChunkLayout &layout, const ColumnInput *columns, uint32_t nr
 				{
 					uint32_t	next_end = RunEnd(end);
 
-					if (!ShortRun(end, next_end) || next_end - start > kColdBlockRows)
+					if (!ShortRun(end, next_end) || next_end - start > kColdPackedBlockRows)
 						break;
 					end = next_end;
 				}

@@ -1471,6 +1471,34 @@ static int	merge_budget = -1;
 static bool compress_more = false;
 
 /*
+ * TimeOrderedCut sorts the candidate files cand[0..n) of one window by their
+ * first row and keeps the leading ones up to kMergeRawBytes (at least one);
+ * returns how many.  So the files a window ends as cover consecutive
+ * stretches of time and a query for an hour opens one of them.  Cut in
+ * manifest order (merged files come last) with whatever still fitted, a
+ * 5M-row day of 100,000 series became two cold files both spanning the day,
+ * and every one-hour query decoded blocks of both.
+ */
+static int
+TimeOrderedCut(const Manifest &m, uint32 *cand, int n)
+{
+	uint64		raw = 0;
+	int			k = 0;
+
+	std::sort(cand, cand + n, [&m](uint32 a, uint32 b) {
+		const core::ChunkMeta &x = m.chunks[a].meta;
+		const core::ChunkMeta &y = m.chunks[b].meta;
+
+		if (x.min_ts != y.min_ts)
+			return x.min_ts < y.min_ts;
+		return x.chunk_id < y.chunk_id;
+	});
+	while (k < n && (k == 0 || raw + m.chunks[cand[k]].raw_bytes <= kMergeRawBytes))
+		raw += m.chunks[cand[k++]].raw_bytes;
+	return k;
+}
+
+/*
  * MergeWarm compresses, window by window, the due warm chunks of a table,
  * each group into one cold file (see above).  A group waits while any of
  * its rows belong to open transactions (unsorted files).
@@ -1493,7 +1521,6 @@ MergeWarm(const core::TableKey &key, int64 older_than, bool whole_windows)
 	{
 		const core::ManifestChunk &first = m.chunks[i];
 		int64		window = WindowOf(first.meta.min_ts);
-		uint64		raw = first.raw_bytes;
 		int			n = 0;
 
 		if (taken[i] || !CompressQualifies(first, older_than, whole_windows))
@@ -1505,20 +1532,21 @@ MergeWarm(const core::TableKey &key, int64 older_than, bool whole_windows)
 		}
 		if (merge_budget > 0)
 			merge_budget--;
-		group[n++] = i;
-		for (uint32 j = i + 1; j < m.header.nchunks; j++)
+		/* the window's due files; the rest of them start a later group */
+		for (uint32 j = i; j < m.header.nchunks; j++)
 		{
 			const core::ManifestChunk &mc = m.chunks[j];
 
-			if (taken[j] || !CompressQualifies(mc, older_than, whole_windows) ||
-				WindowOf(mc.meta.min_ts) != window || raw + mc.raw_bytes > kMergeRawBytes)
-				continue;
-			group[n++] = j;
-			raw += mc.raw_bytes;
+			if (!taken[j] && CompressQualifies(mc, older_than, whole_windows) &&
+				WindowOf(mc.meta.min_ts) == window)
+				group[n++] = j;
 		}
+		n = TimeOrderedCut(m, group, n);
 		for (int g = 0; g < n; g++)
 			taken[group[g]] = true;
 		moved += MergeGroup(key, entry, m, group, n, core::kTierCold);
+		if (!taken[i])
+			i--;				/* a later stretch of its window: chunk i again */
 	}
 	return moved;
 }
@@ -1670,7 +1698,6 @@ MergeWarmTable(const core::TableKey &key, int64 arg)
 	{
 		int64		window = WindowOf(m.chunks[i].meta.min_ts);
 		bool		settled = nopen < kMaxOpen;
-		uint64		raw = 0;
 		int			n = 0;
 
 		if (taken[i] || !MergeCandidate(m.chunks[i]))
@@ -1680,9 +1707,9 @@ MergeWarmTable(const core::TableKey &key, int64 arg)
 		if (!settled && !SmallWarmFile(m.chunks[i].raw_bytes))
 			continue;			/* larger merges wait until the window is settled */
 		/*
-		 * The window's small files, in manifest (seal) order; once no hot
-		 * chunk of the window is left, all its files: a window that rows
-		 * no longer arrive in ends as few files as kMergeRawBytes allows.
+		 * The window's small files; once no hot chunk of the window is
+		 * left, all its files: a window that rows no longer arrive in ends
+		 * as few files as kMergeRawBytes allows.
 		 */
 		for (uint32 j = i; j < m.header.nchunks; j++)
 		{
@@ -1692,19 +1719,18 @@ MergeWarmTable(const core::TableKey &key, int64 arg)
 				(!settled && !SmallWarmFile(mc.raw_bytes)))
 				continue;
 			taken[j] = true;
-			if (raw + mc.raw_bytes > kMergeRawBytes)
-				continue;
 			group[n++] = j;
-			raw += mc.raw_bytes;
 		}
 		/*
 		 * A busy writer merges only a backlog; merges of a window that
-		 * still takes rows stay small (kWarmFanIn files).
+		 * still takes rows stay small (kWarmFanIn files, the oldest).
+		 * Candidates are at most half kMergeRawBytes: the cut keeps two.
 		 */
 		if (n < (arg != 0 ? kWarmBacklog : settled ? 2 : kWarmFanIn))
 			continue;
+		n = TimeOrderedCut(m, group, n);
 		if (arg != 0 || !settled)
-			n = kWarmFanIn;
+			n = Min(n, kWarmFanIn);
 		if (merge_budget > 0)
 			merge_budget--;
 		/* the next pass looks again: at once, or in a second while busy */

@@ -344,11 +344,13 @@ RowWanted(const ZtsScanDesc *scan, uint32 r)
 }
 
 /*
- * SeriesRanges finds, in a file sorted by (series, ts), the rows of each
- * wanted series within the time bounds, by binary search.
+ * SeriesRanges finds, in a file or cold block sorted by (series, ts), the
+ * rows of each wanted series within the time bounds, by binary search:
+ * ranges[0 .. 2 * nranges), allocated in cxt, descending (runs are taken
+ * from the end).
  */
 static void
-SeriesRanges(ZtsScanDesc *scan, uint32 nrows)
+SeriesRanges(ZtsScanDesc *scan, uint32 nrows, MemoryContext cxt)
 {
 	const void *sv = scan->values[scan->layout.series_col];
 	const uint8 *sn = scan->validity[scan->layout.series_col];
@@ -377,9 +379,9 @@ SeriesRanges(ZtsScanDesc *scan, uint32 nrows)
 	};
 
 	scan->ranges = static_cast<uint32 *>(
-		MemoryContextAlloc(scan->cxt, sizeof(uint32) * 2 * Max(scan->bounds.nseries, 1)));
+		MemoryContextAlloc(cxt, sizeof(uint32) * 2 * Max(scan->bounds.nseries, 1)));
 	scan->nranges = 0;
-	for (int i = 0; i < scan->bounds.nseries; i++)
+	for (int i = scan->bounds.nseries - 1; i >= 0; i--)
 	{
 		int64		s = scan->bounds.series[i];
 		uint32		lo = lower(s, scan->bounds.min_ts);
@@ -632,6 +634,62 @@ DecodeColdInto(ZtsScanDesc *scan, const ViewFile *f, const core::BlockInfo &info
 	scan->validity[c] = AllRowsValid(valid, info.nrows) ? nullptr : valid;
 }
 
+/*
+ * SeekSeriesBlock returns the first block at or after from, of a cold file
+ * whose blocks follow (series, ts), that may hold series s or a later one.
+ */
+static uint32
+SeekSeriesBlock(const core::ChunkReader &reader, uint32 from, int64 s)
+{
+	uint32		lo = from;
+	uint32		hi = reader.nblocks;
+
+	while (lo < hi)
+	{
+		uint32		mid = lo + (hi - lo) / 2;
+		core::BlockInfo mi;
+
+		core::GetBlockInfo(reader, mid, &mi);
+		if (mi.max_series < s)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * ColdSeriesRanges, for a block of a sorted cold file and a scan for some
+ * series, decodes the series and time columns, finds the rows of the wanted
+ * series in the time bounds by binary search (SeriesRanges: short series
+ * runs share a block, so most of a block at 100,000 series is other
+ * series), then decodes the other columns the caller reads.  The ranges
+ * are the runs NextRun returns.  False when no row is wanted: the other
+ * columns then stay encoded.
+ */
+static bool
+ColdSeriesRanges(ZtsScanDesc *scan, const ViewFile *f, const core::BlockInfo &info)
+{
+	DecodeColdInto(scan, f, info, scan->layout.series_col);
+	DecodeColdInto(scan, f, info, scan->layout.time_col);
+	SeriesRanges(scan, info.nrows, scan->scratch);
+	if (scan->nranges == 0)
+		return false;
+	for (uint16 c = 0; c < scan->layout.ncols; c++)
+	{
+		if (c == scan->layout.series_col || c == scan->layout.time_col)
+			continue;
+		if (scan->bounds.need_cols != 0 && !(scan->bounds.need_cols & (UINT64CONST(1) << c)))
+		{
+			scan->values[c] = NULL;
+			scan->validity[c] = NULL;
+			continue;
+		}
+		DecodeColdInto(scan, f, info, c);
+	}
+	return true;
+}
+
 /* ColdFilterColumn: does ColdBlockMayPass decode column c (time, series, filters)? */
 static bool
 ColdFilterColumn(const ZtsScanDesc *scan, uint16 c)
@@ -819,7 +877,7 @@ NextRun(ZtsScanDesc *scan)
 								scan->bounds.nseries >= 0 && scan->layout.series_col >= 0)
 							{
 								/* sorted: only the wanted series' rows, found by search */
-								SeriesRanges(scan, scan->nrows);
+								SeriesRanges(scan, scan->nrows, scan->cxt);
 								scan->part = scan->nbatches;	/* no batch runs */
 							}
 							else if (scan->nbatches == 0)
@@ -872,33 +930,32 @@ NextRun(ZtsScanDesc *scan)
 								(f->reader.meta.flags & core::kChunkSorted))
 							{
 								/* blocks follow (series, ts): start at the first wanted series */
-								uint32		lo = 0;
-								uint32		hi = f->reader.nblocks;
+								uint32		lo = SeekSeriesBlock(f->reader, 0, scan->bounds.series[0]);
 
-								while (lo < hi)
-								{
-									uint32		mid = lo + (hi - lo) / 2;
-									core::BlockInfo mi;
-
-									core::GetBlockInfo(f->reader, mid, &mi);
-									if (mi.max_series < scan->bounds.series[0])
-										lo = mid + 1;
-									else
-										hi = mid;
-								}
 								scan->counters.blocks_skipped += lo;
 								scan->part = lo;
 							}
+							scan->nranges = 0;
+						}
+						if (scan->nranges > 0)
+						{
+							/* the next wanted series of the block (ColdSeriesRanges) */
+							scan->nranges--;
+							scan->row = scan->ranges[2 * scan->nranges];
+							scan->row_end = scan->ranges[2 * scan->nranges + 1];
+							return true;
 						}
 						if (scan->part < f->reader.nblocks)
 						{
 							core::BlockInfo info;
 							MemoryContext old;
 
-							core::GetBlockInfo(f->reader, scan->part, &info);
-							if (scan->bounded && scan->bounds.nseries > 0 &&
+							bool		sorted_series = scan->bounded && scan->bounds.nseries > 0 &&
 								scan->layout.series_col >= 0 &&
-								(f->reader.meta.flags & core::kChunkSorted) &&
+								(f->reader.meta.flags & core::kChunkSorted);
+
+							core::GetBlockInfo(f->reader, scan->part, &info);
+							if (sorted_series &&
 								info.min_series > scan->bounds.series[scan->bounds.nseries - 1])
 							{
 								/* past the last wanted series: the rest of the file is skipped */
@@ -914,13 +971,41 @@ NextRun(ZtsScanDesc *scan)
 								   info.min_series > scan->bounds.series[scan->bounds.nseries - 1] ||
 								   !SeriesWantedWithin(scan->bounds, info.min_series, info.max_series)))))
 							{
-								scan->counters.blocks_skipped++;
-								scan->part++;
+								uint32		next = scan->part + 1;
+
+								if (sorted_series && info.max_series < scan->bounds.series[scan->bounds.nseries - 1])
+								{
+									/*
+									 * On to the first block that may hold a wanted series
+									 * from this block's last one on (its run may go on in
+									 * the next block, skipped here for time).
+									 */
+									const int64 *want = std::lower_bound(scan->bounds.series,
+																		 scan->bounds.series + scan->bounds.nseries,
+																		 info.max_series);
+
+									next = SeekSeriesBlock(f->reader, next, *want);
+								}
+								scan->counters.blocks_skipped += next - scan->part;
+								scan->part = next;
 								break;
 							}
 							scan->counters.blocks_scanned++;
 							MemoryContextReset(scan->scratch);
 							old = MemoryContextSwitchTo(scan->scratch);
+							if (sorted_series && scan->bounds.nfilters == 0)
+							{
+								bool		any = ColdSeriesRanges(scan, f, info);
+
+								MemoryContextSwitchTo(old);
+								scan->part++;
+								if (!any)
+									break;
+								scan->nranges--;
+								scan->row = scan->ranges[2 * scan->nranges];
+								scan->row_end = scan->ranges[2 * scan->nranges + 1];
+								return true;
+							}
 							if (scan->bounds.nfilters > 0 && !ColdBlockMayPass(scan, f, info))
 							{
 								/* value filters reject every row: the other columns stay encoded */

@@ -531,7 +531,7 @@ SeriesAt(const Table &t, uint32_t row)
  * end: at every change of series (NULL counting as one more series) and
  * after kColdBlockRows rows of one series; except that consecutive runs of
  * non-NULL series shorter than kColdPackedRun share a block while the whole
- * runs fit in kColdBlockRows.  Without a series column: every
+ * runs fit in kColdPackedBlockRows.  Without a series column: every
  * kColdBlockRows rows.
  */
 std::vector<uint32_t>
@@ -566,7 +566,7 @@ ExpectedColdEnds(const Table &t)
 			ValidAt(sv, runs[k]);
 
 		/* end a block unless this run and the next are short and the next fits */
-		if (!(is_short && next_short && runs[k + 1] - start <= kColdBlockRows))
+		if (!(is_short && next_short && runs[k + 1] - start <= kColdPackedBlockRows))
 		{
 			ends.push_back(runs[k]);
 			start = runs[k];
@@ -808,8 +808,9 @@ TEST(ChunkFile, ColdBlocksPackShortRuns)
 	ChunkReader r;
 
 	ASSERT_TRUE(OpenChunkFile(file.data(), file.size(), &r).ok());
-	/* 2040 rows (204 runs of 10) per block: 6 blocks, not 1024 */
-	EXPECT_EQ(r.nblocks, (spec.nrows + 2039) / 2040);
+	/* 510 rows (51 runs of 10) per block: 21 blocks, not 1024 */
+	static_assert(kColdPackedBlockRows == 512);
+	EXPECT_EQ(r.nblocks, (spec.nrows + 509) / 510);
 	for (uint32_t b = 0; b < r.nblocks; b++)
 	{
 		BlockInfo	info;
