@@ -151,4 +151,25 @@ SELECT scanned, skipped FROM pruning($$SELECT ts FROM zs WHERE series_id = 7$$);
 SELECT scanned, skipped FROM pruning($$SELECT ts FROM zs WHERE series_id = 1001$$);
 SELECT count(*), sum(value) FROM zs WHERE series_id IN (4, 7, 1001);
 
+-- prepared statements: the generic plan (bounds with parameters, evaluated
+-- when the scan starts) costs no more than a custom one, so after the five
+-- custom plans it is kept and executions are not planned again; its answers
+-- are the heap's
+PREPARE q_z(int, timestamptz) AS
+  SELECT series_id, count(*), sum(value) FROM z WHERE series_id IN ($1, $1 + 1) AND ts >= $2 GROUP BY 1 ORDER BY 1;
+PREPARE q_h(int, timestamptz) AS
+  SELECT series_id, count(*), sum(value) FROM h WHERE series_id IN ($1, $1 + 1) AND ts >= $2 GROUP BY 1 ORDER BY 1;
+PREPARE q_zs(int, timestamptz) AS SELECT ts, value FROM z WHERE series_id = $1 AND ts >= $2;
+EXECUTE q_z(1, '2024-01-01'); EXECUTE q_z(2, '2024-01-02'); EXECUTE q_z(3, '2024-01-03');
+EXECUTE q_z(4, '2024-01-04'); EXECUTE q_z(5, '2024-01-05');
+EXECUTE q_zs(1, '2024-01-05 23:58'); EXECUTE q_zs(2, '2024-01-05 23:58'); EXECUTE q_zs(3, '2024-01-05 23:58');
+EXECUTE q_zs(4, '2024-01-05 23:58'); EXECUTE q_zs(5, '2024-01-05 23:58');
+SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name IN ('q_z', 'q_zs') ORDER BY name;
+EXECUTE q_z(3, '2024-01-02 12:00');
+EXECUTE q_h(3, '2024-01-02 12:00');
+EXECUTE q_zs(99, '2024-01-05 23:59');
+SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name IN ('q_z', 'q_zs') ORDER BY name;
+EXPLAIN (COSTS OFF) EXECUTE q_zs(99, '2024-01-05 23:59');
+DEALLOCATE ALL;
+
 DROP SCHEMA query_pushdown CASCADE;

@@ -288,9 +288,18 @@ SetRelPathlist(PlannerInfo *root, RelOptInfo *rel, Index rti, RangeTblEntry *rte
 	cpath->path.parallel_aware = false;
 	cpath->path.parallel_safe = false;
 	cpath->path.rows = rel->rows;
-	/* XXX: a real cost model comes with per-chunk statistics; pruning never costs more */
+	/*
+	 * Half a sequential scan, pruning never costs more; but the pushed
+	 * bounds are evaluated once per scan, not per row: the quals are charged
+	 * on the rows estimated to pass them only.  Charged per row, as the
+	 * sequential scan does, a generic plan (bounds with parameters, which
+	 * are not folded to constants) cost twice a custom one, and every
+	 * execution of a prepared statement was planned again.
+	 */
 	cpath->path.startup_cost = seq->startup_cost;
-	cpath->path.total_cost = seq->startup_cost + (seq->total_cost - seq->startup_cost) * 0.5;
+	cpath->path.total_cost = seq->startup_cost +
+		Max(seq->total_cost - seq->startup_cost - rel->tuples * rel->baserestrictcost.per_tuple, 0) * 0.5 +
+		rel->rows * rel->baserestrictcost.per_tuple;
 	cpath->flags = 0;
 	cpath->custom_private = list_make5(exprs, kinds, fexprs, specs, fclauses);
 	cpath->methods = &path_methods;
