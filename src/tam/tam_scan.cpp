@@ -634,6 +634,16 @@ DecodeColdInto(ZtsScanDesc *scan, const ViewFile *f, const core::BlockInfo &info
 	scan->validity[c] = AllRowsValid(valid, info.nrows) ? nullptr : valid;
 }
 
+/* TakeRange makes the last range of SeriesRanges the current run. */
+static bool
+TakeRange(ZtsScanDesc *scan)
+{
+	scan->nranges--;
+	scan->row = scan->ranges[2 * scan->nranges];
+	scan->row_end = scan->ranges[2 * scan->nranges + 1];
+	return true;
+}
+
 /*
  * SeekSeriesBlock returns the first block at or after from, of a cold file
  * whose blocks follow (series, ts), that may hold series s or a later one.
@@ -891,12 +901,7 @@ NextRun(ZtsScanDesc *scan)
 							}
 						}
 						if (scan->nbatches == 0 && scan->nranges > 0)
-						{
-							scan->nranges--;
-							scan->row = scan->ranges[2 * scan->nranges];
-							scan->row_end = scan->ranges[2 * scan->nranges + 1];
-							return true;
-						}
+							return TakeRange(scan);
 						while (scan->part < scan->nbatches)
 						{
 							core::BatchEntry b;
@@ -938,18 +943,11 @@ NextRun(ZtsScanDesc *scan)
 							scan->nranges = 0;
 						}
 						if (scan->nranges > 0)
-						{
-							/* the next wanted series of the block (ColdSeriesRanges) */
-							scan->nranges--;
-							scan->row = scan->ranges[2 * scan->nranges];
-							scan->row_end = scan->ranges[2 * scan->nranges + 1];
-							return true;
-						}
+							return TakeRange(scan);	/* the block's next wanted series */
 						if (scan->part < f->reader.nblocks)
 						{
 							core::BlockInfo info;
 							MemoryContext old;
-
 							bool		sorted_series = scan->bounded && scan->bounds.nseries > 0 &&
 								scan->layout.series_col >= 0 &&
 								(f->reader.meta.flags & core::kChunkSorted);
@@ -1001,10 +999,7 @@ NextRun(ZtsScanDesc *scan)
 								scan->part++;
 								if (!any)
 									break;
-								scan->nranges--;
-								scan->row = scan->ranges[2 * scan->nranges];
-								scan->row_end = scan->ranges[2 * scan->nranges + 1];
-								return true;
+								return TakeRange(scan);
 							}
 							if (scan->bounds.nfilters > 0 && !ColdBlockMayPass(scan, f, info))
 							{
