@@ -28,16 +28,17 @@
 # tables and the step fails unless the rows are the same (sorted; sums of
 # floats within 1e-12 relative, they depend on the order rows are added).
 # Timing: heap, ztsdb, heap, ztsdb ... (pgbench, parameters drawn per
-# execution), the median latency of each side recorded.  EXPLAIN ANALYZE of
-# the ztsdb query (first fixed parameters) gives the chunks and blocks its
-# scan skipped and the hot rows it read through the series index.  The
-# smoke run checks every tier but times only the hot one.
+# execution, simple protocol; the default-GUC run also -M prepared, as
+# drivers that prepare send it), the median latency of each side recorded.
+# EXPLAIN ANALYZE of the ztsdb query (first fixed parameters) gives the
+# chunks and blocks its scan skipped and the hot rows it read through the
+# series index.  The smoke run checks every tier but times only the hot one.
 #
 # Figures (raw TSV, table heap_btree or ztsdb; report.py prints them as a
 # table of their own): card_copy_rows_per_s_s<S>, card_<q>_ms_<tier>_s<S>,
 # card_bytes_per_row_<tier>_s<S>,
 # card_<q>_<counter>_<tier>_s<S> (ztsdb only); tier "defaults" for the
-# default-GUC run.
+# default-GUC run, "defaults_prepared" for its prepared-statement timing.
 
 # card_same_rows A B: the two psql -At outputs hold the same rows (sorted);
 # numeric fields may differ by 1e-12 relative.
@@ -93,28 +94,40 @@ card_measure() {
 			step "  $tier $q: same rows as heap; ${node:-no ztsdb node};$counters"
 			continue	# the smoke run (make test) times the hot tier only
 		fi
-		# timing
-		{
-			echo "\\set s random(0, $(( S - 1 )))"
-			echo "\\set off random(0, $hi)"
-		} > "$work/card_vars.sql"
-		rm -f "$work"/card_lat_*
-		for ((i = 0; i < rounds; i++)); do
-			for t in heap_btree ztsdb; do
-				{ cat "$work/card_vars.sql"; echo "${sql//TABLE/card_$t};"; } > "$work/card_bench_$t.sql"
-				rm -f "$work"/pgbench_log.*
-				(cd "$work" && pgbench -c 1 $timing -l -f "$work/card_bench_$t.sql" >/dev/null)
-				cat "$work"/pgbench_log.* | awk '{print $3}' >> "$work/card_lat_$t"
-			done
-		done
-		local mh mz
-		mh=$(bench_median_ms "$work/card_lat_heap_btree")
-		mz=$(bench_median_ms "$work/card_lat_ztsdb")
-		record "card_${q}_ms_${tier}_s$S" heap_btree "$mh"
-		record "card_${q}_ms_${tier}_s$S" ztsdb "$mz"
-		step "  $tier $q: heap $mh ms, ztsdb $mz ms ($(awk -v z="$mz" -v h="$mh" 'BEGIN {printf "%.2f", z / (h > 0 ? h : 1)}')x;" \
-			"${node:-no ztsdb node};$counters; $(wc -l < "$work/card_lat_ztsdb") runs)"
+		card_time "$tier" "$S" "$q" "$sql" simple "$node" "$counters"
+		# drivers that prepare (pgx, JDBC after five executions): the
+		# statement is planned once, so the per-statement floor is lower
+		if [ "$tier" = defaults ]; then
+			card_time "$tier" "$S" "$q" "$sql" prepared "$node" "$counters"
+		fi
 	done < "$work/card_queries.tsv"
+}
+
+# card_time TIER S Q SQL PROTOCOL NODE COUNTERS: time query Q on both tables
+# (pgbench -M PROTOCOL, heap and ztsdb interleaved, $rounds rounds), record
+# the median latencies (tier suffix _prepared for -M prepared).
+card_time() {
+	local tier=$1 S=$2 q=$3 sql=$4 proto=$5 node=$6 counters=$7 i t mh mz name=$1
+	[ "$proto" = prepared ] && name=${tier}_prepared
+	{
+		echo "\\set s random(0, $(( S - 1 )))"
+		echo "\\set off random(0, $hi)"
+	} > "$work/card_vars.sql"
+	rm -f "$work"/card_lat_*
+	for ((i = 0; i < rounds; i++)); do
+		for t in heap_btree ztsdb; do
+			{ cat "$work/card_vars.sql"; echo "${sql//TABLE/card_$t};"; } > "$work/card_bench_$t.sql"
+			rm -f "$work"/pgbench_log.*
+			(cd "$work" && pgbench -c 1 -M "$proto" $timing -l -f "$work/card_bench_$t.sql" >/dev/null)
+			cat "$work"/pgbench_log.* | awk '{print $3}' >> "$work/card_lat_$t"
+		done
+	done
+	mh=$(bench_median_ms "$work/card_lat_heap_btree")
+	mz=$(bench_median_ms "$work/card_lat_ztsdb")
+	record "card_${q}_ms_${name}_s$S" heap_btree "$mh"
+	record "card_${q}_ms_${name}_s$S" ztsdb "$mz"
+	step "  $name $q: heap $mh ms, ztsdb $mz ms ($(awk -v z="$mz" -v h="$mh" 'BEGIN {printf "%.2f", z / (h > 0 ? h : 1)}')x;" \
+		"${node:-no ztsdb node};$counters; $(wc -l < "$work/card_lat_ztsdb") runs)"
 }
 
 # card_variant VARIANT BASE TIERS: for each series count, load the rows

@@ -107,17 +107,18 @@ def card_table(figures):
     def fmt(v, w=10):
         return f"{v:{w}.3f}" if v is not None else f"{'-':>{w}}"
 
-    head = f"{'figure':22}" + "".join(f"{'S=' + str(s) + ' z/heap':>16}" for s in counts) + \
+    head = f"{'figure':26}" + "".join(f"{'S=' + str(s) + ' z/heap':>16}" for s in counts) + \
         f"{'S=' + str(hi) + ' / S=' + str(lo):>18}"
     lines = ["High cardinality (bench/cardinality.sh): same rows, few vs many series; ztsdb / heap+btree",
              "(rows/s: higher is better; ms, bytes: lower is better), then the ratio of ratios (1.0: scales as heap);",
-             "*_defaults: ztsdb's default GUCs, rows of the last day left to the tiering; the others tuned, tier by tier",
+             "*_defaults: ztsdb's default GUCs, rows of the last day left to the tiering (*_prepared: pgbench -M prepared);",
+             "the others tuned, tier by tier",
              head]
     figs = [k for k in by if "_ms_" in k or k.startswith("copy_") or k.startswith("bytes_")]
     for fig in figs:
         rs = [ratio(fig, s) for s in counts]
         rr = rs[-1] / rs[0] if rs[0] and rs[-1] is not None else None
-        lines.append(f"{fig:22}" + "".join(fmt(r, 16) for r in rs) + fmt(rr, 18))
+        lines.append(f"{fig:26}" + "".join(fmt(r, 16) for r in rs) + fmt(rr, 18))
     lines.append("ztsdb scan counters (EXPLAIN ANALYZE, one execution):")
     for fig in by:
         if "_ms_" in fig or fig.startswith("copy_") or fig.startswith("bytes_"):
