@@ -722,7 +722,7 @@ WarmColumn(const ChunkReader &reader, uint16_t c, const void **values,
 
 Status
 DecodeColdColumn(const ChunkReader &reader, uint32_t b, uint16_t c, void *values,
-				 uint8_t *validity) noexcept
+				 uint8_t *validity, uint32_t limit) noexcept
 {
 	const uint8_t *e;
 	uint64_t	off;
@@ -736,7 +736,7 @@ DecodeColdColumn(const ChunkReader &reader, uint32_t b, uint16_t c, void *values
 	memcpy(&len, e + 8, 8);
 	GetBlockInfo(reader, b, &info);
 	return DecodeColumn(reader.layout.types[c], reader.data + off, len, info.nrows, values,
-						validity);
+						validity, limit);
 }
 
 } // namespace ztsdb::core

@@ -189,9 +189,13 @@ ChooseAndEncode(ColumnType type, const uint64_t *v, uint32_t n, int force,
 	return best_codec;
 }
 
-/* DecodeValues runs codec c over a payload; false when it is invalid. */
+/*
+ * DecodeValues runs codec c over a payload; false when it is invalid.  The
+ * sequential codecs may stop at limit (codec_internal.h).
+ */
 bool
-DecodeValues(int c, ColumnType type, const uint8_t *p, size_t len, uint32_t n, uint64_t *out)
+DecodeValues(int c, ColumnType type, const uint8_t *p, size_t len, uint32_t n, uint64_t *out,
+			 uint32_t limit = UINT32_MAX)
 {
 	size_t		w = ColumnWidth(type);
 	bool		float4 = type == ColumnType::kFloat4;
@@ -207,17 +211,17 @@ DecodeValues(int c, ColumnType type, const uint8_t *p, size_t len, uint32_t n, u
 		case kCodecRle:
 			return DecodeRle(p, len, n, w, out);
 		case kCodecPack:
-			return DecodePack(p, len, n, out);
+			return DecodePack(p, len, n, out, limit);
 		case kCodecDod:
 			return DecodeDod(p, len, n, out);
 		case kCodecGorilla:
 			return DecodeGorilla(p, len, n, float4, out);
 		case kCodecDecimal:
-			return DecodeDecimal(p, len, n, float4, out);
+			return DecodeDecimal(p, len, n, float4, out, limit);
 		case kCodecBitmap:
 			return DecodeBitmap(p, len, n, out);
 		case kCodecSparse:
-			return DecodeSparse(p, len, n, out);
+			return DecodeSparse(p, len, n, out, limit);
 	}
 	return false;
 }
@@ -354,11 +358,11 @@ EncodeIntBlock(const uint64_t *v, uint32_t n, std::vector<uint8_t> &out)
 
 /* DecodeIntBlock reads what EncodeIntBlock wrote. */
 bool
-DecodeIntBlock(const uint8_t *p, size_t len, uint32_t n, uint64_t *out)
+DecodeIntBlock(const uint8_t *p, size_t len, uint32_t n, uint64_t *out, uint32_t limit)
 {
 	if (len < 1)
 		return false;
-	return DecodeValues(p[0], ColumnType::kInt8, p + 1, len - 1, n, out);
+	return DecodeValues(p[0], ColumnType::kInt8, p + 1, len - 1, n, out, limit);
 }
 
 size_t
@@ -446,7 +450,7 @@ EncodeColumn(ColumnType type, const void *values, const uint8_t *validity, uint3
 
 Status
 DecodeColumn(ColumnType type, const uint8_t *in, size_t in_len, uint32_t nrows, void *values,
-			 uint8_t *validity) noexcept
+			 uint8_t *validity, uint32_t limit) noexcept
 {
 	try
 	{
@@ -512,7 +516,8 @@ DecodeColumn(ColumnType type, const uint8_t *in, size_t in_len, uint32_t nrows, 
 		if (!has_nulls && w == 8 && nrows > 0 &&
 			reinterpret_cast<uintptr_t>(outv) % alignof(uint64_t) == 0)
 		{
-			if (!DecodeValues(codec, type, p, payload_len, nrows, reinterpret_cast<uint64_t *>(outv)))
+			if (!DecodeValues(codec, type, p, payload_len, nrows, reinterpret_cast<uint64_t *>(outv),
+							  limit))
 				return Status::Corrupt("column block payload is invalid");
 			memset(validity, 0xff, bitmap_len);
 			return Status::Ok();

@@ -192,11 +192,12 @@ EncodePack(const uint64_t *v, uint32_t n, int order, std::vector<uint8_t> &out)
 	return true;
 }
 
-/* DecodePack reverses EncodePack. */
+/* DecodePack reverses EncodePack (values [0, limit) at least). */
 bool
-DecodePack(const uint8_t *p, size_t len, uint32_t n, uint64_t *out)
+DecodePack(const uint8_t *p, size_t len, uint32_t n, uint64_t *out, uint32_t limit)
 {
 	const uint8_t *end = p + len;
+	uint32_t	m = limit < n ? limit : n;	/* values wanted */
 
 	if (len < 1 || *p > 2)
 		return false;
@@ -211,22 +212,22 @@ DecodePack(const uint8_t *p, size_t len, uint32_t n, uint64_t *out)
 			return false;
 		out[i] = UnZigZag(z);
 	}
-	for (uint32_t i = lead; i < n; i += kMiniblock)
+	for (uint32_t i = lead; i < m; i += kMiniblock)
 		if (!GetMiniblock(&p, end, n - i < kMiniblock ? n - i : kMiniblock, out + i))
 			return false;
-	if (p != end)
+	if (m == n && p != end)
 		return false;
 	if (order == 1)
 	{
-		for (uint32_t i = 1; i < n; i++)
+		for (uint32_t i = 1; i < m; i++)
 			out[i] += out[i - 1];
 	}
-	else if (order == 2 && n >= 2)
+	else if (order == 2 && m >= 2)
 	{
 		uint64_t	d = out[1];
 
 		out[1] += out[0];
-		for (uint32_t i = 2; i < n; i++)
+		for (uint32_t i = 2; i < m; i++)
 		{
 			d += out[i];
 			out[i] = out[i - 1] + d;

@@ -217,8 +217,10 @@ EncodeDecimal(const uint64_t *v, uint32_t n, bool float4, std::vector<uint8_t> &
 
 /* DecodeDecimal reverses EncodeDecimal. */
 bool
-DecodeDecimal(const uint8_t *p, size_t len, uint32_t n, bool float4, uint64_t *out)
+DecodeDecimal(const uint8_t *p, size_t len, uint32_t n, bool float4, uint64_t *out,
+			  uint32_t limit)
 {
+	uint32_t	m = limit < n ? limit : n;	/* values wanted */
 	const uint8_t *end = p + len;
 	size_t		raw = float4 ? 4 : 8;
 	uint64_t	nexc;
@@ -243,18 +245,18 @@ DecodeDecimal(const uint8_t *p, size_t len, uint32_t n, bool float4, uint64_t *o
 		pos += gap + 1;
 		p += raw;
 	}
-	if (!DecodeIntBlock(p, static_cast<size_t>(end - p), n, out))
+	if (!DecodeIntBlock(p, static_cast<size_t>(end - p), n, out, m))
 		return false;
 	if (float4)
 	{
-		for (uint32_t i = 0; i < n; i++)
+		for (uint32_t i = 0; i < m; i++)
 			out[i] = DecimalBits(static_cast<int64_t>(out[i]), e, true);
 	}
 	else
 	{
 		double		scale = kPow10[e];
 
-		for (uint32_t i = 0; i < n; i++)
+		for (uint32_t i = 0; i < m; i++)
 		{
 			double		d = static_cast<double>(static_cast<int64_t>(out[i])) / scale;
 

@@ -66,9 +66,10 @@ EncodeSparse(const uint64_t *v, uint32_t n, std::vector<uint8_t> &out)
 
 /* DecodeSparse replays the changes; they must stay within n rows. */
 bool
-DecodeSparse(const uint8_t *p, size_t len, uint32_t n, uint64_t *out)
+DecodeSparse(const uint8_t *p, size_t len, uint32_t n, uint64_t *out, uint32_t limit)
 {
 	const uint8_t *end = p + len;
+	uint32_t	m = limit < n ? limit : n;	/* values wanted */
 	uint64_t	x;
 	uint64_t	nchanges;
 	uint32_t	row = 1;
@@ -77,7 +78,7 @@ DecodeSparse(const uint8_t *p, size_t len, uint32_t n, uint64_t *out)
 		return false;
 	x = UnZigZag(x);
 	out[0] = x;
-	for (uint64_t k = 0; k < nchanges; k++)
+	for (uint64_t k = 0; k < nchanges && row < m; k++)
 	{
 		uint64_t	gap;
 		uint64_t	delta;
@@ -89,6 +90,8 @@ DecodeSparse(const uint8_t *p, size_t len, uint32_t n, uint64_t *out)
 		x += UnZigZag(delta);
 		out[row++] = x;
 	}
+	if (row >= m && m < n)
+		return true;			/* the rest is not wanted */
 	while (row < n)
 		out[row++] = x;
 	return p == end;

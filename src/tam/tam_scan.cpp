@@ -618,14 +618,16 @@ CorruptFile(const ViewFile *f, const core::Status &st)
 
 /*
  * DecodeColdInto decodes column c of the current cold block into the
- * current memory context (the scan's scratch) and points the run at it.
+ * current memory context (the scan's scratch) and points the run at it;
+ * only rows [0, limit) need be decoded (DecodeColumn).
  */
 static void
-DecodeColdInto(ZtsScanDesc *scan, const ViewFile *f, const core::BlockInfo &info, uint16 c)
+DecodeColdInto(ZtsScanDesc *scan, const ViewFile *f, const core::BlockInfo &info, uint16 c,
+			   uint32 limit = UINT32_MAX)
 {
 	void	   *vals = palloc(core::ColumnWidth(scan->layout.types[c]) * Max(info.nrows, 1));
 	uint8	   *valid = static_cast<uint8 *>(palloc(core::BitmapBytes(info.nrows) + 1));
-	core::Status st = core::DecodeColdColumn(f->reader, scan->part, c, vals, valid);
+	core::Status st = core::DecodeColdColumn(f->reader, scan->part, c, vals, valid, limit);
 
 	if (!st.ok())
 		CorruptFile(f, st);
@@ -670,21 +672,46 @@ SeekSeriesBlock(const core::ChunkReader &reader, uint32 from, int64 s)
 
 /*
  * ColdSeriesRanges, for a block of a sorted cold file and a scan for some
- * series, decodes the series and time columns, finds the rows of the wanted
- * series in the time bounds by binary search (SeriesRanges: short series
- * runs share a block, so most of a block at 100,000 series is other
- * series), then decodes the other columns the caller reads.  The ranges
- * are the runs NextRun returns.  False when no row is wanted: the other
- * columns then stay encoded.
+ * series, decodes the series column, the time column up to the block's last
+ * wanted series, finds the rows of the wanted series in the time bounds by
+ * binary search (SeriesRanges: short series runs share a block, so most of
+ * a block at 100,000 series is other series), then decodes the other
+ * columns the caller reads up to the last wanted row (sequential codecs
+ * stop there).  The ranges are the runs NextRun returns.  False when no row
+ * is wanted: the other columns then stay encoded.
  */
 static bool
 ColdSeriesRanges(ZtsScanDesc *scan, const ViewFile *f, const core::BlockInfo &info)
 {
-	DecodeColdInto(scan, f, info, scan->layout.series_col);
-	DecodeColdInto(scan, f, info, scan->layout.time_col);
-	SeriesRanges(scan, info.nrows, scan->scratch);
+	uint16		scol = scan->layout.series_col;
+	const int64 *last = std::upper_bound(scan->bounds.series,
+										 scan->bounds.series + scan->bounds.nseries, info.max_series);
+	uint32		lo = 0;
+	uint32		hi = info.nrows;
+	uint32		end = 0;
+
+	DecodeColdInto(scan, f, info, scol);
+	/* the rows up to the block's last wanted series (NULL series come first) */
+	if (last != scan->bounds.series)
+		while (lo < hi)
+		{
+			uint32		mid = lo + (hi - lo) / 2;
+			const uint8 *sn = scan->validity[scol];
+			bool		after = (sn == nullptr || ((sn[mid >> 3] >> (mid & 7)) & 1)) &&
+				core::IntegerAt(scan->layout.types[scol], scan->values[scol], mid) > last[-1];
+
+			if (after)
+				hi = mid;
+			else
+				lo = mid + 1;
+		}
+	DecodeColdInto(scan, f, info, scan->layout.time_col, lo);
+	SeriesRanges(scan, lo, scan->scratch);
 	if (scan->nranges == 0)
 		return false;
+	/* the other columns up to the last wanted row */
+	for (uint32 i = 0; i < scan->nranges; i++)
+		end = Max(end, scan->ranges[2 * i + 1]);
 	for (uint16 c = 0; c < scan->layout.ncols; c++)
 	{
 		if (c == scan->layout.series_col || c == scan->layout.time_col)
@@ -695,7 +722,7 @@ ColdSeriesRanges(ZtsScanDesc *scan, const ViewFile *f, const core::BlockInfo &in
 			scan->validity[c] = NULL;
 			continue;
 		}
-		DecodeColdInto(scan, f, info, c);
+		DecodeColdInto(scan, f, info, c, end);
 	}
 	return true;
 }

@@ -93,6 +93,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			CheckRoundTrip(t, vals.data(), valid.data(), n, -1);
 		else if (st.code != StatusCode::kCorrupt)
 			abort();
+		/* the first rows only: within bounds, and the same rows when the whole block decodes */
+		for (uint32_t limit : {n / 2, n > 0 ? n - 1 : 0u})
+		{
+			std::vector<uint8_t> pvals(n * w);
+			std::vector<uint8_t> pvalid((n + 7) / 8);
+			Status		pst = DecodeColumn(t, in.data(), in.size(), n, pvals.data(), pvalid.data(), limit);
+
+			if (!pst.ok() && pst.code != StatusCode::kCorrupt)
+				abort();
+			if (st.ok() && (!pst.ok() ||
+							(limit > 0 && memcmp(vals.data(), pvals.data(), static_cast<size_t>(limit) * w) != 0)))
+				abort();
+		}
 		return 0;
 	}
 	if (mode == 1 || mode == 2)

@@ -241,6 +241,28 @@ RoundTrip(ColumnType t, const std::vector<uint8_t> &values, const uint8_t *valid
 				EXPECT_EQ(out[i * w + b], 0) << "NULL rows decode as 0";
 		}
 	}
+	/* a decode of the first rows only (limit) gives those rows, writes nothing past the arrays */
+	for (uint32_t limit : {0u, 1u, n / 3, n > 0 ? n - 1 : 0u})
+	{
+		std::vector<uint8_t> part(n * w + 1, 0xAA);
+		std::vector<uint8_t> pvalid((n + 7) / 8 + 1, 0x5A);
+
+		st = DecodeColumn(t, enc.data(), len, n, part.data(), pvalid.data(), limit);
+		EXPECT_TRUE(st.ok()) << st.message << " limit " << limit;
+		EXPECT_EQ(part[n * w], 0xAA) << "wrote past the values, limit " << limit;
+		EXPECT_EQ(pvalid[(n + 7) / 8], 0x5A) << "wrote past the bitmap, limit " << limit;
+		for (uint32_t i = 0; st.ok() && i < limit && i < n; i++)
+		{
+			bool		v_out = (valid[i >> 3] >> (i & 7)) & 1;
+
+			EXPECT_EQ(v_out, static_cast<bool>((pvalid[i >> 3] >> (i & 7)) & 1)) << "row " << i;
+			EXPECT_EQ(memcmp(&out[i * w], &part[i * w], w), 0)
+				<< "type " << static_cast<int>(t) << " codec " << (enc[0] & 0x7f) << " row " << i
+				<< " limit " << limit;
+			if (::testing::Test::HasFailure())
+				return enc;
+		}
+	}
 	/* a truncated block is rejected, never read past */
 	if (len > 1)
 	{

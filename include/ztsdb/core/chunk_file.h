@@ -194,10 +194,12 @@ Status		WarmColumn(const ChunkReader &reader, uint16_t c, const void **values,
 /*
  * DecodeColdColumn decodes column c of cold block b into values (room for
  * info.nrows * width bytes) and validity (room for (nrows + 7) / 8 bytes,
- * all bits set when the block has no NULLs).
+ * all bits set when the block has no NULLs); only rows [0, limit) when
+ * the codec can stop early (DecodeColumn).
  */
 Status		DecodeColdColumn(const ChunkReader &reader, uint32_t b, uint16_t c,
-							 void *values, uint8_t *validity) noexcept;
+							 void *values, uint8_t *validity,
+							 uint32_t limit = UINT32_MAX) noexcept;
 
 /*
  * The manifest lists a table's warm and cold chunks and what its sealed

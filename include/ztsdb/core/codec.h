@@ -43,10 +43,15 @@ Status		EncodeColumn(ColumnType type, const void *values, const uint8_t *validit
 /*
  * DecodeColumn expands a block written by EncodeColumn.  values must have
  * room for nrows * ColumnWidth(type) bytes and validity for (nrows + 7) / 8
- * bytes; validity bits are all set when the block has no NULLs.
+ * bytes; validity bits are all set when the block has no NULLs.  With a
+ * limit below nrows only rows [0, limit) need be decoded: a block of 8-byte
+ * values without NULLs in a sequential codec stops there, leaving the rest
+ * unspecified and the payload past it unchecked (for blocks of a file whose
+ * checksum was verified); others are decoded whole.
  */
 Status		DecodeColumn(ColumnType type, const uint8_t *in, size_t in_len,
-						 uint32_t nrows, void *values, uint8_t *validity) noexcept;
+						 uint32_t nrows, void *values, uint8_t *validity,
+						 uint32_t limit = UINT32_MAX) noexcept;
 
 } // namespace ztsdb::core
 

@@ -57,6 +57,14 @@ ForcedEncodedColumnSize(size_t width, uint32_t nrows)
  */
 extern int	codec_force;
 
+/*
+ * Decoders taking a limit (the costly sequential ones) need only decode
+ * values [0, limit): they may stop there, values at and past it are then
+ * unspecified (out still has room for n), and the payload is checked only
+ * as far as they read.  A limit of n or more decodes and checks it all.
+ * Only used on blocks of files whose checksum was verified.
+ */
+
 /* width: bytes per value in the column (1, 2, 4 or 8) */
 bool		EncodePlain(const uint64_t *v, uint32_t n, size_t width, std::vector<uint8_t> &out);
 bool		DecodePlain(const uint8_t *p, size_t len, uint32_t n, size_t width, uint64_t *out);
@@ -67,13 +75,15 @@ bool		DecodeRle(const uint8_t *p, size_t len, uint32_t n, size_t width, uint64_t
 
 /* bit packing of values, deltas or deltas of deltas; order 0, 1 or 2 */
 bool		EncodePack(const uint64_t *v, uint32_t n, int order, std::vector<uint8_t> &out);
-bool		DecodePack(const uint8_t *p, size_t len, uint32_t n, uint64_t *out);
+bool		DecodePack(const uint8_t *p, size_t len, uint32_t n, uint64_t *out,
+					   uint32_t limit = UINT32_MAX);
 bool		EncodeBitmap(const uint64_t *v, uint32_t n, std::vector<uint8_t> &out);
 bool		DecodeBitmap(const uint8_t *p, size_t len, uint32_t n, uint64_t *out);
 
 /* values that rarely change: the list of their changes */
 bool		EncodeSparse(const uint64_t *v, uint32_t n, std::vector<uint8_t> &out);
-bool		DecodeSparse(const uint8_t *p, size_t len, uint32_t n, uint64_t *out);
+bool		DecodeSparse(const uint8_t *p, size_t len, uint32_t n, uint64_t *out,
+						 uint32_t limit = UINT32_MAX);
 
 /* delta-of-delta with a variable-width code per value (timestamps) */
 bool		EncodeDod(const uint64_t *v, uint32_t n, std::vector<uint8_t> &out);
@@ -85,7 +95,8 @@ bool		DecodeGorilla(const uint8_t *p, size_t len, uint32_t n, bool float4, uint6
 
 /* floats that are scaled integers (12.34 = 1234 / 10^2), exact or excepted */
 bool		EncodeDecimal(const uint64_t *v, uint32_t n, bool float4, std::vector<uint8_t> &out);
-bool		DecodeDecimal(const uint8_t *p, size_t len, uint32_t n, bool float4, uint64_t *out);
+bool		DecodeDecimal(const uint8_t *p, size_t len, uint32_t n, bool float4, uint64_t *out,
+						  uint32_t limit = UINT32_MAX);
 
 /*
  * EncodeIntBlock writes the smallest of the integer codecs (const, RLE,
@@ -93,7 +104,8 @@ bool		DecodeDecimal(const uint8_t *p, size_t len, uint32_t n, bool float4, uint6
  * its payload; DecodeIntBlock reads it back.  The decimal codec nests one.
  */
 void		EncodeIntBlock(const uint64_t *v, uint32_t n, std::vector<uint8_t> &out);
-bool		DecodeIntBlock(const uint8_t *p, size_t len, uint32_t n, uint64_t *out);
+bool		DecodeIntBlock(const uint8_t *p, size_t len, uint32_t n, uint64_t *out,
+						   uint32_t limit = UINT32_MAX);
 
 } // namespace ztsdb::core
 
