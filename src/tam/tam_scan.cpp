@@ -344,6 +344,29 @@ RowWanted(const ZtsScanDesc *scan, uint32 r)
 }
 
 /*
+ * SortedSeriesAt returns row r's series as sorted files order them: NULL
+ * first (PG_INT64_MIN).
+ */
+static inline int64
+SortedSeriesAt(const ZtsScanDesc *scan, uint32 r)
+{
+	const uint8 *sn = scan->validity[scan->layout.series_col];
+
+	return (sn == nullptr || ((sn[r >> 3] >> (r & 7)) & 1))
+		? core::IntegerAt(scan->layout.types[scan->layout.series_col],
+						  scan->values[scan->layout.series_col], r)
+		: PG_INT64_MIN;
+}
+
+/* SeriesScanOfSorted: a scan for some series over a file sorted by (series, ts) */
+static inline bool
+SeriesScanOfSorted(const ZtsScanDesc *scan, const ViewFile *f)
+{
+	return scan->bounded && scan->bounds.nseries > 0 && scan->layout.series_col >= 0 &&
+		(f->reader.meta.flags & core::kChunkSorted);
+}
+
+/*
  * SeriesRanges finds, in a file or cold block sorted by (series, ts), the
  * rows of each wanted series within the time bounds, by binary search:
  * ranges[0 .. 2 * nranges), allocated in cxt, descending (runs are taken
@@ -352,13 +375,9 @@ RowWanted(const ZtsScanDesc *scan, uint32 r)
 static void
 SeriesRanges(ZtsScanDesc *scan, uint32 nrows, MemoryContext cxt)
 {
-	const void *sv = scan->values[scan->layout.series_col];
-	const uint8 *sn = scan->validity[scan->layout.series_col];
-	core::ColumnType st = scan->layout.types[scan->layout.series_col];
 	const int64 *ts = static_cast<const int64 *>(scan->values[scan->layout.time_col]);
 	auto		before = [&](uint32 r, int64 s, int64 t) {
-		int64		rs = (sn == nullptr || ((sn[r >> 3] >> (r & 7)) & 1))
-			? core::IntegerAt(st, sv, r) : PG_INT64_MIN;
+		int64		rs = SortedSeriesAt(scan, r);
 
 		return rs < s || (rs == s && ts[r] < t);
 	};
@@ -683,24 +702,20 @@ SeekSeriesBlock(const core::ChunkReader &reader, uint32 from, int64 s)
 static bool
 ColdSeriesRanges(ZtsScanDesc *scan, const ViewFile *f, const core::BlockInfo &info)
 {
-	uint16		scol = scan->layout.series_col;
 	const int64 *last = std::upper_bound(scan->bounds.series,
 										 scan->bounds.series + scan->bounds.nseries, info.max_series);
 	uint32		lo = 0;
 	uint32		hi = info.nrows;
 	uint32		end = 0;
 
-	DecodeColdInto(scan, f, info, scol);
-	/* the rows up to the block's last wanted series (NULL series come first) */
+	DecodeColdInto(scan, f, info, scan->layout.series_col);
+	/* the rows up to the block's last wanted series */
 	if (last != scan->bounds.series)
 		while (lo < hi)
 		{
 			uint32		mid = lo + (hi - lo) / 2;
-			const uint8 *sn = scan->validity[scol];
-			bool		after = (sn == nullptr || ((sn[mid >> 3] >> (mid & 7)) & 1)) &&
-				core::IntegerAt(scan->layout.types[scol], scan->values[scol], mid) > last[-1];
 
-			if (after)
+			if (SortedSeriesAt(scan, mid) > last[-1])
 				hi = mid;
 			else
 				lo = mid + 1;
@@ -957,9 +972,7 @@ NextRun(ZtsScanDesc *scan)
 							scan->part = 0;
 							scan->started = true;
 							scan->counters.chunks_scanned++;
-							if (scan->bounded && scan->bounds.nseries > 0 &&
-								scan->layout.series_col >= 0 &&
-								(f->reader.meta.flags & core::kChunkSorted))
+							if (SeriesScanOfSorted(scan, f))
 							{
 								/* blocks follow (series, ts): start at the first wanted series */
 								uint32		lo = SeekSeriesBlock(f->reader, 0, scan->bounds.series[0]);
@@ -975,9 +988,7 @@ NextRun(ZtsScanDesc *scan)
 						{
 							core::BlockInfo info;
 							MemoryContext old;
-							bool		sorted_series = scan->bounded && scan->bounds.nseries > 0 &&
-								scan->layout.series_col >= 0 &&
-								(f->reader.meta.flags & core::kChunkSorted);
+							bool		sorted_series = SeriesScanOfSorted(scan, f);
 
 							core::GetBlockInfo(f->reader, scan->part, &info);
 							if (sorted_series &&
