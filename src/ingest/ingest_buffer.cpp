@@ -30,11 +30,18 @@
  * pushed under a subtransaction's xid (only clog knows those fates, and
  * chunk files stamp rows with them: wal_generation.h, sidecar commits).
  *
- * With wal_level = replica or logical there are no kCommitSelf markers: the
- * records travel in PostgreSQL's WAL (wal_rmgr.h), and a marker that
- * decided alone could keep rows on the primary after a crash that a standby,
- * which decides by clog, drops.  PostgreSQL's commit record, flushed after
- * the shipped records, decides everywhere.
+ * With wal_level = replica or logical the records travel in PostgreSQL's
+ * WAL (wal_rmgr.h), and a marker decides alone only where every server
+ * reading that WAL can decide the same way: a durable commit whose rows are
+ * all in its marker record (the usual single-row or batched INSERT).  The
+ * writer flushes PostgreSQL's WAL up to that record before it wakes the
+ * committer (one flush per group of committers), and PostgreSQL's commit
+ * record follows without a flush of its own.  A standby shows the record's
+ * rows as committed unless clog says the transaction aborted (tam_scan.cpp,
+ * BatchVisible), as the primary's replay keeps them after a crash that took
+ * the commit record; a recovery to a target lets commit records decide
+ * (wal_rmgr.cpp).  Every other transaction waits for its records to be in
+ * PostgreSQL's WAL and then flushes its own commit record, which decides.
  *
  * Abort: drop the buffers; pushed batches stay invisible (their xid
  * aborted) and replay skips them.  Subtransaction abort drops the buffers of
@@ -383,25 +390,33 @@ XactCallback(XactEvent event, void *arg)
 				bool		self;
 				uint8		flags;
 
+				bool		one_record = !xact_pushed;
+
 				/* the last buffer's last record carries the commit marker */
 				for (WriteBuffer *buf = buffers; buf != NULL; buf = buf->next)
 					if (buf->nrows > 0)
 					{
 						if (last != NULL)
+						{
 							FlushBuffer(last);
+							one_record = false;
+						}
 						last = buf;
 					}
 				if (last == NULL && !xact_pushed)
 					break;
+				one_record = one_record && last != NULL &&
+					last->nrows <= RowsPerRecord(last->layout);
 
 				/*
 				 * Decided after the other buffers' flushes, which write no
 				 * PostgreSQL WAL either: XactLastRecEnd is this
 				 * transaction's last PostgreSQL WAL record, if any.
 				 */
-				self = XactLastRecEnd == 0 && !XLogIsNeeded() && !IsolationIsSerializable() &&
+				self = XactLastRecEnd == 0 && !IsolationIsSerializable() &&
 					!xact_sub_aborted && !xact_sub_pushed &&
-					(last == NULL || last->xid == last->top_xid);
+					(last == NULL || last->xid == last->top_xid) &&
+					(!XLogIsNeeded() || (durable && one_record));
 				flags = (durable ? core::kCommitDurable : 0) | (self ? core::kCommitSelf : 0);
 				if (self)
 					xact_self_marker = GetTopTransactionId();
@@ -434,6 +449,8 @@ XactCallback(XactEvent event, void *arg)
 							(errcode(ERRCODE_INTERNAL_ERROR),
 							 errmsg("transaction failed after its ztsdb commit marker"),
 							 errdetail("Injected by ztsdb.debug_fault.")));
+				if (guc_debug_fault == kFaultCrashAfterMarker)
+					elog(PANIC, "ztsdb: crash after the commit marker (ztsdb.debug_fault)");
 
 				/*
 				 * Otherwise replay needs clog to say committed, so
@@ -443,7 +460,7 @@ XactCallback(XactEvent event, void *arg)
 				 * no PostgreSQL WAL.
 				 */
 				if (self)
-					StatAdd(kStatCommitsSidecarOnly, 1);
+					StatAdd(kStatCommitsByMarker, 1);
 				else if (durable)
 					ForceSyncCommit();
 				break;

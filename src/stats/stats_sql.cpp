@@ -89,7 +89,7 @@ static const char *const stat_names[kStatCount] = {
 	"queries",
 	"recovery_records",
 	"recovery_ms",
-	"commits_sidecar_only",
+	"commits_by_marker",
 	"generations_kept",
 	"sidecar_commits_kept",
 	"analyze_rows_read",

@@ -134,8 +134,8 @@ static const uint64 *replay_drops = NULL;
 static int	nreplay_drops = 0;
 
 /*
- * FateOf decides the rows of batch xid (seen in generation gen) for a chunk
- * file.  *stamp is set when the file must stamp them and the sidecar WAL
+ * FateOf decides the rows of batch (xid, cid) (seen in generation gen) for a
+ * chunk file.  *stamp is set when the file must stamp them and the sidecar WAL
  * says so (WriterNoteRunningStamp): the transaction runs, or clog says it
  * committed but the writer has not yet taken its commit marker from the
  * ring (an asynchronous commit returns before that).  Such a transaction
@@ -144,7 +144,7 @@ static int	nreplay_drops = 0;
  * rest of the transaction.
  */
 static BatchFate
-FateOf(TransactionId xid, uint32 gen, TransactionId horizon, bool *stamp)
+FateOf(TransactionId xid, CommandId cid, uint32 gen, TransactionId horizon, bool *stamp)
 {
 	*stamp = false;
 	if (nreplay_drops > 0)
@@ -158,6 +158,9 @@ FateOf(TransactionId xid, uint32 gen, TransactionId horizon, bool *stamp)
 		return kFateKeep;		/* committed by its marker alone, before a crash */
 	if (!XidTrusted(xid, gen))
 		return kFateDrop;		/* died in a crash before its xid was durable */
+	if (cid == core::kMarkerDecidesCid && !TransactionIdIsInProgress(xid) &&
+		!TransactionIdDidCommit(xid) && !TransactionIdDidAbort(xid))
+		return kFateKeep;		/* a standby's: its marker decided, the commit record never came */
 	if (TransactionIdIsInProgress(xid))
 	{
 		*stamp = true;
@@ -214,7 +217,8 @@ BuildChunkFile(const core::ChunkLayout &layout, const RowSource &src, uint64 chu
 	{
 		bool		stamp;
 
-		fates[b] = FateOf(src.batches[b].xid, src.batches[b].reserved, horizon, &stamp);
+		fates[b] = FateOf(src.batches[b].xid, src.batches[b].cid, src.batches[b].reserved, horizon,
+						  &stamp);
 		if (fates[b] == kFateOpen)
 		{
 			any_open = true;

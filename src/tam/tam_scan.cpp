@@ -426,6 +426,8 @@ BatchVisible(TransactionId xid, CommandId cid, uint32 gen, Snapshot snapshot)
 		return true;			/* committed by its marker alone, before a crash */
 	if (!XidTrusted(xid, gen))
 		return false;			/* its transaction died in a crash; the xid may be reused */
+	if (unlikely(cid == core::kMarkerDecidesCid))
+		return !TransactionIdDidAbort(xid); /* a standby's (record_format.h) */
 	if (TransactionIdIsCurrentTransactionId(xid))
 	{
 		if (snapshot != NULL && snapshot->snapshot_type == SNAPSHOT_MVCC)

@@ -56,6 +56,7 @@ static const struct config_enum_entry debug_fault_options[] = {
 	{"crash_drop_prepared", kFaultCrashDropPrepared, false},
 	{"crash_drop_installed", kFaultCrashDropInstalled, false},
 	{"tier_enospc", kFaultTierEnospc, false},
+	{"crash_after_commit_marker", kFaultCrashAfterMarker, false},
 	{NULL, 0, false}
 };
 

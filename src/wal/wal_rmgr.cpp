@@ -63,6 +63,11 @@ ShipSidecarRecords(const uint8 *buf, Size len, bool *decisive)
 		{
 			case core::kRecBatch:
 			case core::kRecCommit:
+				/* a marker that decides alone is durable once flushed here */
+				if ((buf[off + sizeof(hdr) + 1] & (core::kCommitSelf | core::kCommitDurable)) ==
+					(core::kCommitSelf | core::kCommitDurable))
+					*decisive = true;
+				break;
 			case core::kRecDropIfCommitted:
 			case core::kRecDropIfAborted:
 			case core::kRecTruncate:
@@ -287,6 +292,7 @@ ztsdb_redo(XLogReaderState *record)
 	Size		len = XLogRecGetDataLen(record);
 	core::WalRecordHeader hdr;
 	const uint8 *payload;
+	uint8	   *copy = NULL;
 
 	if (info != kXlogZtsdbSidecar)
 		elog(PANIC, "ztsdb_redo: unknown record info %u", info);
@@ -295,6 +301,25 @@ ztsdb_redo(XLogReaderState *record)
 			 (uint32) (record->ReadRecPtr >> 32), (uint32) record->ReadRecPtr);
 	memcpy(&hdr, rec, sizeof(hdr));
 	payload = rec + sizeof(hdr);
+	if ((payload[0] == core::kRecBatch || payload[0] == core::kRecCommit) &&
+		(payload[1] & core::kCommitSelf) && ArchiveRecoveryRequested &&
+		recoveryTarget != RECOVERY_TARGET_UNSET)
+	{
+		/*
+		 * A recovery to a target stops at a commit record, and a marker that
+		 * decided alone precedes its transaction's: it would keep rows
+		 * committed after the target.  Here commit records decide, as for
+		 * heap rows: the inbox gets the marker without kCommitSelf.
+		 */
+		copy = static_cast<uint8 *>(palloc(len));
+		memcpy(copy, rec, len);
+		copy[sizeof(hdr) + 1] &= ~core::kCommitSelf;
+		hdr.crc = 0;
+		hdr.crc = core::WalRecordCrc(hdr, copy + sizeof(hdr), len - sizeof(hdr));
+		memcpy(copy, &hdr, sizeof(hdr));
+		rec = copy;
+		payload = rec + sizeof(hdr);
+	}
 	switch (payload[0])
 	{
 		case core::kRecBatch:
@@ -334,6 +359,8 @@ ztsdb_redo(XLogReaderState *record)
 			break;
 	}
 	InboxAppend(rec, len, hdr.lsn);
+	if (copy != NULL)
+		pfree(copy);
 }
 
 static void

@@ -793,6 +793,27 @@ struct ReplayCommit
 };
 
 /*
+ * ApplyMarkerDecided applies, on a standby, a batch that is its
+ * transaction's only record and carries a marker deciding alone
+ * (ingest_buffer.cpp): its rows count as committed unless clog says the
+ * transaction aborted (core::kMarkerDecidesCid, tam_scan.cpp), as the
+ * primary's replay keeps them when a crash took the commit record.
+ */
+static void
+ApplyMarkerDecided(const uint8 *payload, uint32 len, uint64 lsn, bool replaying)
+{
+	core::BatchHeader hdr;
+	uint8	   *copy = static_cast<uint8 *>(palloc(len));
+
+	memcpy(copy, payload, len);
+	memcpy(&hdr, copy, sizeof(hdr));
+	hdr.cid = core::kMarkerDecidesCid;
+	memcpy(copy, &hdr, sizeof(hdr));
+	ApplyBatch(copy, lsn, replaying);
+	pfree(copy);
+}
+
+/*
  * MarkerCommitted decides a transaction with a marker: an ordinary one needs
  * PostgreSQL's commit (and an xid that cannot have been reused); a
  * kCommitSelf one stands unless it was cancelled by a kRecAbort or clog
@@ -946,14 +967,18 @@ ReplayScan(const uint8 *payload, uint32 len, uint64 lsn, void *arg)
 				key.xid = hdr.top_xid;
 				key.generation = hdr.generation;
 				c = static_cast<ReplayCommit *>(hash_search(rs->committed, &key, HASH_FIND, NULL));
-				if (following && (c == NULL || !c->self))
+				if (following)
 				{
 					/*
 					 * A standby: the transaction may still run on the
 					 * primary.  Its rows are applied as the primary's
-					 * writer applied them, and clog decides (tam_scan.cpp).
+					 * writer applied them, and clog decides (tam_scan.cpp),
+					 * or, for a marker that decides alone, clog's abort.
 					 */
-					ApplyBatch(payload, lsn, true);
+					if (c == NULL || !c->self)
+						ApplyBatch(payload, lsn, true);
+					else if (!c->aborted)
+						ApplyMarkerDecided(payload, len, lsn, true);
 					break;
 				}
 				if (c == NULL || !MarkerCommitted(c))
@@ -1514,13 +1539,18 @@ WriterExit(int code, Datum arg)
 static void
 FollowRecord(const uint8 *payload, uint32 len, uint64 lsn, void *arg)
 {
-	(void) len;
 	(void) arg;
 	switch (payload[0])
 	{
 		case core::kRecBatch:
-			/* as the primary's writer did: clog decides (tam_scan.cpp) */
-			ApplyBatch(payload, lsn, false);
+			if ((payload[1] & (core::kBatchCommits | core::kCommitSelf)) ==
+				(core::kBatchCommits | core::kCommitSelf))
+				ApplyMarkerDecided(payload, len, lsn, false);
+			else
+			{
+				/* as the primary's writer did: clog decides (tam_scan.cpp) */
+				ApplyBatch(payload, lsn, false);
+			}
 			StatAdd(kStatBatches, 1);
 			break;
 		default:

@@ -47,28 +47,28 @@ sub count_series
 }
 
 # --- single-row commits decided by the sidecar WAL survive a crash ---------
-my $self = stat_value('commits_sidecar_only');
+my $self = stat_value('commits_by_marker');
 my $dir = PostgreSQL::Test::Utils::tempdir;
 PostgreSQL::Test::Utils::append_to_file("$dir/one.sql",
 	"INSERT INTO m VALUES (now(), 1, random());\n");
 system('pgbench', '-n', '-c', '4', '-t', '100', '-f', "$dir/one.sql", '-h', $node->host,
 	'-p', $node->port, 'postgres') == 0
   or die "pgbench failed";
-cmp_ok(stat_value('commits_sidecar_only') - $self, '>=', 400,
+cmp_ok(stat_value('commits_by_marker') - $self, '>=', 400,
 	'ztsdb-only commits are decided by the sidecar WAL');
 
 # a transaction that also writes a heap table still needs PostgreSQL's commit
-$self = stat_value('commits_sidecar_only');
+$self = stat_value('commits_by_marker');
 $node->safe_psql('postgres', q{
 BEGIN; INSERT INTO m VALUES (now(), 2, 1); INSERT INTO h VALUES (2); COMMIT;
 });
-is(stat_value('commits_sidecar_only') - $self, 0, 'a commit that wrote heap rows is not sidecar-only');
+is(stat_value('commits_by_marker') - $self, 0, 'a commit that wrote heap rows is not sidecar-only');
 
 # so does a SERIALIZABLE one (its commit-time check may still fail)
 $node->safe_psql('postgres', q{
 BEGIN ISOLATION LEVEL SERIALIZABLE; INSERT INTO m VALUES (now(), 3, 1); COMMIT;
 });
-is(stat_value('commits_sidecar_only') - $self, 0, 'a SERIALIZABLE commit is not sidecar-only');
+is(stat_value('commits_by_marker') - $self, 0, 'a SERIALIZABLE commit is not sidecar-only');
 
 $node->stop('immediate');
 $node->start;
@@ -82,11 +82,11 @@ is(count_series(3), '1', 'the serializable transaction survives');
 # the transaction still runs, so the file stamps its rows with its xid.  Its
 # commit is decided by the marker; if PostgreSQL's commit record was not yet
 # flushed at the crash, replay records it in ztsdb/wal/sidecar_commits.
-$self = stat_value('commits_sidecar_only');
+$self = stat_value('commits_by_marker');
 $node->safe_psql('postgres', q{
 INSERT INTO m SELECT '2024-02-01'::timestamptz + i * interval '1 s', 10, i FROM generate_series(1, 30000) i;
 });
-is(stat_value('commits_sidecar_only') - $self, 1, 'the large INSERT was a sidecar-only commit');
+is(stat_value('commits_by_marker') - $self, 1, 'the large INSERT was a sidecar-only commit');
 cmp_ok($node->safe_psql('postgres', q{SELECT count(*) FROM ztsdb.chunks('m') WHERE tier = 'warm'}), '>=', 1,
 	'a chunk was sealed while the INSERT ran');
 my $log_offset = -s $node->logfile;

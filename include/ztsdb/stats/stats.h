@@ -39,7 +39,7 @@ enum StatId
 	kStatQueries,				/* scans started on ztsdb tables (not ANALYZE's) */
 	kStatRecoveryRecords,		/* WAL records replayed at the last start */
 	kStatRecoveryMs,			/* time the last replay took */
-	kStatCommitsSidecarOnly,	/* durable commits decided by the sidecar WAL alone */
+	kStatCommitsByMarker,	/* durable commits decided by their ztsdb marker alone */
 	kStatGenerationsKept,		/* gauge: writer generations ztsdb/wal/generations holds */
 	kStatSidecarCommitsKept,	/* gauge: entries of ztsdb/wal/sidecar_commits */
 	kStatAnalyzeRows,			/* rows ANALYZE's sampling scans looked at */

@@ -34,7 +34,9 @@ enum DebugFault
 	kFaultGenerationsPressure = 9,	/* replay acts as if half of kMaxGenerations were in use */
 	kFaultCrashDropPrepared = 10,	/* in drop_chunks: new manifest written, not installed */
 	kFaultCrashDropInstalled = 11,	/* ... installed, hot chunks detached, files not removed */
-	kFaultTierEnospc = 12		/* writing a chunk file fails with ENOSPC */
+	kFaultTierEnospc = 12,		/* writing a chunk file fails with ENOSPC */
+	kFaultCrashAfterMarker = 13	/* a backend PANICs after its durable marker,
+								 * before PostgreSQL's commit record */
 };
 
 extern int	guc_write_buffer_capacity;	/* rows a backend buffers per table */

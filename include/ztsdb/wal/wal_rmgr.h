@@ -10,16 +10,23 @@
  * resource manager ("ztsdb") carrying the sidecar record verbatim (header
  * with its sidecar LSN, payload).  A group is written to the sidecar file,
  * shipped, and its committers are woken (shipped_pos); the sidecar's
- * fdatasync runs while they flush their own commit records (WriteShipSync
- * in wal_io.cpp), so a commit costs one flush as with minimal WAL.  In this
- * mode no commit marker decides alone (kCommitSelf, ingest_buffer.cpp):
- * PostgreSQL's commit record decides, on the primary after a crash as on a
- * standby.  So:
+ * fdatasync runs later, off the commit path (WriteShip in wal_io.cpp), so
+ * a commit costs one flush of PostgreSQL's WAL as with minimal WAL.  A
+ * commit marker decides alone (kCommitSelf) only for a durable ztsdb-only
+ * transaction whose rows are all in that record (ingest_buffer.cpp): the
+ * writer flushes PostgreSQL's WAL up to it before it wakes the group's
+ * committers, whose commit records follow unflushed.  Every server reading
+ * that WAL then decides the same way: replay after a crash keeps the rows
+ * without a commit record, a standby applies them as committed unless clog
+ * says the transaction aborted (core::kMarkerDecidesCid), and redo of a
+ * recovery to a target clears the flag, so that commit records decide
+ * there as for heap rows.  PostgreSQL's commit record decides every other
+ * transaction.  So:
  *
  *  - a transaction's ztsdb records precede its commit record in
  *    PostgreSQL's WAL and become durable with it; records no commit record
- *    decides (run starts, stamps, drop_chunks, file images) are flushed at
- *    once;
+ *    decides (run starts, stamps, drop_chunks, file images, markers that
+ *    decide alone) are flushed at once;
  *  - no checkpoint takes its redo pointer between the shipping and the
  *    sidecar's fdatasync (DELAY_CHKPT_START): records before a redo pointer
  *    are durable in the sidecar file, and records after it are in the WAL
