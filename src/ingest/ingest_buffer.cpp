@@ -61,6 +61,8 @@
 
 extern "C" {
 #include "access/xlog.h"
+#include "replication/syncrep.h"
+#include "replication/walsender.h"
 }
 
 namespace ztsdb {
@@ -372,6 +374,19 @@ SendAbortRecord(TransactionId top_xid)
 				 errdetail("If the server crashes before the next checkpoint, its rows may reappear.")));
 }
 
+/*
+ * SyncStandbysNamed tells whether commits wait for synchronous standbys
+ * (synchronous_standby_names).  A marker that decides alone is flushed by
+ * the writer, and PostgreSQL waits for standbys only in a commit whose
+ * backend wrote WAL: such a transaction takes the other path, whose commit
+ * record waits (and carries remote_apply's feedback request).
+ */
+static bool
+SyncStandbysNamed(void)
+{
+	return SyncRepRequested() && SyncRepStandbyNames != NULL && SyncRepStandbyNames[0] != '\0';
+}
+
 static void
 XactCallback(XactEvent event, void *arg)
 {
@@ -389,8 +404,7 @@ XactCallback(XactEvent event, void *arg)
 					guc_durable_commit;
 				bool		self;
 				uint8		flags;
-
-				bool		one_record = !xact_pushed;
+				bool		one_record = !xact_pushed;	/* all rows in the marker's record */
 
 				/* the last buffer's last record carries the commit marker */
 				for (WriteBuffer *buf = buffers; buf != NULL; buf = buf->next)
@@ -416,7 +430,7 @@ XactCallback(XactEvent event, void *arg)
 				self = XactLastRecEnd == 0 && !IsolationIsSerializable() &&
 					!xact_sub_aborted && !xact_sub_pushed &&
 					(last == NULL || last->xid == last->top_xid) &&
-					(!XLogIsNeeded() || (durable && one_record));
+					(!XLogIsNeeded() || (durable && one_record && !SyncStandbysNamed()));
 				flags = (durable ? core::kCommitDurable : 0) | (self ? core::kCommitSelf : 0);
 				if (self)
 					xact_self_marker = GetTopTransactionId();
@@ -462,7 +476,18 @@ XactCallback(XactEvent event, void *arg)
 				if (self)
 					StatAdd(kStatCommitsByMarker, 1);
 				else if (durable)
+				{
 					ForceSyncCommit();
+
+					/*
+					 * The writer put this transaction's records into
+					 * PostgreSQL's WAL: PostgreSQL's commit then also waits
+					 * for synchronous standbys, as for a transaction that
+					 * wrote WAL itself.
+					 */
+					if (XLogIsNeeded() && XactLastRecEnd == 0)
+						XactLastRecEnd = GetXLogInsertRecPtr();
+				}
 				break;
 			}
 		case XACT_EVENT_PRE_PREPARE:

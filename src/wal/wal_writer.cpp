@@ -793,9 +793,8 @@ struct ReplayCommit
 };
 
 /*
- * ApplyMarkerDecided applies, on a standby, a batch that is its
- * transaction's only record and carries a marker deciding alone
- * (ingest_buffer.cpp): its rows count as committed unless clog says the
+ * ApplyMarkerDecided applies, on a standby, a batch of a transaction whose
+ * marker decides alone (ingest_buffer.cpp: its only record): its rows count as committed unless clog says the
  * transaction aborted (core::kMarkerDecidesCid, tam_scan.cpp), as the
  * primary's replay keeps them when a crash took the commit record.
  */

@@ -10,7 +10,9 @@
 #     (clog says the transaction aborted), and so does the standby -- in its
 #     hot chunk, after it repeats a seal, after a restart and once promoted;
 #  3. a transaction that fails after its marker (kRecAbort) is seen neither
-#     on the primary nor on the standby.
+#     on the primary nor on the standby;
+#  4. with synchronous standbys no marker decides alone: commits wait for
+#     the standby (remote_apply too).
 # (Point-in-time recovery to a target lets commit records decide:
 # 019_replication.pl.)
 use strict;
@@ -18,6 +20,7 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use IPC::Run;
 use lib 'test/tap';
 use ZtsdbTap;
 
@@ -124,6 +127,46 @@ is($primary->safe_psql('postgres', 'SELECT count(*) FROM m WHERE series_id IN (6
 	'the primary does not show its row');
 is($standby->safe_psql('postgres', 'SELECT count(*) FROM m WHERE series_id IN (6, 7)'), '1',
 	'nor does the standby');
+
+# -------------------------------------------------- synchronous standbys
+# with synchronous_standby_names a commit waits for the standby: ztsdb-only
+# commits then flush and wait through PostgreSQL's commit record, also with
+# remote_apply
+$primary->append_conf('postgresql.conf', "synchronous_standby_names = 'mc_standby'\n");
+$primary->reload;
+ok(poll_until('sync standby', sub {
+	$primary->safe_psql('postgres',
+		q{SELECT count(*) FROM pg_stat_replication WHERE sync_state = 'sync'}) eq '1' }),
+	'the standby is synchronous');
+$by_marker = stat_value('commits_by_marker');
+$primary->safe_psql('postgres', q{
+SET synchronous_commit = remote_apply;
+INSERT INTO m VALUES (now(), 10, 1);
+INSERT INTO m SELECT now() + g * interval '1 us', 11, g FROM generate_series(1, 100000) g;
+});
+is($standby->safe_psql('postgres', 'SELECT count(*) FROM m WHERE series_id IN (10, 11)'), '100001',
+	'remote_apply: the standby shows the rows as soon as the commits return');
+is(stat_value('commits_by_marker') - $by_marker, 0, 'no commit was decided by its marker');
+$standby->stop;
+for my $sql (q{INSERT INTO m VALUES (now(), 12, 1)},
+	q{INSERT INTO m SELECT now() + g * interval '1 us', 12, g FROM generate_series(1, 100000) g})
+{
+	# (statement_timeout ends before the commit: the wait is cancelled)
+	my ($o, $e) = ('', '');
+	my $h = IPC::Run::start([ 'psql', '-XAtq', '-d', $primary->connstr('postgres'), '-c', $sql ],
+		'>', \$o, '2>', \$e);
+	ok(poll_until('sync wait', sub {
+		$primary->safe_psql('postgres',
+			q{SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'SyncRep'}) eq '1' }),
+		'with the standby down, a commit waits for it (' . substr($sql, 0, 30) . '...)');
+	$primary->safe_psql('postgres',
+		q{SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE wait_event = 'SyncRep'});
+	$h->finish;
+	like($e, qr/canceling wait for synchronous replication/, 'until cancelled');
+}
+$primary->append_conf('postgresql.conf', "synchronous_standby_names = ''\n");
+$primary->reload;
+$standby->start;
 
 # --------------------------------------------------------------- promotion
 # a second dead backend, then the primary is stopped before its restart

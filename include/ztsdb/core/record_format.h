@@ -75,17 +75,18 @@ struct TableKey
 constexpr uint8_t kBatchCommits = 0x1;	/* also the commit marker of top_xid */
 constexpr uint8_t kCommitDurable = 0x2; /* the committer waits for fdatasync */
 constexpr uint8_t kCommitSelf = 0x4;	/* the marker alone decides (see above) */
+constexpr uint8_t kStampUnmarked = 0x8; /* kRecStamped: the marker of stamp_top was
+										 * not yet taken from the ring (wal_writer.cpp) */
+
 /*
  * The command id a standby's hot chunk stores for the rows of a batch that
- * is its transaction's only record and carries a kCommitSelf marker: they
+ * belongs to a transaction whose kCommitSelf marker decides alone: they
  * count as committed unless clog says the transaction aborted (the
  * primary's commit record may never come, after a crash that the primary's
  * replay survives with these rows).  No command has this id (PostgreSQL's
  * InvalidCommandId).
  */
 constexpr uint32_t kMarkerDecidesCid = 0xFFFFFFFF;
-constexpr uint8_t kStampUnmarked = 0x8; /* kRecStamped: the marker of stamp_top was
-										 * not yet taken from the ring (wal_writer.cpp) */
 
 struct BatchHeader
 {
