@@ -793,23 +793,36 @@ struct ReplayCommit
 };
 
 /*
+ * ApplyBatchAs applies a batch record under another visibility stamp: hdr,
+ * a copy of its header with xid, cid or generation rewritten.
+ */
+static void
+ApplyBatchAs(const uint8 *payload, uint32 len, const core::BatchHeader &hdr, uint64 lsn,
+			 bool replaying)
+{
+	uint8	   *copy = static_cast<uint8 *>(palloc(len));
+
+	memcpy(copy, payload, len);
+	memcpy(copy, &hdr, sizeof(hdr));
+	ApplyBatch(copy, lsn, replaying);
+	pfree(copy);
+}
+
+/*
  * ApplyMarkerDecided applies, on a standby, a batch of a transaction whose
- * marker decides alone (ingest_buffer.cpp: its only record): its rows count as committed unless clog says the
- * transaction aborted (core::kMarkerDecidesCid, tam_scan.cpp), as the
- * primary's replay keeps them when a crash took the commit record.
+ * marker decides alone (ingest_buffer.cpp: its only record): its rows count
+ * as committed unless clog says the transaction aborted
+ * (core::kMarkerDecidesCid, tam_scan.cpp), as the primary's replay keeps
+ * them when a crash took the commit record.
  */
 static void
 ApplyMarkerDecided(const uint8 *payload, uint32 len, uint64 lsn, bool replaying)
 {
 	core::BatchHeader hdr;
-	uint8	   *copy = static_cast<uint8 *>(palloc(len));
 
-	memcpy(copy, payload, len);
-	memcpy(&hdr, copy, sizeof(hdr));
+	memcpy(&hdr, payload, sizeof(hdr));
 	hdr.cid = core::kMarkerDecidesCid;
-	memcpy(copy, &hdr, sizeof(hdr));
-	ApplyBatch(copy, lsn, replaying);
-	pfree(copy);
+	ApplyBatchAs(payload, len, hdr, lsn, replaying);
 }
 
 /*
@@ -990,16 +1003,11 @@ ReplayScan(const uint8 *payload, uint32 len, uint64 lsn, void *arg)
 					 * everyone, stamped with this generation.  (No
 					 * subtransaction of it aborted after pushing rows.)
 					 */
-					uint8	   *copy = static_cast<uint8 *>(palloc(len));
-
-					memcpy(copy, payload, len);
 					hdr.top_xid = FrozenTransactionId;
 					hdr.xid = FrozenTransactionId;
 					hdr.cid = FirstCommandId;
 					hdr.generation = CurrentGeneration();
-					memcpy(copy, &hdr, sizeof(hdr));
-					ApplyBatch(copy, lsn, true);
-					pfree(copy);
+					ApplyBatchAs(payload, len, hdr, lsn, true);
 				}
 				else if (hdr.xid == hdr.top_xid ||
 						 (XidTrusted(hdr.xid, hdr.generation) && TransactionIdDidCommit(hdr.xid)))
