@@ -20,6 +20,7 @@
  *
  *-------------------------------------------------------------------------
  */
+#include <algorithm>
 #include <bit>
 
 #include "ztsdb/core/codec_bits.h"
@@ -77,7 +78,12 @@ EncodeGorilla(const uint64_t *v, uint32_t n, bool float4, std::vector<uint8_t> &
 	return true;
 }
 
-/* DecodeGorilla reads n values; the stream must end within its last byte. */
+/*
+ * DecodeGorilla reads n values; the stream must end within its last byte.
+ * A run of repeats (zero bits) is taken from one peek, and a value in the
+ * current window of at most 55 bits from the peek that held its control
+ * bits.
+ */
 bool
 DecodeGorilla(const uint8_t *p, size_t len, uint32_t n, bool float4, uint64_t *out)
 {
@@ -87,23 +93,40 @@ DecodeGorilla(const uint8_t *p, size_t len, uint32_t n, bool float4, uint64_t *o
 	int			lead = -1;
 	int			trail = 0;
 	int			m = 0;
+	uint64_t	mask = 0;		/* BitMask(m) */
 
 	if (n == 0)
 		return len == 0;
 	prev = br.Get64(64 - shift) << shift;
 	out[0] = prev >> shift;
-	for (uint32_t i = 1; i < n; i++)
+	for (uint32_t i = 1; i < n;)
 	{
 		uint64_t	b = br.Peek();
 
 		if (!(b & 1))
-			br.Skip(1);
-		else if (!(b & 2))
+		{
+			/* repeats, one zero bit each (57 valid bits: at most 57) */
+			uint32_t	k = std::min<uint32_t>(std::countr_zero(b | (uint64_t{1} << 57)), n - i);
+
+			std::fill(out + i, out + i + k, prev >> shift);
+			br.Skip(static_cast<int>(k));
+			i += k;
+			continue;
+		}
+		if (!(b & 2))
 		{
 			if (lead < 0)
 				return false;	/* no window to reuse yet */
-			br.Skip(2);
-			prev ^= br.Get64(m) << trail;
+			if (m <= 57 - 2)
+			{
+				prev ^= ((b >> 2) & mask) << trail;
+				br.Skip(2 + m);
+			}
+			else
+			{
+				br.Skip(2);
+				prev ^= br.Get64(m) << trail;
+			}
 		}
 		else
 		{
@@ -114,10 +137,11 @@ DecodeGorilla(const uint8_t *p, size_t len, uint32_t n, bool float4, uint64_t *o
 				return false;
 			lead = l;
 			m = mm;
+			mask = BitMask(mm);
 			trail = 64 - l - mm;
 			if (mm <= 57 - 13)
 			{
-				prev ^= ((b >> 13) & BitMask(mm)) << trail;
+				prev ^= ((b >> 13) & mask) << trail;
 				br.Skip(13 + mm);
 			}
 			else
@@ -126,7 +150,7 @@ DecodeGorilla(const uint8_t *p, size_t len, uint32_t n, bool float4, uint64_t *o
 				prev ^= br.Get64(mm) << trail;
 			}
 		}
-		out[i] = prev >> shift;
+		out[i++] = prev >> shift;
 	}
 	return br.ExactlyConsumed();
 }

@@ -617,3 +617,48 @@ TEST(Codec, DecodersSurviveMutatedBlocks)
 		}
 	}
 }
+
+/*
+ * Gorilla's decoder takes runs of repeats and short windows from one peek:
+ * runs around the 57 bits a peek holds, windows around the 55 bits left
+ * after the control bits, and the widest ones, for float8 and float4.
+ */
+TEST(Codec, GorillaRunsAndWindowWidthsAtPeekLimits)
+{
+	for (bool float4 : {false, true})
+	{
+		std::vector<uint64_t> v;
+		int			bits = float4 ? 32 : 64;
+		uint64_t	keep = float4 ? 0xFFFFFFFFu : ~uint64_t{0};
+		uint64_t	x = 0x4049000000000000 & keep;
+
+		for (uint32_t run : {0u, 1u, 56u, 57u, 58u, 114u})
+		{
+			for (int width = 1; width <= bits; width++)
+			{
+				/*
+				 * A change opening the window of bits [0, width), then
+				 * changes up to 11 bits narrower, which reuse it, then a
+				 * run of repeats.
+				 */
+				for (int k = 0; k <= 11 && k < width; k++)
+				{
+					x ^= ((uint64_t{1} << (width - 1 - k)) | 1) & keep;
+					v.push_back(x);
+				}
+				for (uint32_t i = 0; i < run; i++)
+					v.push_back(x);
+			}
+		}
+		std::vector<uint8_t> enc;
+		std::vector<uint64_t> out(v.size() + 1, 0xABABABABABABABAB);
+
+		ASSERT_TRUE(EncodeGorilla(v.data(), static_cast<uint32_t>(v.size()), float4, enc));
+		ASSERT_TRUE(DecodeGorilla(enc.data(), enc.size(), static_cast<uint32_t>(v.size()), float4, out.data()));
+		EXPECT_EQ(out.back(), 0xABABABABABABABAB) << "wrote past n values";
+		out.pop_back();
+		EXPECT_EQ(out, v) << "float4 " << float4;
+		/* and a stream cut short is refused */
+		EXPECT_FALSE(DecodeGorilla(enc.data(), enc.size() - 1, static_cast<uint32_t>(v.size()), float4, out.data()));
+	}
+}
