@@ -45,8 +45,10 @@
  */
 #include "ztsdb/core/codec.h"
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
+#include <memory>
 #include <new>
 #include <vector>
 
@@ -523,17 +525,20 @@ DecodeColumn(ColumnType type, const uint8_t *in, size_t in_len, uint32_t nrows, 
 			return Status::Ok();
 		}
 
-		std::vector<uint64_t> v(nvalid);
+		/* every value is written by the decoder: no zeroing first */
+		std::unique_ptr<uint64_t[]> v(new uint64_t[std::max(nvalid, 1u)]);
 
-		if (!DecodeValues(codec, type, p, payload_len, nvalid, v.data()))
-			return Status::Corrupt("column block payload is invalid");
 		if (!has_nulls)
 		{
-			Store(v.data(), nrows, w, outv);
+			if (!DecodeValues(codec, type, p, payload_len, nrows, v.get(), limit))
+				return Status::Corrupt("column block payload is invalid");
+			Store(v.get(), std::min(nrows, limit), w, outv);
 			if (bitmap_len > 0)
 				memset(validity, 0xff, bitmap_len);
 			return Status::Ok();
 		}
+		if (!DecodeValues(codec, type, p, payload_len, nvalid, v.get()))
+			return Status::Corrupt("column block payload is invalid");
 		if (bitmap_len > 0)
 			memcpy(validity, in + 1, bitmap_len);
 		for (uint32_t i = 0, k = 0; i < nrows; i++)

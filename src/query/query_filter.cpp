@@ -390,6 +390,86 @@ FilterText(TupleDesc desc, int col, int op, const char *value)
 	}
 }
 
+/*
+ * KeepIf compacts sel[0 .. n) to the rows for which pass(row) holds; the
+ * row is written before the test, so the loop has no branch on it.
+ */
+template <typename Pass>
+static inline uint32
+KeepIf(uint32 *sel, uint32 n, Pass pass)
+{
+	uint32		k = 0;
+
+	for (uint32 i = 0; i < n; i++)
+	{
+		uint32		r = sel[i];
+
+		sel[k] = r;
+		k += pass(r) ? 1 : 0;
+	}
+	return k;
+}
+
+/*
+ * CompareSelect: FilterSelect of a comparison op (not <>, which NaN makes
+ * no simpler) with the constant c over a NULL-free array of T.  For floats
+ * c is not NaN: then NaN, above every number, passes > and >= and fails
+ * < <= =, which is what negating the opposite C comparison gives.
+ */
+template <typename T, typename C>
+static uint32
+CompareSelect(uint8 op, const T *v, C c, uint32 *sel, uint32 n)
+{
+	switch (op)
+	{
+		case kFilterLess:
+			return KeepIf(sel, n, [&](uint32 r) { return v[r] < c; });
+		case kFilterLessEq:
+			return KeepIf(sel, n, [&](uint32 r) { return v[r] <= c; });
+		case kFilterEq:
+			return KeepIf(sel, n, [&](uint32 r) { return v[r] == c; });
+		case kFilterGreaterEq:
+			return KeepIf(sel, n, [&](uint32 r) { return !(v[r] < c); });
+		case kFilterGreater:
+			return KeepIf(sel, n, [&](uint32 r) { return !(v[r] <= c); });
+	}
+	Assert(false);
+	return n;
+}
+
+uint32
+FilterSelect(const ValueFilter &f, const void *const *values, const uint8 *const *validity,
+			 uint32 *sel, uint32 n)
+{
+	const void *col = values[f.col];
+	bool		simple = validity[f.col] == nullptr && f.op >= kFilterLess && f.op <= kFilterGreater;
+
+	if (simple && f.domain == kDomainFloat && !std::isnan(f.fval))
+	{
+		if (f.type == core::ColumnType::kFloat8)
+			return CompareSelect(f.op, static_cast<const double *>(col), f.fval, sel, n);
+		if (f.type == core::ColumnType::kFloat4)
+			return CompareSelect(f.op, static_cast<const float *>(col), f.fval, sel, n);
+	}
+	if (simple && f.domain == kDomainInt)
+	{
+		switch (f.type)
+		{
+			case core::ColumnType::kInt2:
+				return CompareSelect(f.op, static_cast<const int16 *>(col), f.ival, sel, n);
+			case core::ColumnType::kInt4:
+				return CompareSelect(f.op, static_cast<const int32 *>(col), f.ival, sel, n);
+			case core::ColumnType::kInt8:
+			case core::ColumnType::kTimestamp:
+			case core::ColumnType::kTimestampNoTz:
+				return CompareSelect(f.op, static_cast<const int64 *>(col), f.ival, sel, n);
+			default:
+				break;
+		}
+	}
+	return KeepIf(sel, n, [&](uint32 r) { return FilterPasses(f, values, validity, r); });
+}
+
 uint64
 FilterColumns(const ValueFilter *filters, int nfilters)
 {

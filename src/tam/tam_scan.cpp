@@ -116,7 +116,25 @@ struct ZtsScanDesc
 	uint32		hot_pos;
 	int			vis_part;		/* batch whose visibility vis_ok holds, -1 none */
 	bool		vis_ok;
+	/*
+	 * getnextslot of a bounded scan: the rows of the current run passing the
+	 * bounds and value filters, sel[sel_pos .. nsel), found a window of rows
+	 * at a time (SelectRows).  A cold block's are found for the whole block
+	 * by ColdBlockMayPass, which leaves them in block_sel (scratch) for
+	 * getnextslot to take, with the count of its rows within the bounds.
+	 */
+	uint32	   *sel;			/* sel_buf or block_sel */
+	uint32		nsel;
+	uint32		sel_pos;
+	uint32	   *sel_buf;		/* kSelectRows, in cxt */
+	uint32	   *block_sel;		/* NULL: none waiting */
+	uint32		block_nsel;
+	uint32		block_in_bounds;
+	bool		by_runs;		/* ScanNextRun's caller reads whole runs */
 };
+
+/* rows SelectRows looks at a time: its row numbers stay in the L1 cache */
+constexpr uint32 kSelectRows = 1024;
 
 /*
  * SeriesWantedWithin tells whether some series of b lies in [lo_s, hi_s] (a
@@ -344,6 +362,41 @@ RowWanted(const ZtsScanDesc *scan, uint32 r)
 }
 
 /*
+ * SelectRows puts into sel the rows of [from, to) of the current run that
+ * pass the bounds and the value filters, ascending, and returns how many;
+ * *in_bounds is set to the count passing the bounds (the rest of those the
+ * filters removed).  Column at a time: the time test, the series test and
+ * each filter is one loop over the rows still selected.
+ */
+static uint32
+SelectRows(const ZtsScanDesc *scan, uint32 from, uint32 to, uint32 *sel, uint32 *in_bounds)
+{
+	const int64 *ts = static_cast<const int64 *>(scan->values[scan->layout.time_col]);
+	int64		lo = scan->bounds.min_ts;
+	int64		hi = scan->bounds.max_ts;
+	uint32		n = 0;
+
+	for (uint32 r = from; r < to; r++)
+	{
+		sel[n] = r;
+		n += (ts[r] >= lo) & (ts[r] <= hi);
+	}
+	if (scan->bounds.nseries >= 0)
+	{
+		uint32		k = 0;
+
+		for (uint32 i = 0; i < n; i++)
+			if (RowWanted(scan, sel[i]))
+				sel[k++] = sel[i];
+		n = k;
+	}
+	*in_bounds = n;
+	for (int i = 0; i < scan->bounds.nfilters && n > 0; i++)
+		n = FilterSelect(scan->bounds.filters[i], scan->values, scan->validity, sel, n);
+	return n;
+}
+
+/*
  * SortedSeriesAt returns row r's series as sorted files order them: NULL
  * first (PG_INT64_MIN).
  */
@@ -504,6 +557,11 @@ ScanSetup(ZtsScanDesc *scan)
 	else
 		scan->view = OpenTableView(rel, true);
 	scan->nranges = 0;
+	scan->sel_buf = scan->bounded
+		? static_cast<uint32 *>(palloc(sizeof(uint32) * kSelectRows)) : NULL;
+	scan->sel = scan->sel_buf;
+	scan->nsel = scan->sel_pos = 0;
+	scan->block_sel = NULL;
 	scan->kind = kSrcBuffer;
 	scan->source = 0;
 	scan->part = 0;
@@ -762,22 +820,27 @@ ColdFilterColumn(const ZtsScanDesc *scan, uint16 c)
 static bool
 ColdBlockMayPass(ZtsScanDesc *scan, const ViewFile *f, const core::BlockInfo &info)
 {
-	uint32		in_bounds = 0;
+	uint32	   *sel = static_cast<uint32 *>(palloc(sizeof(uint32) * Max(info.nrows, 1)));
+	uint32		in_bounds;
+	uint32		n;
 
 	for (uint16 c = 0; c < scan->layout.ncols; c++)
 		if (ColdFilterColumn(scan, c))
 			DecodeColdInto(scan, f, info, c);
-	for (uint32 r = 0; r < info.nrows; r++)
+	n = SelectRows(scan, 0, info.nrows, sel, &in_bounds);
+	if (n == 0)
 	{
-		if (!RowWanted(scan, r))
-			continue;
-		if (FiltersPass(scan->bounds.filters, scan->bounds.nfilters, scan->values,
-						scan->validity, r))
-			return true;
-		in_bounds++;
+		scan->counters.rows_filtered += in_bounds;
+		return false;
 	}
-	scan->counters.rows_filtered += in_bounds;
-	return false;
+	if (!scan->by_runs)
+	{
+		/* getnextslot returns these rows only */
+		scan->block_sel = sel;
+		scan->block_nsel = n;
+		scan->block_in_bounds = in_bounds;
+	}
+	return true;
 }
 
 /*
@@ -1061,7 +1124,9 @@ NextRun(ZtsScanDesc *scan)
 									scan->validity[c] = NULL;
 									continue;
 								}
-								DecodeColdInto(scan, f, info, c);
+								/* getnextslot reads no row after the block's last passing one */
+								DecodeColdInto(scan, f, info, c, scan->block_sel != NULL
+											   ? scan->block_sel[scan->block_nsel - 1] + 1 : UINT32_MAX);
 							}
 							MemoryContextSwitchTo(old);
 							scan->part++;
@@ -1098,20 +1163,42 @@ ztsdb_scan_getnextslot(TableScanDesc sscan, ScanDirection direction, TupleTableS
 	ExecClearTuple(slot);
 	for (;;)
 	{
-		while (scan->row >= scan->row_end)
+		uint32		in_bounds;
+
+		if (scan->sel_pos < scan->nsel)
+		{
+			r = scan->sel[scan->sel_pos++];
+			break;
+		}
+		if (scan->row >= scan->row_end)
+		{
+			scan->block_sel = NULL;
 			if (!NextRun(scan))
 				return false;
-		r = scan->row++;
-		if (!scan->bounded)
-			break;
-		if (!RowWanted(scan, r))
+			if (scan->block_sel != NULL)
+			{
+				/* a cold block's rows, selected as it was decoded */
+				scan->sel = scan->block_sel;
+				scan->nsel = scan->block_nsel;
+				scan->sel_pos = 0;
+				scan->counters.rows_filtered += scan->block_in_bounds - scan->block_nsel;
+				scan->block_sel = NULL;
+				scan->row = scan->row_end;
+			}
 			continue;
-		/* value filters: on the arrays, before any column becomes a Datum */
-		if (scan->bounds.nfilters == 0 ||
-			FiltersPass(scan->bounds.filters, scan->bounds.nfilters, scan->values,
-						scan->validity, r))
+		}
+		if (!scan->bounded)
+		{
+			r = scan->row++;
 			break;
-		scan->counters.rows_filtered++;
+		}
+		/* bounds and value filters: on the arrays, before any column becomes a Datum */
+		scan->sel = scan->sel_buf;
+		scan->nsel = SelectRows(scan, scan->row, Min(scan->row_end, scan->row + kSelectRows),
+								scan->sel, &in_bounds);
+		scan->counters.rows_filtered += in_bounds - scan->nsel;
+		scan->sel_pos = 0;
+		scan->row = Min(scan->row_end, scan->row + kSelectRows);
 	}
 	for (uint16 c = 0; c < scan->layout.ncols; c++)
 	{
@@ -1155,6 +1242,7 @@ ScanNextRun(TableScanDesc sscan, const void *const **values, const uint8 *const 
 {
 	ZtsScanDesc *scan = reinterpret_cast<ZtsScanDesc *>(sscan);
 
+	scan->by_runs = true;
 	while (scan->row >= scan->row_end)
 		if (!NextRun(scan))
 			return false;

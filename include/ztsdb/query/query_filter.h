@@ -148,6 +148,15 @@ FiltersPass(const ValueFilter *filters, int n, const void *const *values,
 }
 
 /*
+ * FilterSelect keeps, of the n row numbers in sel (ascending), those whose
+ * rows pass filter f, in order, and returns how many it kept.  The same
+ * test as FilterPasses, one loop over the rows: comparisons of NULL-free
+ * float and integer arrays run without a branch per row.
+ */
+uint32		FilterSelect(const ValueFilter &f, const void *const *values,
+						 const uint8 *const *validity, uint32 *sel, uint32 n);
+
+/*
  * MatchFilter recognises one restriction clause of relid that a value
  * filter can evaluate exactly:
  *		col op expr, expr op col	op one of < <= = >= > <> of the column
