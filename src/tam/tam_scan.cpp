@@ -166,7 +166,7 @@ SeriesWanted(const ScanBounds &b, int64 s)
  * whose zone (storage.h) misses the wanted series or the time window are
  * skipped (counted as blocks scanned and skipped).  The rows then take the indexed
  * path: visibility per batch, only matching rows handed on, instead of
- * every row going through RowWanted (or ZtsdbAgg's own row checks).
+ * every row going through SelectRows (or ZtsdbAgg's own row checks).
  * Allocates the row list in the current memory context.
  */
 static void
@@ -250,7 +250,7 @@ GatherValues(const void *src, const uint32 *rows, uint32 n, void *dst)
  * computing an argument or finding its groups paid its per-run cost for
  * every row).  Columns the caller does not read (bounds.need_cols) are
  * left out (NULL, as cold blocks leave them), except the time and series
- * columns, which RowWanted reads.  Returns n.
+ * columns, which SelectRows reads.  Returns n.
  */
 static uint32
 GatherHotRows(ZtsScanDesc *scan)
@@ -340,25 +340,20 @@ GatherHotRows(ZtsScanDesc *scan)
 	return n;
 }
 
-/* RowWanted tells whether row r of the current run can pass the bounds. */
+/*
+ * SeriesRowWanted tells whether row r of the current run is of a series
+ * the bounds want (bounds.nseries >= 0).
+ */
 static inline bool
-RowWanted(const ZtsScanDesc *scan, uint32 r)
+SeriesRowWanted(const ZtsScanDesc *scan, uint32 r)
 {
-	int64		ts = static_cast<const int64 *>(scan->values[scan->layout.time_col])[r];
+	const uint8 *bits = scan->validity[scan->layout.series_col];
 
-	if (ts < scan->bounds.min_ts || ts > scan->bounds.max_ts)
-		return false;
-	if (scan->bounds.nseries >= 0)
-	{
-		const uint8 *bits = scan->validity[scan->layout.series_col];
-
-		if (bits != nullptr && !((bits[r >> 3] >> (r & 7)) & 1))
-			return false;		/* NULL series never equals anything */
-		return SeriesWanted(scan->bounds,
-							core::IntegerAt(scan->layout.types[scan->layout.series_col],
+	if (bits != nullptr && !((bits[r >> 3] >> (r & 7)) & 1))
+		return false;			/* NULL series never equals anything */
+	return SeriesWanted(scan->bounds,
+						core::IntegerAt(scan->layout.types[scan->layout.series_col],
 										scan->values[scan->layout.series_col], r));
-	}
-	return true;
 }
 
 /*
@@ -386,7 +381,7 @@ SelectRows(const ZtsScanDesc *scan, uint32 from, uint32 to, uint32 *sel, uint32 
 		uint32		k = 0;
 
 		for (uint32 i = 0; i < n; i++)
-			if (RowWanted(scan, sel[i]))
+			if (SeriesRowWanted(scan, sel[i]))
 				sel[k++] = sel[i];
 		n = k;
 	}
