@@ -1609,6 +1609,7 @@ ExplainAgg(CustomScanState *node, List *ancestors, ExplainState *es)
 		ExplainPropertyInteger("Chunks Skipped", NULL, (int64) state->counters.chunks_skipped, es);
 		ExplainPropertyInteger("Blocks Scanned", NULL, (int64) state->counters.blocks_scanned, es);
 		ExplainPropertyInteger("Blocks Skipped", NULL, (int64) state->counters.blocks_skipped, es);
+		ExplainPropertyInteger("Hot Rows Read", NULL, (int64) state->counters.hot_rows_read, es);
 	}
 }
 

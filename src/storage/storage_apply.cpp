@@ -282,9 +282,15 @@ SetupChunkLayout(HotChunk *c, const core::ChunkLayout &layout)
 	c->nslots = 0;
 	if (layout.series_col >= 0)
 	{
-		/* a slot per 8 rows, 64..4096 (tables with more series filter rows) */
+		/*
+		 * A slot per 8 rows, 64..kMaxSeriesSlots; the index takes series up
+		 * to 3/4 of its slots (a chunk holding 11 rows or more of each of
+		 * its series), and a chunk with more series filters its rows by
+		 * zones instead.  The cap (196,608 series) bounds what a new chunk
+		 * clears and what HotSeriesList reads: 4MB.
+		 */
 		c->nslots = 64;
-		while (c->nslots < 4096 && c->nslots * 8 < rows)
+		while (c->nslots < kMaxSeriesSlots && c->nslots * 8 < rows)
 			c->nslots *= 2;
 	}
 	for (;;)

@@ -62,6 +62,9 @@ constexpr uint32 kHotSegRows = 64;
  */
 constexpr uint32 kSlotRowFlag = 0x80000000u;
 
+/* the most slots a chunk's series index has (SetupChunkLayout); a power of two */
+constexpr uint32 kMaxSeriesSlots = 1u << 18;
+
 struct HotSeriesSlot
 {
 	int64		series;
