@@ -123,20 +123,13 @@ DecodeGorilla(const uint8_t *p, size_t len, uint32_t n, bool float4, uint64_t *o
 			i += k;
 			continue;
 		}
+		int			hdr;		/* control bits before the value's bits */
+
 		if (!(b & 2))
 		{
 			if (lead < 0)
 				return false;	/* no window to reuse yet */
-			if (m <= 57 - 2)
-			{
-				prev ^= ((b >> 2) & mask) << trail;
-				br.Skip(2 + m);
-			}
-			else
-			{
-				br.Skip(2);
-				prev ^= br.Get64(m) << trail;
-			}
+			hdr = 2;
 		}
 		else
 		{
@@ -149,16 +142,17 @@ DecodeGorilla(const uint8_t *p, size_t len, uint32_t n, bool float4, uint64_t *o
 			m = mm;
 			mask = BitMask(mm);
 			trail = 64 - l - mm;
-			if (mm <= 57 - 13)
-			{
-				prev ^= ((b >> 13) & mask) << trail;
-				br.Skip(13 + mm);
-			}
-			else
-			{
-				br.Skip(13);
-				prev ^= br.Get64(mm) << trail;
-			}
+			hdr = 13;
+		}
+		if (hdr + m <= 57)
+		{
+			prev ^= ((b >> hdr) & mask) << trail;
+			br.Skip(hdr + m);
+		}
+		else
+		{
+			br.Skip(hdr);
+			prev ^= br.Get64(m) << trail;
 		}
 		out[i++] = prev >> shift;
 	}
