@@ -119,17 +119,13 @@ struct ZtsScanDesc
 	/*
 	 * getnextslot of a bounded scan: the rows of the current run passing the
 	 * bounds and value filters, sel[sel_pos .. nsel), found a window of rows
-	 * at a time (SelectRows).  A cold block's are found for the whole block
-	 * by ColdBlockMayPass, which leaves them in block_sel (scratch) for
-	 * getnextslot to take, with the count of its rows within the bounds.
+	 * at a time (SelectRows).  A filtered cold block's are found for the
+	 * whole block by ColdBlockMayPass, in the scratch context.
 	 */
-	uint32	   *sel;			/* sel_buf or block_sel */
+	uint32	   *sel;			/* sel_buf, or a cold block's */
 	uint32		nsel;
 	uint32		sel_pos;
 	uint32	   *sel_buf;		/* kSelectRows, in cxt */
-	uint32	   *block_sel;		/* NULL: none waiting */
-	uint32		block_nsel;
-	uint32		block_in_bounds;
 	bool		by_runs;		/* ScanNextRun's caller reads whole runs */
 };
 
@@ -556,7 +552,6 @@ ScanSetup(ZtsScanDesc *scan)
 		? static_cast<uint32 *>(palloc(sizeof(uint32) * kSelectRows)) : NULL;
 	scan->sel = scan->sel_buf;
 	scan->nsel = scan->sel_pos = 0;
-	scan->block_sel = NULL;
 	scan->kind = kSrcBuffer;
 	scan->source = 0;
 	scan->part = 0;
@@ -831,9 +826,10 @@ ColdBlockMayPass(ZtsScanDesc *scan, const ViewFile *f, const core::BlockInfo &in
 	if (!scan->by_runs)
 	{
 		/* getnextslot returns these rows only */
-		scan->block_sel = sel;
-		scan->block_nsel = n;
-		scan->block_in_bounds = in_bounds;
+		scan->sel = sel;
+		scan->nsel = n;
+		scan->sel_pos = 0;
+		scan->counters.rows_filtered += in_bounds - n;
 	}
 	return true;
 }
@@ -1099,6 +1095,9 @@ NextRun(ZtsScanDesc *scan)
 									break;
 								return TakeRange(scan);
 							}
+							/* getnextslot's rows are selected with the filter columns */
+							bool		selected = scan->bounds.nfilters > 0 && !scan->by_runs;
+
 							if (scan->bounds.nfilters > 0 && !ColdBlockMayPass(scan, f, info))
 							{
 								/* value filters reject every row: the other columns stay encoded */
@@ -1120,12 +1119,12 @@ NextRun(ZtsScanDesc *scan)
 									continue;
 								}
 								/* getnextslot reads no row after the block's last passing one */
-								DecodeColdInto(scan, f, info, c, scan->block_sel != NULL
-											   ? scan->block_sel[scan->block_nsel - 1] + 1 : UINT32_MAX);
+								DecodeColdInto(scan, f, info, c,
+											   selected ? scan->sel[scan->nsel - 1] + 1 : UINT32_MAX);
 							}
 							MemoryContextSwitchTo(old);
 							scan->part++;
-							scan->row = 0;
+							scan->row = selected ? info.nrows : 0;
 							scan->row_end = info.nrows;
 							if (info.nrows > 0)
 								return true;
@@ -1167,19 +1166,9 @@ ztsdb_scan_getnextslot(TableScanDesc sscan, ScanDirection direction, TupleTableS
 		}
 		if (scan->row >= scan->row_end)
 		{
-			scan->block_sel = NULL;
+			/* a filtered cold block comes with its rows selected (ColdBlockMayPass) */
 			if (!NextRun(scan))
 				return false;
-			if (scan->block_sel != NULL)
-			{
-				/* a cold block's rows, selected as it was decoded */
-				scan->sel = scan->block_sel;
-				scan->nsel = scan->block_nsel;
-				scan->sel_pos = 0;
-				scan->counters.rows_filtered += scan->block_in_bounds - scan->block_nsel;
-				scan->block_sel = NULL;
-				scan->row = scan->row_end;
-			}
 			continue;
 		}
 		if (!scan->bounded)
