@@ -207,4 +207,28 @@ SELECT p, check_pred(p, 'zn', 'hn') FROM unnest(ARRAY[
 EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
   SELECT * FROM zn WHERE f8 > 90.0 AND ts >= '2024-01-02' AND ts < '2024-01-04';
 
+-- A hot chunk whose columns had no NULL skips their validity bitmaps; the
+-- first NULL appended to it must be seen by the scans that follow (filters,
+-- IS NULL, the aggregate path), not read as a value
+CREATE TABLE zm (ts timestamptz NOT NULL, s int NOT NULL, f8 float8, i4 int4, tag text)
+  USING ztsdb WITH (ztsdb.time = 'ts', ztsdb.series = 's');
+CREATE TABLE hm (LIKE zm);
+INSERT INTO zm SELECT '2024-03-01'::timestamptz + g * interval '1 min', g % 7, g % 100, g, 't' || g % 3
+  FROM generate_series(1, 3000) g;
+INSERT INTO hm SELECT * FROM zm;
+SELECT p, check_pred(p, 'zm', 'hm') FROM unnest(ARRAY[
+  'f8 > 90', 'f8 IS NULL', 'i4 <= 10', 'tag IS NULL', $$tag = 't1' AND f8 < 5$$]) p ORDER BY p COLLATE "C";
+INSERT INTO zm VALUES ('2024-03-02 12:00', 1, NULL, 5, 't1'), ('2024-03-02 12:01', 2, 95, NULL, NULL),
+  ('2024-03-02 12:02', 3, NULL, NULL, NULL);
+INSERT INTO hm VALUES ('2024-03-02 12:00', 1, NULL, 5, 't1'), ('2024-03-02 12:01', 2, 95, NULL, NULL),
+  ('2024-03-02 12:02', 3, NULL, NULL, NULL);
+SELECT p, check_pred(p, 'zm', 'hm') FROM unnest(ARRAY[
+  'f8 > 90', 'f8 IS NULL', 'i4 <= 10', 'i4 IS NULL', 'tag IS NULL', $$tag = 't1' AND f8 < 5$$,
+  $$ts >= '2024-03-02 11:00'$$]) p ORDER BY p COLLATE "C";
+SELECT count(f8), count(i4), count(tag), sum(f8), max(i4) FROM zm
+EXCEPT ALL SELECT count(f8), count(i4), count(tag), sum(f8), max(i4) FROM hm;
+SELECT s, count(f8), sum(f8) FROM zm WHERE ts >= '2024-03-02' GROUP BY s
+EXCEPT ALL SELECT s, count(f8), sum(f8) FROM hm WHERE ts >= '2024-03-02' GROUP BY s;
+SELECT tier, count(*) AS chunks, sum(rows) AS rows FROM ztsdb.chunks('zm') GROUP BY 1 ORDER BY 1;
+
 DROP SCHEMA scan_filter CASCADE;

@@ -411,6 +411,7 @@ AllocChunk(TableEntry *entry, int64 window)
 	pg_atomic_write_u32(&c->series_index_ok, c->nslots > 0 ? 1 : 0);
 	pg_atomic_write_u32(&c->nrows, 0);
 	pg_atomic_write_u32(&c->nbatches, 0);
+	pg_atomic_write_u64(&c->null_cols, 0);
 	pg_atomic_write_u32(&c->refcount, 0);
 	c->in_use = true;
 	c->detached = false;
@@ -443,10 +444,15 @@ FindChunk(TableEntry *entry, int64 window)
 	return NULL;
 }
 
-/* CopyBits copies n validity bits from src (starting at bit s) to dst (bit d). */
-static void
+/*
+ * CopyBits copies n validity bits from src (starting at bit s) to dst (bit
+ * d) and tells whether one of them was clear (a NULL).
+ */
+static bool
 CopyBits(uint8 *dst, uint32 d, const uint8 *src, uint32 s, uint32 n)
 {
+	bool		any_null = false;
+
 	for (uint32 i = 0; i < n; i++)
 	{
 		bool		bit = (src[(s + i) >> 3] >> ((s + i) & 7)) & 1;
@@ -455,8 +461,12 @@ CopyBits(uint8 *dst, uint32 d, const uint8 *src, uint32 s, uint32 n)
 		if (bit)
 			dst[j >> 3] |= (uint8) (1 << (j & 7));
 		else
+		{
 			dst[j >> 3] &= (uint8) ~(1 << (j & 7));
+			any_null = true;
+		}
 	}
+	return any_null;
 }
 
 /* SeriesSlotOf is the first slot to probe for series s. */
@@ -599,15 +609,19 @@ AppendRun(HotChunk *c, const core::BatchHeader &hdr, uint8 **validity, uint8 **v
 	uint32		at = pg_atomic_read_u32(&c->nrows);
 	uint32		nb = pg_atomic_read_u32(&c->nbatches);
 	const int64 *ts = reinterpret_cast<const int64 *>(values[hdr.time_col]);
+	uint64		null_cols = pg_atomic_read_u64(&c->null_cols);
 
 	for (uint16 col = 0; col < hdr.ncols; col++)
 	{
 		Size		w = core::ColumnWidth(static_cast<core::ColumnType>(hdr.types[col]));
 
 		memcpy(data + c->values_off[col] + at * w, values[col] + r0 * w, n * w);
-		CopyBits(reinterpret_cast<uint8 *>(data + c->validity_off[col]), at,
-				 validity[col], r0, n);
+		if (CopyBits(reinterpret_cast<uint8 *>(data + c->validity_off[col]), at,
+					 validity[col], r0, n))
+			null_cols |= UINT64CONST(1) << col;
 	}
+	/* published with nrows, below */
+	pg_atomic_write_u64(&c->null_cols, null_cols);
 	if (c->nslots > 0)
 		IndexSeries(c, data, hdr, validity, values, r0, n, at);
 	if (nb == 0 || c->last_xid != hdr.xid || c->last_cid != hdr.cid || c->last_gen != hdr.generation)

@@ -600,8 +600,9 @@ OpenTableView(Relation rel, bool open_files, int64 min_ts, int64 max_ts, int nse
 				pg_atomic_write_u32(&pins_by_proc[MyProc->pgprocno], (uint32) my_pins);
 				h->nbatches = pg_atomic_read_u32(&hot_chunks[i].nbatches);
 				h->nrows = pg_atomic_read_u32(&hot_chunks[i].nrows);
-				/* min/max only widen, and before nrows is published */
+				/* min/max and null_cols only widen, and before nrows is published */
 				pg_read_barrier();
+				h->null_cols = pg_atomic_read_u64(&hot_chunks[i].null_cols);
 				h->min_ts = hot_chunks[i].min_ts;
 				h->max_ts = hot_chunks[i].max_ts;
 			}
@@ -657,7 +658,9 @@ HotColumns(const TableView *view, int h, const void **values, const uint8 **vali
 	for (uint16 col = 0; col < view->layout.ncols; col++)
 	{
 		values[col] = data + c->values_off[col];
-		validity[col] = reinterpret_cast<const uint8 *>(data + c->validity_off[col]);
+		/* no NULL in the pinned rows: no bitmap to test (nullptr, as for warm files) */
+		validity[col] = ((view->hot[h].null_cols >> col) & 1) == 0 ? nullptr :
+			reinterpret_cast<const uint8 *>(data + c->validity_off[col]);
 	}
 	*batches = reinterpret_cast<const core::BatchEntry *>(data + c->batches_off);
 }

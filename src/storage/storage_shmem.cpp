@@ -91,6 +91,7 @@ StorageShmemInit(void *mem, bool found)
 			pg_atomic_init_u32(&hot_chunks[i].nrows, 0);
 			pg_atomic_init_u32(&hot_chunks[i].nbatches, 0);
 			pg_atomic_init_u32(&hot_chunks[i].refcount, 0);
+			pg_atomic_init_u64(&hot_chunks[i].null_cols, 0);
 		}
 	}
 	LWLockRegisterTranche(storage_shared->table_tranche, "ztsdb_table");

@@ -124,6 +124,12 @@ struct HotChunk
 	pg_atomic_uint32 nbatches;
 	pg_atomic_uint32 series_index_ok;
 	pg_atomic_uint32 refcount;	/* readers' pins */
+	/*
+	 * Bit c set: column c has a NULL among the published rows (set before
+	 * nrows covers that row).  Readers skip the validity bitmaps of the
+	 * other columns, as they do for a warm file's NULL-free columns.
+	 */
+	pg_atomic_uint64 null_cols;
 
 	/* writer only */
 	int			next;			/* next hot chunk of the table, -1 ends; table lock */

@@ -20,6 +20,7 @@ struct ViewHot
 	int			idx;			/* pool index, pinned */
 	uint32		nrows;			/* rows published when pinned */
 	uint32		nbatches;
+	uint64		null_cols;		/* HotChunk.null_cols when pinned */
 	int64		min_ts;			/* approximate (for ztsdb.chunks) */
 	int64		max_ts;
 };
