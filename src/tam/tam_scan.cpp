@@ -127,10 +127,29 @@ struct ZtsScanDesc
 	uint32		sel_pos;
 	uint32	   *sel_buf;		/* kSelectRows, in cxt */
 	bool		by_runs;		/* ScanNextRun's caller reads whole runs */
+	/*
+	 * A hot chunk's sparse selection, gathered (GatherSelected): the
+	 * columns of sel's rows copied contiguously, read at index sel_pos - 1
+	 * instead of at the row.  NULL until a scan first needs them.
+	 */
+	bool		gathered;
+	void	   *win_values[core::kMaxColumns];	/* kSelectRows values, in cxt */
+	uint8	   *win_validity[core::kMaxColumns];	/* a byte per row: 1 valid */
 };
 
 /* rows SelectRows looks at a time: its row numbers stay in the L1 cache */
 constexpr uint32 kSelectRows = 1024;
+
+/*
+ * A hot chunk's window whose selection keeps at most one row in this many
+ * is gathered (GatherSelected).  Hot rows are in arrival order, so the rows
+ * a filter keeps lie scattered over the window: read one at a time, with
+ * PostgreSQL's output work in between, each of the row's columns is a cache
+ * miss of its own.  Copied column by column, the misses overlap.  Sorted
+ * files keep a series' rows together, and dense selections share cache
+ * lines: neither gains.
+ */
+constexpr uint32 kGatherSparse = 4;
 
 /*
  * SeriesWantedWithin tells whether some series of b lies in [lo_s, hi_s] (a
@@ -210,6 +229,56 @@ HotRowsByScan(ZtsScanDesc *scan)
 	}
 	scan->hot_rows = out;
 	scan->hot_nrows = n;
+}
+
+/*
+ * GatherSelected copies the current window's selected rows (sel[0 .. nsel))
+ * of every column the scan reads into win_values/win_validity, and renumbers
+ * sel as 0 .. nsel - 1.
+ */
+static void
+GatherSelected(ZtsScanDesc *scan)
+{
+	uint32		n = scan->nsel;
+	const uint32 *sel = scan->sel;
+
+	for (uint16 c = 0; c < scan->layout.ncols; c++)
+	{
+		Size		w = core::ColumnWidth(scan->layout.types[c]);
+		const uint8 *bits = scan->validity[c];
+		const uint8 *src = static_cast<const uint8 *>(scan->values[c]);
+		uint8	   *dst;
+
+		if (src == NULL)
+			continue;
+		if (scan->win_values[c] == NULL)
+		{
+			scan->win_values[c] = MemoryContextAlloc(scan->cxt, w * kSelectRows);
+			scan->win_validity[c] = static_cast<uint8 *>(MemoryContextAlloc(scan->cxt, kSelectRows));
+		}
+		dst = static_cast<uint8 *>(scan->win_values[c]);
+		switch (w)
+		{
+			case 8:
+				for (uint32 i = 0; i < n; i++)
+					memcpy(dst + i * 8, src + (Size) sel[i] * 8, 8);
+				break;
+			case 4:
+				for (uint32 i = 0; i < n; i++)
+					memcpy(dst + i * 4, src + (Size) sel[i] * 4, 4);
+				break;
+			default:
+				for (uint32 i = 0; i < n; i++)
+					memcpy(dst + i * w, src + (Size) sel[i] * w, w);
+				break;
+		}
+		if (bits != nullptr)
+			for (uint32 i = 0; i < n; i++)
+				scan->win_validity[c][i] = (bits[sel[i] >> 3] >> (sel[i] & 7)) & 1;
+	}
+	for (uint32 i = 0; i < n; i++)
+		scan->sel[i] = i;
+	scan->gathered = true;
 }
 
 /* AllRowsValid tells whether bits 0 .. n-1 of a validity bitmap are all set. */
@@ -528,8 +597,10 @@ ScanSetup(ZtsScanDesc *scan)
 	{
 		scan->numbuf[c] = scan->layout.types[c] == core::ColumnType::kNumeric
 			? palloc(kNumericDatumBytes) : NULL;
-		/* scan->cxt is new or reset (rescan): the old memo is gone */
+		/* scan->cxt is new or reset (rescan): the old memo and window are gone */
 		scan->memo[c] = NULL;
+		scan->win_values[c] = NULL;
+		scan->win_validity[c] = NULL;
 		if (scan->dict[c])
 		{
 			scan->memo[c] = static_cast<DictMemo *>(palloc(sizeof(DictMemo)));
@@ -552,6 +623,7 @@ ScanSetup(ZtsScanDesc *scan)
 		? static_cast<uint32 *>(palloc(sizeof(uint32) * kSelectRows)) : NULL;
 	scan->sel = scan->sel_buf;
 	scan->nsel = scan->sel_pos = 0;
+	scan->gathered = false;
 	scan->kind = kSrcBuffer;
 	scan->source = 0;
 	scan->part = 0;
@@ -829,6 +901,7 @@ ColdBlockMayPass(ZtsScanDesc *scan, const ViewFile *f, const core::BlockInfo &in
 		scan->sel = sel;
 		scan->nsel = n;
 		scan->sel_pos = 0;
+		scan->gathered = false;
 		scan->counters.rows_filtered += in_bounds - n;
 	}
 	return true;
@@ -1182,21 +1255,27 @@ ztsdb_scan_getnextslot(TableScanDesc sscan, ScanDirection direction, TupleTableS
 								scan->sel, &in_bounds);
 		scan->counters.rows_filtered += in_bounds - scan->nsel;
 		scan->sel_pos = 0;
+		scan->gathered = false;
+		if (scan->kind == kSrcHot && scan->hot_rows == NULL && scan->nsel > 0 &&
+			scan->nsel * kGatherSparse <= kSelectRows)
+			GatherSelected(scan);
 		scan->row = Min(scan->row_end, scan->row + kSelectRows);
 	}
 	for (uint16 c = 0; c < scan->layout.ncols; c++)
 	{
 		const uint8 *bits = scan->validity[c];
+		const void *col = scan->gathered ? scan->win_values[c] : scan->values[c];
 		/* a column the caller does not read (ScanBounds.need_cols) reads as NULL */
 		bool		isnull = scan->values[c] == NULL ||
-			(bits != nullptr && !((bits[r >> 3] >> (r & 7)) & 1));
+			(bits != nullptr && !(scan->gathered ? scan->win_validity[c][r] != 0 :
+								  ((bits[r >> 3] >> (r & 7)) & 1)));
 
 		slot->tts_isnull[c] = isnull;
 		if (isnull)
 			slot->tts_values[c] = (Datum) 0;
 		else if (scan->dict[c])
 		{
-			int32		code = static_cast<const int32 *>(scan->values[c])[r];
+			int32		code = static_cast<const int32 *>(col)[r];
 			DictMemo   *m = scan->memo[c];
 			int			i = static_cast<int>(static_cast<uint32>(code) % kDictMemoSlots);
 
@@ -1209,10 +1288,9 @@ ztsdb_scan_getnextslot(TableScanDesc sscan, ScanDirection direction, TupleTableS
 		}
 		else if (scan->numbuf[c] != NULL)
 			/* the slot's value lives until the next row, as a heap tuple's does */
-			slot->tts_values[c] = NumericSlotDatum(scan->values[c], r, scan->numbuf[c]);
+			slot->tts_values[c] = NumericSlotDatum(col, r, scan->numbuf[c]);
 		else
-			slot->tts_values[c] = ColumnDatum(static_cast<uint8>(scan->layout.types[c]),
-											  scan->values[c], r);
+			slot->tts_values[c] = ColumnDatum(static_cast<uint8>(scan->layout.types[c]), col, r);
 	}
 	ExecStoreVirtualTuple(slot);
 	ItemPointerSet(&slot->tts_tid, 0, 1);
