@@ -48,7 +48,6 @@ SQL
 		if [ "$t" = ztsdb ]; then tz+=("$ms"); else th+=("$ms"); fi
 	done
 done
-med() { printf '%s\n' "$@" | sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
-mz=$(med "${tz[@]}"); mh=$(med "${th[@]}")
+mz=$(bench_median "${tz[@]}"); mh=$(bench_median "${th[@]}")
 echo "COPY of $rows rows, ms: ztsdb ${tz[*]} | heap_btree ${th[*]}"
 echo "median ztsdb $mz ms, heap_btree $mh ms, ztsdb speed / heap_btree speed $(awk -v a="$mz" -v b="$mh" 'BEGIN{printf "%.2f", b/a}')"

@@ -43,7 +43,6 @@ for ((i = 0; i < rounds; i++)); do
 		if [ "$t" = ztsdb ]; then rz+=("$tps"); else rh+=("$tps"); fi
 	done
 done
-med() { printf '%s\n' "$@" | sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
-mz=$(med "${rz[@]}"); mh=$(med "${rh[@]}")
+mz=$(bench_median "${rz[@]}"); mh=$(bench_median "${rh[@]}")
 echo "synchronous_commit=$sc clients=$c: ztsdb ${rz[*]} | heap_btree ${rh[*]}"
 echo "median ztsdb $mz tps, heap_btree $mh tps, ratio $(awk -v a="$mz" -v b="$mh" 'BEGIN{printf "%.3f", a/b}')"

@@ -31,6 +31,9 @@ bench_median_ms() {
 	sort -n "$1" | awk '{v[NR]=$1} END {printf "%.3f", v[int((NR+1)/2)]/1000}'
 }
 
+# bench_median V...: the median of its arguments (the A/B tools' rounds).
+bench_median() { printf '%s\n' "$@" | sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
+
 # bench_wait_merges: after a seal, wait until the tiering has merged the
 # new warm files (ztsdb.merge_warm: the count of merged files has not
 # moved for five seconds), so the warm figures time the files a user's

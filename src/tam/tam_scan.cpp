@@ -231,6 +231,45 @@ HotRowsByScan(ZtsScanDesc *scan)
 	scan->hot_nrows = n;
 }
 
+/* GatherValues copies the values of rows[0 .. n) of a column of T. */
+template <typename T>
+static void
+GatherValues(const void *src, const uint32 *rows, uint32 n, void *dst)
+{
+	const T    *in = static_cast<const T *>(src);
+	T		   *out = static_cast<T *>(dst);
+
+	for (uint32 i = 0; i < n; i++)
+		out[i] = in[rows[i]];
+}
+
+/* GatherColumn copies the values of rows[0 .. n) of a column of width w. */
+static void
+GatherColumn(const void *src, Size w, const uint32 *rows, uint32 n, void *dst)
+{
+	switch (w)
+	{
+		case 8:
+			GatherValues<int64>(src, rows, n, dst);
+			break;
+		case 4:
+			GatherValues<int32>(src, rows, n, dst);
+			break;
+		case 2:
+			GatherValues<int16>(src, rows, n, dst);
+			break;
+		case 1:
+			GatherValues<uint8>(src, rows, n, dst);
+			break;
+		default:
+			/* wider slots (numeric: 24 bytes) */
+			for (uint32 i = 0; i < n; i++)
+				memcpy(static_cast<uint8 *>(dst) + i * w,
+					   static_cast<const uint8 *>(src) + (Size) rows[i] * w, w);
+			break;
+	}
+}
+
 /*
  * GatherSelected copies the current window's selected rows (sel[0 .. nsel))
  * of every column the scan reads into win_values/win_validity, and renumbers
@@ -247,7 +286,6 @@ GatherSelected(ZtsScanDesc *scan)
 		Size		w = core::ColumnWidth(scan->layout.types[c]);
 		const uint8 *bits = scan->validity[c];
 		const uint8 *src = static_cast<const uint8 *>(scan->values[c]);
-		uint8	   *dst;
 
 		if (src == NULL)
 			continue;
@@ -256,22 +294,7 @@ GatherSelected(ZtsScanDesc *scan)
 			scan->win_values[c] = MemoryContextAlloc(scan->cxt, w * kSelectRows);
 			scan->win_validity[c] = static_cast<uint8 *>(MemoryContextAlloc(scan->cxt, kSelectRows));
 		}
-		dst = static_cast<uint8 *>(scan->win_values[c]);
-		switch (w)
-		{
-			case 8:
-				for (uint32 i = 0; i < n; i++)
-					memcpy(dst + i * 8, src + (Size) sel[i] * 8, 8);
-				break;
-			case 4:
-				for (uint32 i = 0; i < n; i++)
-					memcpy(dst + i * 4, src + (Size) sel[i] * 4, 4);
-				break;
-			default:
-				for (uint32 i = 0; i < n; i++)
-					memcpy(dst + i * w, src + (Size) sel[i] * w, w);
-				break;
-		}
+		GatherColumn(src, w, sel, n, scan->win_values[c]);
 		if (bits != nullptr)
 			for (uint32 i = 0; i < n; i++)
 				scan->win_validity[c][i] = (bits[sel[i] >> 3] >> (sel[i] & 7)) & 1;
@@ -294,17 +317,6 @@ AllRowsValid(const uint8 *bits, uint32 n)
 	return true;
 }
 
-/* GatherColumn copies the values of rows[0 .. n) of a column of width w. */
-template <typename T>
-static void
-GatherValues(const void *src, const uint32 *rows, uint32 n, void *dst)
-{
-	const T    *in = static_cast<const T *>(src);
-	T		   *out = static_cast<T *>(dst);
-
-	for (uint32 i = 0; i < n; i++)
-		out[i] = in[rows[i]];
-}
 
 /*
  * GatherHotRows keeps the visible rows of the current hot chunk's row list
@@ -359,31 +371,7 @@ GatherHotRows(ZtsScanDesc *scan)
 			continue;
 		}
 		vals = MemoryContextAlloc(scan->scratch, core::ColumnWidth(scan->layout.types[c]) * (Size) n);
-		switch (core::ColumnWidth(scan->layout.types[c]))
-		{
-			case 8:
-				GatherValues<int64>(scan->values[c], rows, n, vals);
-				break;
-			case 4:
-				GatherValues<int32>(scan->values[c], rows, n, vals);
-				break;
-			case 2:
-				GatherValues<int16>(scan->values[c], rows, n, vals);
-				break;
-			case 1:
-				GatherValues<uint8>(scan->values[c], rows, n, vals);
-				break;
-			default:
-				{
-					/* wider slots (numeric: 24 bytes) */
-					Size		w = core::ColumnWidth(scan->layout.types[c]);
-					const uint8 *src = static_cast<const uint8 *>(scan->values[c]);
-
-					for (uint32 i = 0; i < n; i++)
-						memcpy(static_cast<uint8 *>(vals) + i * w, src + (Size) rows[i] * w, w);
-					break;
-				}
-		}
+		GatherColumn(scan->values[c], core::ColumnWidth(scan->layout.types[c]), rows, n, vals);
 		if (bits != nullptr)
 		{
 			bool		all = true;
